@@ -1,0 +1,189 @@
+package mockvault
+
+import (
+	"net"
+	"strings"
+	"time"
+)
+
+// lookupToken resolves a token id to a live entry. Expired tokens (and
+// tokens under an expired or revoked parent) are revoked on sight, as
+// Vault's expiration manager would have done at expiry.
+func (s *Server) lookupToken(id string) (*tokenEntry, error) {
+	if id == "" {
+		return nil, errPermissionDenied
+	}
+	now := s.now()
+	if strings.HasPrefix(id, batchPrefix) {
+		te, err := openBatch(s.batchKey, id)
+		if err != nil || te.expired(now) {
+			return nil, errInvalidToken
+		}
+		if te.Parent != "" && !te.orphan {
+			if p := s.tokens.get(te.Parent); p == nil || !s.alive(p, now) {
+				return nil, errInvalidToken
+			}
+		}
+		return te, nil
+	}
+	te := s.tokens.get(id)
+	if te == nil || !s.alive(te, now) {
+		return nil, errInvalidToken
+	}
+	return te, nil
+}
+
+// alive checks te and its ancestors for expiry, revoking what has expired.
+func (s *Server) alive(te *tokenEntry, now time.Time) bool {
+	var chain []*tokenEntry
+	for cur := te; cur != nil; {
+		chain = append(chain, cur)
+		if cur.Parent == "" {
+			break
+		}
+		cur = s.tokens.get(cur.Parent)
+		if cur == nil {
+			// Parent gone but child left behind: Vault would have revoked it.
+			s.revokeTree(te)
+			return false
+		}
+	}
+	for i := len(chain) - 1; i >= 0; i-- {
+		if chain[i].expired(now) {
+			s.revokeTree(chain[i])
+			return false
+		}
+	}
+	return true
+}
+
+// revokeTree revokes a service token and its descendants, with their
+// cubbyholes and the leases they own.
+func (s *Server) revokeTree(te *tokenEntry) {
+	for _, gone := range s.tokens.revokeTree(te) {
+		s.onTokenRevoked(gone)
+	}
+}
+
+// revokeOne revokes a single token and orphans its children.
+func (s *Server) revokeOne(te *tokenEntry) {
+	s.tokens.orphanChildren(te)
+	s.tokens.remove(te)
+	s.onTokenRevoked(te)
+}
+
+// onTokenRevoked drops what lives and dies with a token.
+func (s *Server) onTokenRevoked(te *tokenEntry) {
+	delete(s.cubbyholes, te.ID)
+}
+
+// authenticate resolves the request's token.
+func (s *Server) authenticate(req *request) (*tokenEntry, error) {
+	if req.token == "" {
+		return nil, errPermissionDenied
+	}
+	te, err := s.lookupToken(req.token)
+	if err != nil {
+		return nil, err
+	}
+	if len(te.BoundCIDRs) > 0 && !cidrAllows(te.BoundCIDRs, req.remoteAddr) {
+		return nil, errPermissionDenied
+	}
+	return te, nil
+}
+
+// authorize checks the caller's policies against the request.
+func (s *Server) authorize(req *request, te *tokenEntry, fd *fieldData) error {
+	a := s.aclFor(te.Policies)
+	if a.root {
+		return nil
+	}
+	caps, rules := a.capabilities(req.path, req.op)
+	if caps&capDeny != 0 || caps&opCapability(req.op) == 0 {
+		return errPermissionDenied
+	}
+	if s.isSudoPath(req) && caps&capSudo == 0 {
+		return errPermissionDenied
+	}
+	switch req.op {
+	case opCreate, opUpdate, opPatch:
+		if err := checkParams(rules, req.data); err != nil {
+			return err
+		}
+	}
+	if rules != nil && req.wrapTTL > 0 {
+		if rules.minWrap > 0 && req.wrapTTL < rules.minWrap {
+			return badRequest("wrapping ttl too short")
+		}
+		if rules.maxWrap > 0 && req.wrapTTL > rules.maxWrap {
+			return badRequest("wrapping ttl too long")
+		}
+	}
+	return nil
+}
+
+// useToken spends one use of a limited-use token; at zero it is revoked.
+func (s *Server) useToken(te *tokenEntry) {
+	if te.Type != tokenTypeService || te.NumUses <= 0 {
+		return
+	}
+	te.NumUses--
+	if te.NumUses == 0 {
+		// Vault serves the request that spends the last use, then revokes.
+		te.NumUses = -1
+	}
+}
+
+// finishUse revokes a token whose last use was just spent.
+func (s *Server) finishUse(te *tokenEntry) {
+	if te != nil && te.NumUses == -1 {
+		if s.tokens.get(te.ID) == te {
+			s.revokeTree(te)
+		}
+	}
+}
+
+// isSudoPath reports whether the path is one of Vault's root-protected
+// paths, which need the sudo capability.
+func (s *Server) isSudoPath(req *request) bool {
+	var roots []string
+	switch req.mount.typ {
+	case "token":
+		roots = []string{"revoke-orphan", "accessors/"}
+	case "system":
+		roots = sysRootPaths
+	default:
+		return false
+	}
+	for _, r := range roots {
+		if strings.HasSuffix(r, "*") {
+			if strings.HasPrefix(req.rel, strings.TrimSuffix(r, "*")) {
+				return true
+			}
+		} else if req.rel == r || strings.HasPrefix(req.rel, r+"/") && strings.HasSuffix(r, "/") {
+			return true
+		} else if req.rel == r {
+			return true
+		}
+	}
+	return false
+}
+
+func cidrAllows(cidrs []string, addr string) bool {
+	ip := net.ParseIP(addr)
+	if ip == nil {
+		return false
+	}
+	for _, c := range cidrs {
+		if !strings.Contains(c, "/") {
+			if net.ParseIP(c).Equal(ip) {
+				return true
+			}
+			continue
+		}
+		if _, n, err := net.ParseCIDR(c); err == nil && n.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,226 @@
+package mockvault
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-secure-stdlib/parseutil"
+	"github.com/mitchellh/mapstructure"
+)
+
+// fieldType mirrors the field types of Vault's framework package, so input
+// is coerced (weakly: "true", "1", 1 and true are all a bool) as Vault does.
+type fieldType int
+
+const (
+	tString fieldType = iota
+	tLowerString
+	tNameString
+	tInt
+	tBool
+	tDuration    // seconds as a number or a Go/Vault duration string
+	tCommaSlice  // "a,b" or ["a","b"]
+	tStringSlice // ["a","b"]
+	tKVPairs     // {"k":"v"} or ["k=v"]
+	tMap         // any JSON object
+)
+
+// fields is the schema of an endpoint: the parameters it recognises.
+type fields map[string]fieldType
+
+// fieldData is a request's raw parameters read through an endpoint's schema.
+type fieldData struct {
+	raw    map[string]any
+	schema fields
+}
+
+var nameStringRe = regexp.MustCompile(`^\w(([\w-.]+)?\w)?$`)
+
+// validate converts every known field once, so handlers never see bad input.
+// The error text is the framework's, which Vault returns as a 400.
+func (d *fieldData) validate() error {
+	for k := range d.raw {
+		t, ok := d.schema[k]
+		if !ok {
+			continue
+		}
+		if _, _, err := convertField(d.raw[k], t); err != nil {
+			return badRequest("Field validation failed: error converting input for field %q: %s", k, err)
+		}
+	}
+	return nil
+}
+
+// ignored lists the parameters the endpoint does not know, sorted.
+func (d *fieldData) ignored() []string {
+	var out []string
+	for k := range d.raw {
+		if _, ok := d.schema[k]; !ok {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (d *fieldData) getOk(k string) (any, bool) {
+	t, ok := d.schema[k]
+	if !ok {
+		return nil, false
+	}
+	v, set, err := convertField(d.raw[k], t)
+	if err != nil || !set {
+		return nil, false
+	}
+	return v, true
+}
+
+func (d *fieldData) has(k string) bool { _, ok := d.getOk(k); return ok }
+
+func (d *fieldData) str(k string) string {
+	v, _ := d.getOk(k)
+	s, _ := v.(string)
+	return s
+}
+
+func (d *fieldData) integer(k string) int {
+	v, _ := d.getOk(k)
+	i, _ := v.(int)
+	return i
+}
+
+func (d *fieldData) boolean(k string, def bool) bool {
+	v, ok := d.getOk(k)
+	if !ok {
+		return def
+	}
+	return v.(bool)
+}
+
+// duration reads a tDuration field; Vault keeps these in whole seconds.
+func (d *fieldData) duration(k string) time.Duration {
+	v, _ := d.getOk(k)
+	i, _ := v.(int)
+	return time.Duration(i) * time.Second
+}
+
+func (d *fieldData) strings(k string) []string {
+	v, _ := d.getOk(k)
+	s, _ := v.([]string)
+	return s
+}
+
+func (d *fieldData) kv(k string) map[string]string {
+	v, _ := d.getOk(k)
+	m, _ := v.(map[string]string)
+	return m
+}
+
+// convertField coerces raw input to the type t; set is false for absent/nil.
+func convertField(raw any, t fieldType) (any, bool, error) {
+	if raw == nil {
+		return nil, false, nil
+	}
+	switch t {
+	case tString, tLowerString, tNameString:
+		var s string
+		if err := mapstructure.WeakDecode(raw, &s); err != nil {
+			return nil, false, err
+		}
+		if t == tLowerString {
+			s = strings.ToLower(s)
+		}
+		if t == tNameString && !nameStringRe.MatchString(s) {
+			return nil, false, errors.New("field does not match the formatting rules")
+		}
+		return s, true, nil
+	case tInt:
+		var i int
+		if err := mapstructure.WeakDecode(raw, &i); err != nil {
+			return nil, false, err
+		}
+		return i, true, nil
+	case tBool:
+		var b bool
+		if err := mapstructure.WeakDecode(raw, &b); err != nil {
+			return nil, false, err
+		}
+		return b, true, nil
+	case tDuration:
+		dur, err := parseutil.ParseDurationSecond(raw)
+		if err != nil {
+			return nil, false, err
+		}
+		secs := int(dur.Seconds())
+		if secs < 0 {
+			return nil, false, fmt.Errorf("cannot provide negative value '%d'", secs)
+		}
+		return secs, true, nil
+	case tCommaSlice:
+		s, err := parseutil.ParseCommaStringSlice(raw)
+		if err != nil {
+			return nil, false, err
+		}
+		return s, true, nil
+	case tStringSlice:
+		if s, ok := raw.(string); ok && s == "" {
+			return []string{}, true, nil
+		}
+		var out []string
+		if err := mapstructure.WeakDecode(raw, &out); err != nil {
+			return nil, false, err
+		}
+		for i := range out {
+			out[i] = strings.TrimSpace(out[i])
+		}
+		if out == nil {
+			out = []string{}
+		}
+		return out, true, nil
+	case tKVPairs:
+		var m map[string]string
+		if err := mapstructure.WeakDecode(raw, &m); err == nil {
+			return m, true, nil
+		}
+		var list []string
+		if err := mapstructure.WeakDecode(raw, &list); err != nil {
+			return nil, false, err
+		}
+		m = make(map[string]string, len(list))
+		for _, p := range list {
+			k, v, ok := strings.Cut(p, "=")
+			if !ok || k == "" {
+				return nil, false, fmt.Errorf("invalid key pair %q", p)
+			}
+			m[k] = v
+		}
+		return m, true, nil
+	case tMap:
+		var m map[string]any
+		if err := mapstructure.WeakDecode(raw, &m); err != nil {
+			return nil, false, err
+		}
+		return m, true, nil
+	}
+	return nil, false, fmt.Errorf("unknown field type %d", t)
+}
+
+// decodeJSONBody parses a request body the way Vault's HTTP layer does:
+// numbers stay json.Number so large integers survive.
+func decodeJSONBody(b []byte) (map[string]any, error) {
+	out := map[string]any{}
+	if len(strings.TrimSpace(string(b))) == 0 {
+		return out, nil
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.UseNumber()
+	if err := dec.Decode(&out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -1,0 +1,35 @@
+package mockvault
+
+import "time"
+
+// mount is one entry of the mount table (secrets engines and auth methods).
+type mount struct {
+	path            string // with trailing slash; auth mounts start with "auth/"
+	typ             string
+	auth            bool
+	accessor        string
+	uuid            string
+	description     string
+	local           bool
+	sealWrap        bool
+	options         map[string]string
+	defaultLeaseTTL time.Duration // 0: the system default
+	maxLeaseTTL     time.Duration // 0: the system max
+	tokenType       string        // auth mounts: default-service, default-batch, service, batch
+	backend         *backend
+}
+
+// ttls returns the mount's effective default and max lease TTLs.
+func (m *mount) ttls() (def, max time.Duration) {
+	def, max = systemMaxTTL, systemMaxTTL
+	if m != nil && m.defaultLeaseTTL > 0 {
+		def = m.defaultLeaseTTL
+	}
+	if m != nil && m.maxLeaseTTL > 0 {
+		max = m.maxLeaseTTL
+	}
+	if def > max {
+		def = max
+	}
+	return def, max
+}

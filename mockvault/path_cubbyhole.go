@@ -1,0 +1,105 @@
+package mockvault
+
+import (
+	"sort"
+	"strings"
+)
+
+// cubbyholeBackend serves cubbyhole/: a private KV space per service token,
+// destroyed with the token. Batch tokens have none.
+func (s *Server) cubbyholeBackend() *backend {
+	return newBackend([]*path{
+		{pattern: "{path:.*}", exists: s.cubbyExists, ops: map[op]handlerFunc{
+			opRead: s.cubbyRead, opList: s.cubbyList, opCreate: s.cubbyWrite,
+			opUpdate: s.cubbyWrite, opDelete: s.cubbyDelete,
+		}},
+	})
+}
+
+func (s *Server) cubby(req *request) (map[string]map[string]any, error) {
+	if req.te.Type == tokenTypeBatch {
+		return nil, badRequest("cubbyhole operations are only supported by \"service\" type tokens")
+	}
+	c := s.cubbyholes[req.te.ID]
+	if c == nil {
+		c = map[string]map[string]any{}
+		s.cubbyholes[req.te.ID] = c
+	}
+	return c, nil
+}
+
+func (s *Server) cubbyExists(req *request, d *fieldData) (bool, error) {
+	if req.te == nil || req.te.Type == tokenTypeBatch {
+		return false, nil
+	}
+	_, ok := s.cubbyholes[req.te.ID][req.rel]
+	return ok, nil
+}
+
+func (s *Server) cubbyRead(req *request, d *fieldData) (*response, error) {
+	c, err := s.cubby(req)
+	if err != nil {
+		return nil, err
+	}
+	v, ok := c[req.rel]
+	if !ok {
+		return nil, nil
+	}
+	return dataResp(copyMap(v)), nil
+}
+
+func (s *Server) cubbyWrite(req *request, d *fieldData) (*response, error) {
+	c, err := s.cubby(req)
+	if err != nil {
+		return nil, err
+	}
+	if req.rel == "" {
+		return nil, badRequest("missing path")
+	}
+	if len(req.data) == 0 {
+		return nil, badRequest("missing data fields")
+	}
+	c[req.rel] = copyMap(req.data)
+	return nil, nil
+}
+
+func (s *Server) cubbyDelete(req *request, d *fieldData) (*response, error) {
+	c, err := s.cubby(req)
+	if err != nil {
+		return nil, err
+	}
+	delete(c, req.rel)
+	return nil, nil
+}
+
+func (s *Server) cubbyList(req *request, d *fieldData) (*response, error) {
+	c, err := s.cubby(req)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var keys []string
+	for k := range c {
+		if !strings.HasPrefix(k, req.rel) {
+			continue
+		}
+		rest := strings.TrimPrefix(k, req.rel)
+		if i := strings.Index(rest, "/"); i >= 0 {
+			rest = rest[:i+1]
+		}
+		if !seen[rest] {
+			seen[rest] = true
+			keys = append(keys, rest)
+		}
+	}
+	sort.Strings(keys)
+	return listResp(keys), nil
+}
+
+func copyMap(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}

@@ -1,0 +1,148 @@
+package mockvault
+
+import (
+	"net/http"
+	"strings"
+)
+
+// sysRootPaths are the sys paths that need sudo (Vault's PathsSpecial.Root).
+var sysRootPaths = []string{
+	"auth/*", "remount", "audit", "audit/*", "raw", "raw/*", "replication/primary/secondary-token",
+	"replication/performance/primary/secondary-token", "replication/dr/primary/secondary-token",
+	"replication/reindex", "replication/dr/reindex", "replication/performance/reindex",
+	"rotate", "config/cors", "config/auditing/*", "config/ui/headers/*", "plugins/catalog/*",
+	"revoke-prefix/*", "revoke-force/*", "leases/revoke-prefix/*", "leases/revoke-force/*",
+	"leases/lookup/*", "storage/raft/snapshot-auto/config/*", "leases",
+}
+
+const clusterName = "vault-cluster-mockvault"
+
+// sysBackend serves sys/. Further sys families register in their own files.
+func (s *Server) sysBackend() *backend {
+	paths := []*path{
+		{pattern: "health", unauthenticated: true, ops: map[op]handlerFunc{opRead: s.sysHealth}},
+		{pattern: "seal-status", unauthenticated: true, ops: map[op]handlerFunc{opRead: s.sysSealStatus}},
+		{pattern: "leader", unauthenticated: true, ops: map[op]handlerFunc{opRead: s.sysLeader}},
+		{pattern: "auth", ops: map[op]handlerFunc{opRead: s.sysAuthList}},
+		{pattern: "mounts", ops: map[op]handlerFunc{opRead: s.sysMountsList}},
+	}
+	paths = append(paths, s.sysExtraPaths()...)
+	return newBackend(paths)
+}
+
+// sysExtraPaths lets other files add sys endpoints without touching this one.
+func (s *Server) sysExtraPaths() []*path {
+	var out []*path
+	for _, f := range sysPathRegistry {
+		out = append(out, f(s)...)
+	}
+	return out
+}
+
+// sysPathRegistry holds constructors of sys endpoint families (policies,
+// capabilities, wrapping, mounts management…), each in its own file.
+var sysPathRegistry []func(*Server) []*path
+
+func (s *Server) clusterID() string { return "6b1d3a1e-0000-4000-8000-6d6f636b7661" }
+
+func (s *Server) sysHealth(req *request, d *fieldData) (*response, error) {
+	q := req.http.URL.Query()
+	status := http.StatusOK
+	if s.sealed {
+		status = http.StatusServiceUnavailable
+		if v := q.Get("sealedcode"); v != "" {
+			status = atoiDefault(v, status)
+		}
+	} else if v := q.Get("activecode"); v != "" {
+		status = atoiDefault(v, status)
+	}
+	body := map[string]any{
+		"initialized": true, "sealed": s.sealed, "standby": false, "performance_standby": false,
+		"replication_performance_mode": "disabled", "replication_dr_mode": "disabled",
+		"server_time_utc": req.now.Unix(), "version": s.version, "enterprise": false,
+		"cluster_name": clusterName, "cluster_id": s.clusterID(), "echo_duration_ms": 0,
+		"clock_skew_ms": 0, "replication_primary_canary_age_ms": 0, "removed_from_cluster": false,
+	}
+	if s.sealed {
+		delete(body, "cluster_name")
+		delete(body, "cluster_id")
+	}
+	if req.http.Method == http.MethodHead {
+		return &response{raw: struct{}{}, status: status}, nil
+	}
+	return &response{raw: body, status: status}, nil
+}
+
+func (s *Server) sysSealStatus(req *request, d *fieldData) (*response, error) {
+	body := map[string]any{
+		"type": "shamir", "initialized": true, "sealed": s.sealed, "t": 1, "n": 1, "progress": 0,
+		"nonce": "", "version": s.version, "build_date": "2025-11-18T13:04:32Z", "migration": false,
+		"recovery_seal": false, "storage_type": "inmem", "removed_from_cluster": false,
+	}
+	if !s.sealed {
+		body["cluster_name"] = clusterName
+		body["cluster_id"] = s.clusterID()
+	}
+	return &response{raw: body}, nil
+}
+
+func (s *Server) sysLeader(req *request, d *fieldData) (*response, error) {
+	return &response{raw: map[string]any{
+		"ha_enabled": false, "is_self": false, "active_time": "0001-01-01T00:00:00Z",
+		"leader_address": "", "leader_cluster_address": "", "performance_standby": false,
+		"performance_standby_last_remote_wal": 0,
+	}}, nil
+}
+
+// mountInfo renders a mount table entry as sys/mounts and sys/auth do.
+func (s *Server) mountInfo(m *mount) map[string]any {
+	cfg := map[string]any{
+		"default_lease_ttl": int64(m.defaultLeaseTTL.Seconds()),
+		"max_lease_ttl":     int64(m.maxLeaseTTL.Seconds()),
+		"force_no_cache":    false,
+	}
+	if m.auth {
+		tt := m.tokenType
+		if tt == "" {
+			tt = "default-service"
+		}
+		cfg["token_type"] = tt
+	}
+	var opts any
+	if m.options != nil {
+		opts = m.options
+	}
+	return map[string]any{
+		"accessor": m.accessor, "config": cfg, "description": m.description,
+		"external_entropy_access": false, "local": m.local, "options": opts,
+		"plugin_version": "", "running_plugin_version": "v" + s.version + "+builtin.vault",
+		"running_sha256": "", "seal_wrap": m.sealWrap, "type": m.typ, "uuid": m.uuid,
+	}
+}
+
+func (s *Server) sysAuthList(req *request, d *fieldData) (*response, error) {
+	data := map[string]any{}
+	for _, m := range s.sortedMounts(true) {
+		data[strings.TrimPrefix(m.path, "auth/")] = s.mountInfo(m)
+	}
+	return dataResp(data), nil
+}
+
+func (s *Server) sysMountsList(req *request, d *fieldData) (*response, error) {
+	data := map[string]any{}
+	for _, m := range s.sortedMounts(false) {
+		data[m.path] = s.mountInfo(m)
+	}
+	return dataResp(data), nil
+}
+
+func atoiDefault(s string, def int) int {
+	n := 0
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return def
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
+}

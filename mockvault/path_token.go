@@ -1,0 +1,765 @@
+package mockvault
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-secure-stdlib/parseutil"
+)
+
+// tokenBackend serves auth/token/: Vault's token store API.
+func (s *Server) tokenBackend() *backend {
+	createFields := fields{
+		"role_name": tString, "id": tString, "policies": tCommaSlice, "meta": tKVPairs,
+		"no_parent": tBool, "no_default_policy": tBool, "lease": tString, "ttl": tString,
+		"type": tString, "explicit_max_ttl": tString, "display_name": tString,
+		"num_uses": tInt, "renewable": tBool, "period": tString, "entity_alias": tString,
+	}
+	tokenField := fields{"token": tString}
+	accField := fields{"accessor": tString}
+	renewFields := fields{"token": tString, "increment": tDuration}
+	renewAccFields := fields{"accessor": tString, "increment": tDuration}
+	return newBackend([]*path{
+		{pattern: "create", fields: createFields, ops: map[op]handlerFunc{opUpdate: s.tokenCreate(false)}},
+		{pattern: "create-orphan", fields: createFields, ops: map[op]handlerFunc{opUpdate: s.tokenCreate(true)}},
+		{pattern: "create/{role_name:.+}", fields: createFields, ops: map[op]handlerFunc{opUpdate: s.tokenCreateRole}},
+		{pattern: "lookup", fields: tokenField, ops: map[op]handlerFunc{opUpdate: s.tokenLookup, opRead: s.tokenLookup}},
+		{pattern: "lookup/{token:.+}", fields: tokenField, ops: map[op]handlerFunc{opRead: s.tokenLookup}},
+		{pattern: "lookup-self", fields: tokenField, ops: map[op]handlerFunc{opRead: s.tokenLookupSelf, opUpdate: s.tokenLookupSelf}},
+		{pattern: "lookup-accessor", fields: accField, ops: map[op]handlerFunc{opUpdate: s.tokenLookupAccessor}},
+		{pattern: "lookup-accessor/{accessor:.+}", fields: accField, ops: map[op]handlerFunc{opUpdate: s.tokenLookupAccessor}},
+		{pattern: "renew", fields: renewFields, ops: map[op]handlerFunc{opUpdate: s.tokenRenew}},
+		{pattern: "renew/{token:.+}", fields: renewFields, ops: map[op]handlerFunc{opUpdate: s.tokenRenew}},
+		{pattern: "renew-self", fields: renewFields, ops: map[op]handlerFunc{opUpdate: s.tokenRenewSelf}},
+		{pattern: "renew-accessor", fields: renewAccFields, ops: map[op]handlerFunc{opUpdate: s.tokenRenewAccessor}},
+		{pattern: "revoke", fields: tokenField, ops: map[op]handlerFunc{opUpdate: s.tokenRevoke}},
+		{pattern: "revoke/{token:.+}", fields: tokenField, ops: map[op]handlerFunc{opUpdate: s.tokenRevoke}},
+		{pattern: "revoke-self", ops: map[op]handlerFunc{opUpdate: s.tokenRevokeSelf}},
+		{pattern: "revoke-accessor", fields: accField, ops: map[op]handlerFunc{opUpdate: s.tokenRevokeAccessor}},
+		{pattern: "revoke-accessor/{accessor:.+}", fields: accField, ops: map[op]handlerFunc{opUpdate: s.tokenRevokeAccessor}},
+		{pattern: "revoke-orphan", fields: tokenField, ops: map[op]handlerFunc{opUpdate: s.tokenRevokeOrphan}},
+		{pattern: "revoke-orphan/{token:.+}", fields: tokenField, ops: map[op]handlerFunc{opUpdate: s.tokenRevokeOrphan}},
+		{pattern: "accessors/", ops: map[op]handlerFunc{opList: s.tokenAccessors}},
+		{pattern: "roles/", ops: map[op]handlerFunc{opList: s.tokenRoleList}},
+		{pattern: "roles/{role_name:[^/]+}", fields: tokenRoleFields, exists: s.tokenRoleExists,
+			ops: map[op]handlerFunc{opRead: s.tokenRoleRead, opCreate: s.tokenRoleWrite, opUpdate: s.tokenRoleWrite, opDelete: s.tokenRoleDelete}},
+		{pattern: "tidy", ops: map[op]handlerFunc{opUpdate: s.tokenTidy}},
+	})
+}
+
+var displayNameSanitize = regexp.MustCompile("[^a-zA-Z0-9-]")
+
+// sanitizePolicies lowercases, trims, dedupes and sorts policy names,
+// adding "default" when asked; "root" swallows everything else.
+func sanitizePolicies(in []string, addDefault bool) []string {
+	var out []string
+	defaultFound := false
+	for _, p := range in {
+		p = strings.ToLower(strings.TrimSpace(p))
+		if p == "" {
+			continue
+		}
+		if p == "root" {
+			out = []string{"root"}
+			defaultFound = true
+			break
+		}
+		if p == "default" {
+			defaultFound = true
+		}
+		out = append(out, p)
+	}
+	if addDefault && !defaultFound {
+		out = append(out, "default")
+	}
+	return dedupeSorted(out)
+}
+
+func dedupeSorted(in []string) []string {
+	seen := map[string]bool{}
+	out := []string{}
+	for _, p := range in {
+		if p == "" || seen[p] {
+			continue
+		}
+		seen[p] = true
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func containsGlob(globs []string, v string) bool {
+	for _, g := range globs {
+		if globMatch(g, v) {
+			return true
+		}
+	}
+	return false
+}
+
+// callerHasSudo reports whether the caller may act as root on req's path.
+func (s *Server) callerHasSudo(req *request) bool {
+	a := s.aclFor(req.te.Policies)
+	if a.root {
+		return true
+	}
+	caps, _ := a.capabilities(req.path, req.op)
+	return caps&capSudo != 0 && caps&capDeny == 0
+}
+
+func (s *Server) tokenCreate(orphan bool) handlerFunc {
+	return func(req *request, d *fieldData) (*response, error) {
+		return s.createToken(req, d, orphan, nil)
+	}
+}
+
+func (s *Server) tokenCreateRole(req *request, d *fieldData) (*response, error) {
+	name := d.str("role_name")
+	role := s.tokenRoles[name]
+	if role == nil {
+		return nil, badRequest("unknown role %s", name)
+	}
+	return s.createToken(req, d, false, role)
+}
+
+// createToken follows Vault's token creation rules, in Vault's order.
+func (s *Server) createToken(req *request, d *fieldData, orphan bool, role *tokenRole) (*response, error) {
+	parent := req.te
+	if parent.Type == tokenTypeBatch {
+		return nil, badRequest("batch tokens cannot create more tokens")
+	}
+	if parent.NumUses > 0 || parent.NumUses == -1 {
+		return nil, badRequest("restricted use token cannot generate child tokens")
+	}
+	isSudo := s.callerHasSudo(req)
+	policies := d.strings("policies")
+	typ := d.str("type")
+	if role != nil {
+		switch role.TokenType {
+		case "default-service", "default", "":
+		case "default-batch":
+			if typ == "" {
+				typ = tokenTypeBatch
+			}
+		case "service", "batch":
+			typ = role.TokenType
+		default:
+			return nil, badRequest("role being used for token creation contains invalid token type %q", role.TokenType)
+		}
+	}
+	renewable := d.boolean("renewable", true)
+	explicitMax := d.str("explicit_max_ttl")
+	numUses := d.integer("num_uses")
+	period := d.str("period")
+	tokenType := tokenTypeService
+	switch typ {
+	case "", tokenTypeService:
+	case tokenTypeBatch:
+		bad := ""
+		switch {
+		case explicitMax != "":
+			dur, err := parseutil.ParseDurationSecond(explicitMax)
+			if err != nil {
+				return nil, badRequest(`"explicit_max_ttl" value could not be parsed`)
+			}
+			if dur != 0 {
+				bad = "explicit_max_ttl"
+			}
+		case numUses != 0:
+			bad = "num_uses"
+		case period != "":
+			dur, err := parseutil.ParseDurationSecond(period)
+			if err != nil {
+				return nil, badRequest(`"period" value could not be parsed`)
+			}
+			if dur != 0 {
+				bad = "period"
+			}
+		}
+		if bad != "" {
+			return nil, badRequest("batch tokens cannot have %q set", bad)
+		}
+		tokenType = tokenTypeBatch
+		renewable = false
+	default:
+		return nil, badRequest("invalid 'token_type' value")
+	}
+	if numUses < 0 {
+		return nil, badRequest("number of uses cannot be negative")
+	}
+	if d.str("entity_alias") != "" {
+		if role == nil {
+			return nil, badRequest("'entity_alias' is only allowed in combination with token role")
+		}
+		return nil, badRequest("invalid 'entity_alias' value")
+	}
+	te := &tokenEntry{
+		Parent: parent.ID, Path: "auth/token/" + req.rel, Meta: d.kv("meta"),
+		DisplayName: "token", NumUses: numUses, CreationTime: req.now.Truncate(time.Second),
+		Type: tokenType, authMount: "auth/token/",
+	}
+	if role != nil {
+		te.Role = role.Name
+		if renewable && !role.Renewable {
+			renewable = false
+		}
+		switch {
+		case role.TokenNumUses == 0:
+		case te.NumUses == 0, role.TokenNumUses < te.NumUses:
+			te.NumUses = role.TokenNumUses
+		}
+		if role.PathSuffix != "" {
+			te.Path = te.Path + "/" + role.PathSuffix
+		}
+	}
+	if dn := d.str("display_name"); dn != "" {
+		full := displayNameSanitize.ReplaceAllString("token-"+dn, "-")
+		te.DisplayName = strings.TrimSuffix(full, "-")
+	}
+	if id := d.str("id"); id != "" {
+		if !isSudo {
+			return nil, badRequest("root or sudo privileges required to specify token id")
+		}
+		te.ID = id
+	}
+	var warnings []string
+	addDefault := false
+	noDefault := d.boolean("no_default_policy", false)
+	switch {
+	case role != nil && (len(role.AllowedPolicies) > 0 || len(role.DisallowedPolicies) > 0 ||
+		len(role.AllowedPoliciesGlob) > 0 || len(role.DisallowedPoliciesGlob) > 0):
+		localDefault := !noDefault && !role.TokenNoDefaultPolicy &&
+			!contains(role.DisallowedPolicies, "default") && !containsGlob(role.DisallowedPoliciesGlob, "default")
+		var final []string
+		if len(policies) > 0 {
+			final = sanitizePolicies(policies, localDefault)
+		}
+		if len(role.AllowedPolicies) > 0 || len(role.AllowedPoliciesGlob) > 0 {
+			allowed := sanitizePolicies(role.AllowedPolicies, localDefault)
+			if len(final) == 0 {
+				final = allowed
+			} else {
+				globs := sanitizePolicies(role.AllowedPoliciesGlob, false)
+				for _, p := range final {
+					if !contains(allowed, p) && !containsGlob(globs, p) {
+						return nil, badRequest("token policies (%s) must be subset of the role's allowed policies (%s) or glob policies (%s)", goQuoteList(final), goQuoteList(allowed), goQuoteList(globs))
+					}
+				}
+			}
+		} else if len(final) == 0 {
+			final = sanitizePolicies(parent.Policies, localDefault)
+		}
+		if len(role.DisallowedPolicies) > 0 || len(role.DisallowedPoliciesGlob) > 0 {
+			for _, p := range final {
+				if contains(role.DisallowedPolicies, p) || containsGlob(role.DisallowedPoliciesGlob, p) {
+					return nil, badRequest("token policy %q is disallowed by this role", p)
+				}
+			}
+		}
+		policies = final
+	case len(policies) == 0:
+		policies = sanitizePolicies(parent.Policies, false)
+	case !isSudo:
+		in := sanitizePolicies(policies, false)
+		par := sanitizePolicies(parent.Policies, false)
+		for _, p := range in {
+			if !contains(par, p) {
+				return nil, badRequest("child policies must be subset of parent")
+			}
+		}
+		if !noDefault && contains(parent.Policies, "default") {
+			addDefault = true
+		}
+	default:
+		addDefault = !noDefault
+	}
+	te.Policies = sanitizePolicies(policies, addDefault)
+	if noDefault {
+		te.Policies = removeString(te.Policies, "default")
+	}
+	if contains(te.Policies, "response-wrapping") || contains(te.Policies, "control-group") {
+		for _, p := range te.Policies {
+			if p == "response-wrapping" || p == "control-group" {
+				return nil, badRequest("cannot assign policy %q", p)
+			}
+		}
+	}
+	if contains(te.Policies, "root") {
+		if !parent.isRoot() {
+			return nil, badRequest("root tokens may not be created without parent token being root")
+		}
+		if te.Type == tokenTypeBatch {
+			return nil, badRequest("batch tokens cannot be root tokens")
+		}
+	}
+	switch {
+	case role != nil:
+		if role.Orphan {
+			te.Parent = ""
+		}
+		if len(role.TokenBoundCIDRs) > 0 {
+			te.BoundCIDRs = role.TokenBoundCIDRs
+		}
+	case d.boolean("no_parent", false):
+		if !isSudo {
+			return nil, badRequest("root or sudo privileges required to create orphan token")
+		}
+		te.Parent = ""
+	default:
+		if orphan {
+			te.Parent = ""
+		}
+	}
+	if te.Parent != "" {
+		te.EntityID = parent.EntityID
+		if role == nil {
+			te.BoundCIDRs = parent.BoundCIDRs
+		}
+	}
+	var explicitMaxToUse time.Duration
+	if explicitMax != "" {
+		dur, err := parseutil.ParseDurationSecond(explicitMax)
+		if err != nil {
+			return nil, badRequest("%s", err.Error())
+		}
+		if dur < 0 {
+			return nil, badRequest("explicit_max_ttl must be positive")
+		}
+		te.ExplicitMaxTTL = dur
+		explicitMaxToUse = dur
+	}
+	var periodToUse time.Duration
+	if period != "" {
+		dur, err := parseutil.ParseDurationSecond(period)
+		if err != nil {
+			return nil, badRequest("%s", err.Error())
+		}
+		switch {
+		case dur < 0:
+			return nil, badRequest("period must be positive")
+		case dur > 0:
+			if !isSudo {
+				return nil, badRequest("root or sudo privileges required to create periodic token")
+			}
+			te.Period = dur
+			periodToUse = dur
+		}
+	}
+	for _, f := range []string{"ttl", "lease"} {
+		v := d.str(f)
+		if v == "" {
+			continue
+		}
+		dur, err := parseutil.ParseDurationSecond(v)
+		if err != nil {
+			return nil, badRequest("%s", err.Error())
+		}
+		if dur < 0 {
+			return nil, badRequest("%s must be positive", f)
+		}
+		te.TTL = dur
+		break
+	}
+	if role != nil && te.Type != tokenTypeBatch {
+		if role.TokenExplicitMaxTTL != 0 {
+			if explicitMaxToUse == 0 {
+				explicitMaxToUse = role.TokenExplicitMaxTTL
+			} else {
+				if role.TokenExplicitMaxTTL < explicitMaxToUse {
+					explicitMaxToUse = role.TokenExplicitMaxTTL
+				}
+				warnings = append(warnings, fmt.Sprintf("Explicit max TTL specified both during creation call and in role; using the lesser value of %d seconds", int64(explicitMaxToUse.Seconds())))
+			}
+		}
+		if role.TokenPeriod != 0 {
+			if periodToUse == 0 {
+				periodToUse = role.TokenPeriod
+			} else {
+				if role.TokenPeriod < periodToUse {
+					periodToUse = role.TokenPeriod
+				}
+				warnings = append(warnings, fmt.Sprintf("Period specified both during creation call and in role; using the lesser value of %d seconds", int64(periodToUse.Seconds())))
+			}
+		}
+	}
+	tokMount := s.mounts["auth/token/"]
+	defTTL, maxTTL := tokMount.ttls()
+	te.maxTTL = maxTTL
+	if periodToUse > 0 || te.TTL > 0 || !contains(te.Policies, "root") {
+		ttl, w, err := calculateTTL(req.now, defTTL, maxTTL, 0, te.TTL, periodToUse, explicitMaxToUse, te.CreationTime)
+		if err != nil {
+			return nil, err
+		}
+		warnings = append(warnings, w...)
+		te.TTL = ttl
+	}
+	if te.TTL == 0 && explicitMaxToUse > 0 {
+		te.TTL = explicitMaxToUse
+	}
+	if te.TTL == 0 {
+		if !parent.ExpireTime.IsZero() {
+			return nil, badRequest("expiring root tokens cannot create non-expiring root tokens")
+		}
+		renewable = false
+		te.BoundCIDRs = nil
+	}
+	te.Renewable = renewable
+	te.Period = periodToUse
+	te.ExplicitMaxTTL = explicitMaxToUse
+	if te.ID != "" {
+		warnings = append(warnings, "Supplying a custom ID for the token uses the weaker SHA1 hashing instead of the more secure SHA2-256 HMAC for token obfuscation. SHA1 hashed tokens on the wire leads to less secure lookups.")
+	}
+	if err := s.storeNewToken(te); err != nil {
+		return nil, err
+	}
+	for _, p := range te.Policies {
+		if p != "root" && s.policies.get(p) == nil {
+			warnings = append(warnings, fmt.Sprintf("Policy %q does not exist", p))
+		}
+	}
+	return &response{auth: s.authBlock(te), warnings: warnings}, nil
+}
+
+// storeNewToken gives te its id and accessor (service) or seals it (batch)
+// and makes it live. te.TTL is final.
+func (s *Server) storeNewToken(te *tokenEntry) error {
+	if te.TTL > 0 {
+		te.ExpireTime = te.CreationTime.Add(te.TTL)
+	}
+	if te.Type == tokenTypeBatch {
+		te.orphan = te.Parent == ""
+		id, err := sealBatch(s.batchKey, te)
+		if err != nil {
+			return err
+		}
+		te.ID = id
+		return nil
+	}
+	if te.ID == "" {
+		te.ID = "hvs." + randomBase62(24)
+	} else if s.tokens.get(te.ID) != nil {
+		return badRequest("cannot create a token with a duplicate ID")
+	}
+	te.Accessor = randomBase62(24)
+	s.tokens.insert(te)
+	return nil
+}
+
+// authBlock renders the auth section for a freshly issued token.
+func (s *Server) authBlock(te *tokenEntry) *authInfo {
+	return &authInfo{
+		ClientToken: te.ID, Accessor: te.Accessor, Policies: te.Policies,
+		TokenPolicies: te.Policies, Metadata: te.Meta, LeaseDuration: int(te.TTL / time.Second),
+		Renewable: te.Renewable, EntityID: te.EntityID, TokenType: te.Type,
+		Orphan: te.isOrphan(), NumUses: te.NumUses,
+	}
+}
+
+// calculateTTL is Vault's lease TTL rule: a period wins; else the
+// increment, the requested TTL or the default; never past the max.
+func calculateTTL(now time.Time, defTTL, maxTTL, increment, ttl, period, explicitMax time.Duration, start time.Time) (time.Duration, []string, error) {
+	now = now.Truncate(time.Second)
+	if start.IsZero() {
+		start = now
+	} else {
+		start = start.Truncate(time.Second)
+	}
+	if explicitMax > 0 && explicitMax < maxTTL {
+		maxTTL = explicitMax
+	}
+	if maxTTL <= 0 {
+		return 0, nil, errCode(500, "1 error occurred:\n\t* max TTL must be greater than zero\n\n")
+	}
+	var warnings []string
+	var maxValid time.Time
+	switch {
+	case period > 0:
+		if period > maxTTL {
+			warnings = append(warnings, fmt.Sprintf("period of %q exceeded the effective max_ttl of %q; period value is capped accordingly", humanDuration(period), humanDuration(maxTTL)))
+			period = maxTTL
+		}
+		ttl = period
+		if explicitMax > 0 {
+			maxValid = start.Add(explicitMax)
+		}
+	default:
+		switch {
+		case increment > 0:
+			ttl = increment
+		case ttl > 0:
+		default:
+			ttl = defTTL
+		}
+		maxValid = start.Add(maxTTL)
+	}
+	if !maxValid.IsZero() {
+		left := maxValid.Sub(now)
+		if left <= 0 {
+			return 0, nil, errCode(500, "1 error occurred:\n\t* past the max TTL, cannot renew\n\n")
+		}
+		if left < ttl {
+			warnings = append(warnings, fmt.Sprintf("TTL of %q exceeded the effective max_ttl of %q; TTL value is capped accordingly", humanDuration(ttl), humanDuration(left)))
+			ttl = left
+		}
+	}
+	return ttl, warnings, nil
+}
+
+func humanDuration(d time.Duration) string {
+	if d == 0 {
+		return "0s"
+	}
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if i := strings.Index(s, "h0m"); i > 0 {
+		s = s[:i+1] + s[i+3:]
+	}
+	return s
+}
+
+func removeString(list []string, v string) []string {
+	out := list[:0:0]
+	for _, x := range list {
+		if x != v {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// goQuoteList formats a list as Go's %q does for a []string.
+func goQuoteList(l []string) string { return fmt.Sprintf("%q", l) }
+
+// tokenData is the lookup view of a token.
+func (s *Server) tokenData(te *tokenEntry, now time.Time) map[string]any {
+	var meta any
+	if te.Meta != nil {
+		meta = te.Meta
+	}
+	policies := te.Policies
+	if policies == nil {
+		policies = []string{}
+	}
+	d := map[string]any{
+		"id": te.ID, "accessor": te.Accessor, "policies": policies, "path": te.Path,
+		"meta": meta, "display_name": te.DisplayName, "num_uses": maxInt(te.NumUses, 0),
+		"orphan": te.isOrphan(), "creation_time": te.CreationTime.Unix(),
+		"creation_ttl": int64(te.TTL / time.Second), "expire_time": nil, "ttl": 0,
+		"explicit_max_ttl": int64(te.ExplicitMaxTTL / time.Second), "entity_id": te.EntityID,
+		"type": te.Type, "renewable": false, "issue_time": fmtTime(te.CreationTime),
+	}
+	if te.Role != "" {
+		d["role"] = te.Role
+	}
+	if te.Period > 0 {
+		d["period"] = int64(te.Period / time.Second)
+	}
+	if len(te.BoundCIDRs) > 0 {
+		d["bound_cidrs"] = te.BoundCIDRs
+	}
+	if !te.LastRenewal.IsZero() {
+		d["last_renewal_time"] = te.LastRenewal.Unix()
+		d["last_renewal"] = fmtTime(te.LastRenewal)
+	}
+	if !te.ExpireTime.IsZero() {
+		d["expire_time"] = fmtTime(te.ExpireTime)
+		d["ttl"] = te.ttlAt(now)
+	}
+	d["renewable"] = te.Type == tokenTypeService && te.Renewable && !te.ExpireTime.IsZero()
+	return d
+}
+
+func maxInt(a, b int) int {
+	if a > b {
+		return a
+	}
+	return b
+}
+
+func (s *Server) tokenLookup(req *request, d *fieldData) (*response, error) {
+	id := d.str("token")
+	if id == "" {
+		id = req.token
+	}
+	if id == "" {
+		return nil, badRequest("missing token ID")
+	}
+	te, err := s.lookupToken(id)
+	if err != nil {
+		return nil, errCode(403, "bad token")
+	}
+	return dataResp(s.tokenData(te, req.now)), nil
+}
+
+func (s *Server) tokenLookupSelf(req *request, d *fieldData) (*response, error) {
+	return dataResp(s.tokenData(req.te, req.now)), nil
+}
+
+func (s *Server) tokenLookupAccessor(req *request, d *fieldData) (*response, error) {
+	acc := d.str("accessor")
+	if acc == "" {
+		return nil, badRequest("missing accessor")
+	}
+	te := s.tokens.getByAccessor(acc)
+	if te == nil || !s.alive(te, req.now) {
+		return nil, badRequest("invalid accessor")
+	}
+	data := s.tokenData(te, req.now)
+	data["id"] = ""
+	return dataResp(data), nil
+}
+
+func (s *Server) tokenRenew(req *request, d *fieldData) (*response, error) {
+	id := d.str("token")
+	if id == "" {
+		return nil, badRequest("missing token ID")
+	}
+	te, err := s.lookupToken(id)
+	if err != nil {
+		return nil, badRequest("token not found")
+	}
+	return s.renewToken(req, te, d.duration("increment"))
+}
+
+func (s *Server) tokenRenewSelf(req *request, d *fieldData) (*response, error) {
+	return s.renewToken(req, req.te, d.duration("increment"))
+}
+
+func (s *Server) tokenRenewAccessor(req *request, d *fieldData) (*response, error) {
+	acc := d.str("accessor")
+	if acc == "" {
+		return nil, badRequest("missing accessor")
+	}
+	te := s.tokens.getByAccessor(acc)
+	if te == nil || !s.alive(te, req.now) {
+		return nil, badRequest("invalid accessor")
+	}
+	resp, err := s.renewToken(req, te, d.duration("increment"))
+	if resp != nil && resp.auth != nil {
+		resp.auth.ClientToken = ""
+	}
+	return resp, err
+}
+
+// renewToken extends a service token's lease, as Vault's expiration manager.
+func (s *Server) renewToken(req *request, te *tokenEntry, increment time.Duration) (*response, error) {
+	if te.Type == tokenTypeBatch {
+		return nil, badRequest("batch tokens cannot be renewed")
+	}
+	if te.ExpireTime.IsZero() || !te.Renewable {
+		return nil, badRequest("lease is not renewable")
+	}
+	period, explicitMax := te.Period, te.ExplicitMaxTTL
+	if te.Role != "" {
+		role := s.tokenRoles[te.Role]
+		if role == nil {
+			return nil, errCode(500, "1 error occurred:\n\t* original token role %q could not be found, not renewing\n\n", te.Role)
+		}
+		period, explicitMax = role.TokenPeriod, role.TokenExplicitMaxTTL
+	}
+	defTTL, maxTTL := s.mountOf(te).ttls()
+	if te.maxTTL > 0 && te.maxTTL < maxTTL {
+		maxTTL = te.maxTTL
+	}
+	ttl, warnings, err := calculateTTL(req.now, defTTL, maxTTL, increment, te.TTL, period, explicitMax, te.CreationTime)
+	if err != nil {
+		return nil, err
+	}
+	te.ExpireTime = req.now.Add(ttl)
+	te.LastRenewal = req.now
+	auth := s.authBlock(te)
+	auth.LeaseDuration = int(ttl / time.Second)
+	return &response{auth: auth, warnings: warnings}, nil
+}
+
+// mountOf returns the auth mount that issued te (token store by default).
+func (s *Server) mountOf(te *tokenEntry) *mount {
+	if m := s.mounts[te.authMount]; m != nil {
+		return m
+	}
+	return s.mounts["auth/token/"]
+}
+
+func (s *Server) tokenRevoke(req *request, d *fieldData) (*response, error) {
+	id := d.str("token")
+	if id == "" {
+		return nil, badRequest("missing token ID")
+	}
+	if strings.HasPrefix(id, batchPrefix) {
+		return nil, badRequest("batch tokens cannot be revoked")
+	}
+	if te := s.tokens.get(id); te != nil {
+		s.revokeTree(te)
+	}
+	return nil, nil
+}
+
+func (s *Server) tokenRevokeSelf(req *request, d *fieldData) (*response, error) {
+	if req.te.Type == tokenTypeBatch {
+		return nil, badRequest("batch tokens cannot be revoked")
+	}
+	s.revokeTree(req.te)
+	return nil, nil
+}
+
+func (s *Server) tokenRevokeAccessor(req *request, d *fieldData) (*response, error) {
+	acc := d.str("accessor")
+	if acc == "" {
+		return nil, badRequest("missing accessor")
+	}
+	te := s.tokens.getByAccessor(acc)
+	if te == nil {
+		return nil, badRequest("invalid accessor")
+	}
+	s.revokeTree(te)
+	return nil, nil
+}
+
+func (s *Server) tokenRevokeOrphan(req *request, d *fieldData) (*response, error) {
+	id := d.str("token")
+	if id == "" {
+		return nil, badRequest("missing token ID")
+	}
+	if strings.HasPrefix(id, batchPrefix) {
+		return nil, badRequest("batch tokens cannot be revoked")
+	}
+	if te := s.tokens.get(id); te != nil {
+		s.revokeOne(te)
+	}
+	return nil, nil
+}
+
+func (s *Server) tokenAccessors(req *request, d *fieldData) (*response, error) {
+	var keys []string
+	for _, te := range s.tokens.all() {
+		if te.Accessor != "" && s.alive(te, req.now) {
+			keys = append(keys, te.Accessor)
+		}
+	}
+	sort.Strings(keys)
+	return listResp(keys), nil
+}
+
+func (s *Server) tokenTidy(req *request, d *fieldData) (*response, error) {
+	for _, te := range s.tokens.all() {
+		if s.tokens.get(te.ID) != nil {
+			s.alive(te, req.now)
+		}
+	}
+	return &response{warnings: []string{"Tidy operation successfully started. Any information from the operation will be printed to Vault's server logs."}, status: 202, data: map[string]any{}}, nil
+}

@@ -1,0 +1,91 @@
+package mockvault
+
+import (
+	"net/http"
+	"time"
+)
+
+// request is one logical Vault request, after HTTP decoding.
+type request struct {
+	srv        *Server
+	op         op
+	path       string // full logical path, e.g. "auth/token/create"
+	mount      *mount
+	rel        string // path relative to the mount
+	vars       map[string]string
+	data       map[string]any
+	http       *http.Request
+	token      string      // the client token as sent
+	te         *tokenEntry // the resolved caller, nil when unauthenticated
+	remoteAddr string
+	wrapTTL    time.Duration
+	now        time.Time
+}
+
+// response is what a handler returns; the HTTP layer turns it into Vault's
+// envelope.
+type response struct {
+	data          map[string]any
+	auth          *authInfo
+	warnings      []string
+	leaseID       string
+	leaseDuration int
+	renewable     bool
+	wrapInfo      *wrapInfo
+	// raw, when set, is written as is (sys/health and friends have no
+	// envelope), with status.
+	raw    any
+	status int
+	// noContent forces 204 for writes that return nothing.
+	noContent bool
+}
+
+// authInfo is the "auth" block of a login or token creation.
+type authInfo struct {
+	ClientToken      string            `json:"client_token"`
+	Accessor         string            `json:"accessor"`
+	Policies         []string          `json:"policies"`
+	TokenPolicies    []string          `json:"token_policies"`
+	IdentityPolicies []string          `json:"identity_policies,omitempty"`
+	Metadata         map[string]string `json:"metadata"`
+	LeaseDuration    int               `json:"lease_duration"`
+	Renewable        bool              `json:"renewable"`
+	EntityID         string            `json:"entity_id"`
+	TokenType        string            `json:"token_type"`
+	Orphan           bool              `json:"orphan"`
+	MFARequirement   any               `json:"mfa_requirement"`
+	NumUses          int               `json:"num_uses"`
+}
+
+// wrapInfo is the "wrap_info" block of a response-wrapped answer.
+type wrapInfo struct {
+	Token           string `json:"token"`
+	Accessor        string `json:"accessor"`
+	TTL             int    `json:"ttl"`
+	CreationTime    string `json:"creation_time"`
+	CreationPath    string `json:"creation_path"`
+	WrappedAccessor string `json:"wrapped_accessor,omitempty"`
+}
+
+// envelope is Vault's JSON response body.
+type envelope struct {
+	RequestID     string         `json:"request_id"`
+	LeaseID       string         `json:"lease_id"`
+	Renewable     bool           `json:"renewable"`
+	LeaseDuration int            `json:"lease_duration"`
+	Data          map[string]any `json:"data"`
+	WrapInfo      *wrapInfo      `json:"wrap_info"`
+	Warnings      []string       `json:"warnings"`
+	Auth          *authInfo      `json:"auth"`
+	MountType     string         `json:"mount_type"`
+}
+
+func dataResp(data map[string]any) *response { return &response{data: data} }
+
+// listResp answers a LIST; with no keys Vault answers 404.
+func listResp(keys []string) *response {
+	if len(keys) == 0 {
+		return &response{data: map[string]any{}}
+	}
+	return &response{data: map[string]any{"keys": keys}}
+}

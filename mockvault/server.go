@@ -1,0 +1,390 @@
+// Package mockvault is a Vault-compatible server for integration tests.
+//
+// A Server is an http.Handler that speaks Vault's HTTP API: the token store,
+// AppRole, ACL policies, KV and the sys endpoints clients call. Time never
+// moves unless the test moves it: an in-process server reads a ManualClock.
+package mockvault
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// DefaultMaxRequestSize is Vault's default max_request_size (32 MiB).
+const DefaultMaxRequestSize = 32 << 20
+
+// systemMaxTTL is the system default and max lease TTL of a dev server.
+const systemMaxTTL = 768 * time.Hour
+
+// Options configure a Server. The zero value gives a dev-mode server with
+// root token "root" and a manual clock started at the current time.
+type Options struct {
+	// RootToken is the id of the dev root token ("root" when empty).
+	RootToken string
+	// Clock is where the server reads time. Nil means a ManualClock
+	// stopped at the wall-clock time of New.
+	Clock Clock
+	// MaxRequestSize bounds request bodies (DefaultMaxRequestSize if 0).
+	MaxRequestSize int64
+}
+
+// Server is a mock Vault. It is safe for concurrent use.
+type Server struct {
+	mu       sync.Mutex
+	opts     Options
+	clock    Clock
+	tokens   *tokenStore
+	mounts   map[string]*mount // by path with trailing slash
+	policies *policyStore
+	batchKey []byte
+	sealed   bool
+	version  string
+
+	tokenRoles map[string]*tokenRole
+	cubbyholes map[string]map[string]map[string]any // by token id
+	// wrapHook wraps a response (set by the wrapping family).
+	wrapHook func(*request, *response) (*response, error)
+}
+
+// New returns a dev-mode server.
+func New(opts Options) *Server {
+	if opts.RootToken == "" {
+		opts.RootToken = "root"
+	}
+	if opts.MaxRequestSize == 0 {
+		opts.MaxRequestSize = DefaultMaxRequestSize
+	}
+	s := &Server{opts: opts, clock: opts.Clock, version: "1.21.1"}
+	if s.clock == nil {
+		s.clock = NewManualClock(time.Now().UTC().Truncate(time.Second))
+	}
+	s.init()
+	return s
+}
+
+// init builds the freshly started state of a dev server.
+func (s *Server) init() {
+	s.batchKey = make([]byte, 32)
+	if _, err := rand.Read(s.batchKey); err != nil {
+		panic(err)
+	}
+	s.tokens = newTokenStore()
+	s.policies = newPolicyStore()
+	s.mounts = map[string]*mount{}
+	s.tokenRoles = map[string]*tokenRole{}
+	s.cubbyholes = map[string]map[string]map[string]any{}
+	s.sealed = false
+	now := s.clock.Now()
+	s.addMount(&mount{path: "sys/", typ: "system", description: "system endpoints used for control, policy and debugging", backend: s.sysBackend(), sealWrap: false})
+	s.addMount(&mount{path: "cubbyhole/", typ: "cubbyhole", description: "per-token private secret storage", backend: s.cubbyholeBackend(), local: true})
+	s.addMount(&mount{path: "identity/", typ: "identity", description: "identity store", backend: newBackend(nil)})
+	s.addMount(&mount{path: "auth/token/", typ: "token", auth: true, description: "token based credentials", backend: s.tokenBackend(), tokenType: "default-service"})
+	root := &tokenEntry{
+		ID: s.opts.RootToken, Policies: []string{"root"}, Path: "auth/token/root",
+		DisplayName: "root", CreationTime: now, Type: tokenTypeService, authMount: "auth/token/",
+	}
+	s.tokens.insert(root)
+}
+
+// Clock returns the server's clock.
+func (s *Server) Clock() Clock { return s.clock }
+
+// RootToken returns the dev root token id.
+func (s *Server) RootToken() string { return s.opts.RootToken }
+
+// Close releases the server. It holds no goroutines or timers, so this only
+// marks it unusable; it exists so callers can defer it.
+func (s *Server) Close() {}
+
+func (s *Server) now() time.Time { return s.clock.Now().UTC() }
+
+// ServeHTTP implements http.Handler: Vault's HTTP API under /v1/.
+func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
+	defer func() {
+		if v := recover(); v != nil {
+			writeErrors(w, http.StatusInternalServerError, []string{fmt.Sprintf("1 error occurred:\n\t* internal error: %v\n\n", v)})
+		}
+	}()
+	if !strings.HasPrefix(hr.URL.Path, "/v1/") {
+		http.NotFound(w, hr)
+		return
+	}
+	req, err := s.decode(w, hr)
+	if err != nil {
+		code, msgs := statusOf(err)
+		writeErrors(w, code, msgs)
+		return
+	}
+	s.mu.Lock()
+	resp, err := s.handle(req)
+	s.mu.Unlock()
+	s.write(w, req, resp, err)
+}
+
+// decode turns an HTTP request into a logical one, as Vault's http package.
+func (s *Server) decode(w http.ResponseWriter, hr *http.Request) (*request, error) {
+	p := strings.TrimPrefix(hr.URL.Path, "/v1/")
+	req := &request{srv: s, path: p, http: hr, data: map[string]any{}}
+	switch hr.Method {
+	case http.MethodGet, http.MethodHead:
+		req.op = opRead
+		if v := hr.URL.Query().Get("list"); v != "" {
+			if b, _ := parseBool(v); b {
+				req.op = opList
+			}
+		}
+	case "LIST":
+		req.op = opList
+	case http.MethodPost, http.MethodPut:
+		req.op = opUpdate
+	case http.MethodDelete:
+		req.op = opDelete
+	case http.MethodPatch:
+		req.op = opPatch
+	default:
+		return nil, errCode(http.StatusMethodNotAllowed, "")
+	}
+	if req.op == opList && !strings.HasSuffix(req.path, "/") {
+		req.path += "/"
+	}
+	if req.op == opRead || req.op == opList {
+		for k, v := range hr.URL.Query() {
+			if k == "list" || len(v) == 0 {
+				continue
+			}
+			req.data[k] = v[0]
+		}
+	} else if hr.Body != nil {
+		body, err := io.ReadAll(http.MaxBytesReader(w, hr.Body, s.opts.MaxRequestSize))
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return nil, errCode(http.StatusRequestEntityTooLarge, "error parsing JSON")
+			}
+			return nil, badRequest("error parsing JSON")
+		}
+		data, err := decodeJSONBody(body)
+		if err != nil {
+			return nil, badRequest("error parsing JSON")
+		}
+		req.data = data
+	}
+	req.token = hr.Header.Get("X-Vault-Token")
+	if req.token == "" {
+		if a := hr.Header.Get("Authorization"); strings.HasPrefix(a, "Bearer ") {
+			req.token = strings.TrimSpace(strings.TrimPrefix(a, "Bearer "))
+		}
+	}
+	if host, _, err := net.SplitHostPort(hr.RemoteAddr); err == nil {
+		req.remoteAddr = host
+	}
+	if wt := hr.Header.Get("X-Vault-Wrap-TTL"); wt != "" {
+		d, err := parseDurationSecond(wt)
+		if err != nil || d < 0 {
+			return nil, badRequest("error parsing wrap TTL: %v", err)
+		}
+		req.wrapTTL = d
+	}
+	return req, nil
+}
+
+// handle routes and authorises a logical request. Caller holds s.mu.
+func (s *Server) handle(req *request) (*response, error) {
+	req.now = s.now()
+	m := s.mountFor(req.path)
+	if m == nil {
+		return nil, errCode(http.StatusNotFound, "no handler for route %q. route entry not found.", req.path)
+	}
+	req.mount = m
+	req.rel = strings.TrimPrefix(req.path, m.path)
+	if s.sealed && !(m.typ == "system" && isUnsealedExempt(req.rel)) {
+		return nil, errSealed
+	}
+	p, vars, err := m.backend.match(req.op, req.rel)
+	if err != nil {
+		// Unknown path with no token: Vault checks the token first.
+		if _, aerr := s.authenticate(req); aerr != nil && !isUnauthPath(m, req.rel) {
+			return nil, aerr
+		}
+		return nil, err
+	}
+	req.vars = vars
+	raw := map[string]any{}
+	for k, v := range req.data {
+		raw[k] = v
+	}
+	for k, v := range vars {
+		raw[k] = v
+	}
+	fd := &fieldData{raw: raw, schema: p.fields}
+	if p.exists != nil && req.op == opUpdate {
+		if ok, err := p.exists(req, fd); err == nil && !ok {
+			req.op = opCreate
+		}
+	}
+	if !p.unauthenticated {
+		te, err := s.authenticate(req)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.authorize(req, te, fd); err != nil {
+			return nil, err
+		}
+		req.te = te
+		s.useToken(te)
+	} else if req.token != "" {
+		// Unauthenticated paths still see a valid caller (e.g. unwrap).
+		if te, err := s.lookupToken(req.token); err == nil {
+			req.te = te
+		}
+	}
+	h := p.handler(req.op)
+	if h == nil {
+		return nil, errUnsupportedOp
+	}
+	if err := fd.validate(); err != nil {
+		return nil, err
+	}
+	resp, err := h(req, fd)
+	s.finishUse(req.te)
+	if err != nil {
+		return resp, err
+	}
+	if resp != nil && resp.raw == nil {
+		if ig := fd.ignored(); len(ig) > 0 {
+			resp.warnings = append(resp.warnings, fmt.Sprintf("Endpoint ignored these unrecognized parameters: %v", ig))
+		}
+	}
+	if resp != nil && req.wrapTTL > 0 && resp.wrapInfo == nil && resp.raw == nil {
+		return s.wrapResponse(req, resp)
+	}
+	return resp, nil
+}
+
+// write renders a logical response as Vault's HTTP answer.
+func (s *Server) write(w http.ResponseWriter, req *request, resp *response, err error) {
+	if err != nil {
+		code, msgs := statusOf(err)
+		writeErrors(w, code, msgs)
+		return
+	}
+	if resp != nil && resp.raw != nil {
+		status := resp.status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		writeJSON(w, status, resp.raw)
+		return
+	}
+	if resp == nil || resp.noContent {
+		if req.op == opRead || req.op == opList {
+			writeErrors(w, http.StatusNotFound, []string{})
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	if req.op == opList && resp.wrapInfo == nil {
+		if k, ok := resp.data["keys"]; !ok || k == nil {
+			if len(resp.data) == 0 && len(resp.warnings) == 0 {
+				writeErrors(w, http.StatusNotFound, []string{})
+				return
+			}
+		}
+	}
+	env := envelope{
+		RequestID: newUUID(), LeaseID: resp.leaseID, Renewable: resp.renewable,
+		LeaseDuration: resp.leaseDuration, Data: resp.data, WrapInfo: resp.wrapInfo,
+		Warnings: resp.warnings, Auth: resp.auth, MountType: req.mount.typ,
+	}
+	if resp.wrapInfo != nil {
+		env.Data = nil
+		env.Auth = nil
+		env.MountType = ""
+	}
+	status := resp.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	writeJSON(w, status, env)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeErrors(w http.ResponseWriter, status int, msgs []string) {
+	if msgs == nil {
+		msgs = []string{}
+	}
+	writeJSON(w, status, map[string]any{"errors": msgs})
+}
+
+// mountFor finds the mount with the longest path prefixing p.
+func (s *Server) mountFor(p string) *mount {
+	var best *mount
+	for mp, m := range s.mounts {
+		if strings.HasPrefix(p, mp) || p+"/" == mp {
+			if best == nil || len(mp) > len(best.path) {
+				best = m
+			}
+		}
+	}
+	return best
+}
+
+func (s *Server) addMount(m *mount) {
+	if m.accessor == "" {
+		prefix := m.typ
+		if m.auth {
+			prefix = "auth_" + m.typ
+		}
+		m.accessor = prefix + "_" + randomHex(4)
+	}
+	if m.uuid == "" {
+		m.uuid = newUUID()
+	}
+	s.mounts[m.path] = m
+}
+
+// sortedMounts lists mounts in path order.
+func (s *Server) sortedMounts(auth bool) []*mount {
+	var out []*mount
+	for _, m := range s.mounts {
+		if m.auth == auth {
+			out = append(out, m)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].path < out[j].path })
+	return out
+}
+
+func isUnauthPath(m *mount, rel string) bool {
+	p, _, err := m.backend.match(opUpdate, rel)
+	if err == nil && p.unauthenticated {
+		return true
+	}
+	p, _, err = m.backend.match(opRead, rel)
+	return err == nil && p.unauthenticated
+}
+
+// isUnsealedExempt lists the sys paths a sealed Vault still answers.
+func isUnsealedExempt(rel string) bool {
+	switch rel {
+	case "health", "seal-status", "leader", "unseal", "init":
+		return true
+	}
+	return false
+}

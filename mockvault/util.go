@@ -1,0 +1,54 @@
+package mockvault
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"math/big"
+	"strconv"
+	"time"
+
+	"github.com/hashicorp/go-secure-stdlib/parseutil"
+)
+
+const base62 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+func randomBase62(n int) string {
+	b := make([]byte, n)
+	max := big.NewInt(int64(len(base62)))
+	for i := range b {
+		v, err := rand.Int(rand.Reader, max)
+		if err != nil {
+			panic(err)
+		}
+		b[i] = base62[v.Int64()]
+	}
+	return string(b)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+// newUUID returns a random UUID in Vault's textual form.
+func newUUID() string {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+func parseBool(s string) (bool, error) { return strconv.ParseBool(s) }
+
+func parseDurationSecond(s string) (time.Duration, error) { return parseutil.ParseDurationSecond(s) }
+
+// fmtTime renders a time as Vault does in JSON (RFC 3339 with nanoseconds).
+func fmtTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// parseDurationAny reads a duration given as seconds or a duration string.
+func parseDurationAny(v any) (time.Duration, error) { return parseutil.ParseDurationSecond(v) }
