@@ -33,3 +33,11 @@ func (m *mount) ttls() (def, max time.Duration) {
 	}
 	return def, max
 }
+
+// backendFactories builds the backend of a newly enabled mount, by type.
+// Each engine registers itself from its own file (init), e.g. "approle",
+// "kv". Auth and secrets engines share the registry: the mount knows which.
+var backendFactories = map[string]func(s *Server, m *mount) *backend{}
+
+// onMountRemoved hooks let engines drop per-mount state when disabled.
+var onMountRemoved []func(s *Server, m *mount)

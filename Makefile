@@ -1,0 +1,15 @@
+GO ?= go
+
+.PHONY: test race vet fmt build conformance
+build:
+	$(GO) build ./...
+	$(GO) build -o bin/mockvault ./cmd/mockvault
+
+vet:
+	$(GO) vet ./...
+
+fmt:
+	@test -z "$$(gofmt -l .)" || (gofmt -l . && exit 1)
+
+test: vet fmt
+	$(GO) test -race -count=1 ./...
