@@ -13,3 +13,5 @@ fmt:
 
 test: vet fmt
 	$(GO) test -race -count=1 ./...
+
+-include mk/*.mk

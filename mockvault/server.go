@@ -93,7 +93,14 @@ func (s *Server) init() {
 		DisplayName: "root", CreationTime: now, Type: tokenTypeService, authMount: "auth/token/",
 	}
 	s.tokens.insert(root)
+	for _, h := range initHooks {
+		h(s)
+	}
 }
+
+// initHooks run at the end of init, in registration order: engine files use
+// them to add their dev-mode mounts (secret/ as KV v2).
+var initHooks []func(*Server)
 
 // Clock returns the server's clock.
 func (s *Server) Clock() Clock { return s.clock }
