@@ -196,18 +196,18 @@ func checkParams(r *pathRules, data map[string]any) error {
 	for _, req := range r.required {
 		if _, ok := data[strings.ToLower(req)]; !ok {
 			if _, ok2 := data[req]; !ok2 {
-				return errPermissionDenied
+				return errACLDenied
 			}
 		}
 	}
 	if len(r.denied) > 0 {
 		if _, all := r.denied["*"]; all && len(data) > 0 {
-			return errPermissionDenied
+			return errACLDenied
 		}
 		for k, v := range data {
 			if vals, ok := r.denied[strings.ToLower(k)]; ok {
 				if len(vals) == 0 || valueIn(v, vals) {
-					return errPermissionDenied
+					return errACLDenied
 				}
 			}
 		}
@@ -218,12 +218,12 @@ func checkParams(r *pathRules, data map[string]any) error {
 			vals, ok := r.allowed[strings.ToLower(k)]
 			if !ok {
 				if !star {
-					return errPermissionDenied
+					return errACLDenied
 				}
 				continue
 			}
 			if len(vals) > 0 && !valueIn(v, vals) {
-				return errPermissionDenied
+				return errACLDenied
 			}
 		}
 	}

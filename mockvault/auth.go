@@ -27,7 +27,7 @@ func (s *Server) lookupToken(id string) (*tokenEntry, error) {
 		return te, nil
 	}
 	te := s.tokens.get(id)
-	if te == nil || !s.alive(te, now) {
+	if te == nil || te.NumUses == -1 || !s.alive(te, now) {
 		return nil, errInvalidToken
 	}
 	return te, nil
@@ -86,8 +86,8 @@ func (s *Server) authenticate(req *request) (*tokenEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(te.BoundCIDRs) > 0 && !cidrAllows(te.BoundCIDRs, req.remoteAddr) {
-		return nil, errPermissionDenied
+	if len(te.BoundCIDRs) > 0 && !te.ExpireTime.IsZero() && !cidrAllows(te.BoundCIDRs, req.remoteAddr) {
+		return nil, errACLDenied
 	}
 	return te, nil
 }
@@ -100,10 +100,10 @@ func (s *Server) authorize(req *request, te *tokenEntry, fd *fieldData) error {
 	}
 	caps, rules := a.capabilities(req.path, req.op)
 	if caps&capDeny != 0 || caps&opCapability(req.op) == 0 {
-		return errPermissionDenied
+		return errACLDenied
 	}
 	if s.isSudoPath(req) && caps&capSudo == 0 {
-		return errPermissionDenied
+		return errACLDenied
 	}
 	switch req.op {
 	case opCreate, opUpdate, opPatch:

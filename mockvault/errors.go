@@ -34,13 +34,25 @@ func badRequest(format string, args ...any) error {
 }
 
 var (
+	// errPermissionDenied answers a request that carries no token.
 	errPermissionDenied = &vaultError{code: http.StatusForbidden, msgs: []string{"permission denied"}}
+	// errACLDenied answers a valid token that its policies do not allow.
+	errACLDenied = &vaultError{code: http.StatusForbidden, msgs: []string{"1 error occurred:\n\t* permission denied\n\n"}}
 	// Vault answers a request with an unknown or expired token this way.
 	errInvalidToken    = &vaultError{code: http.StatusForbidden, msgs: []string{"2 errors occurred:\n\t* permission denied\n\t* invalid token\n\n"}}
 	errUnsupportedPath = &vaultError{code: http.StatusNotFound, msgs: []string{"1 error occurred:\n\t* unsupported path\n\n"}}
 	errUnsupportedOp   = &vaultError{code: http.StatusMethodNotAllowed, msgs: []string{"1 error occurred:\n\t* unsupported operation\n\n"}}
 	errSealed          = &vaultError{code: http.StatusServiceUnavailable, msgs: []string{"Vault is sealed"}}
 )
+
+// multiErr formats one message as Vault's wrapped (multierror) errors.
+func multiErr(code int, format string, args ...any) error {
+	msg := format
+	if len(args) > 0 {
+		msg = fmt.Sprintf(format, args...)
+	}
+	return &vaultError{code: code, msgs: []string{"1 error occurred:\n\t* " + msg + "\n\n"}}
+}
 
 // statusOf returns the HTTP status for err and the messages of its body.
 func statusOf(err error) (int, []string) {

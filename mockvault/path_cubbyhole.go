@@ -57,7 +57,7 @@ func (s *Server) cubbyWrite(req *request, d *fieldData) (*response, error) {
 		return nil, badRequest("missing path")
 	}
 	if len(req.data) == 0 {
-		return nil, badRequest("missing data fields")
+		return nil, multiErr(500, "missing data fields")
 	}
 	c[req.rel] = copyMap(req.data)
 	return nil, nil

@@ -13,7 +13,7 @@ import (
 // tokenBackend serves auth/token/: Vault's token store API.
 func (s *Server) tokenBackend() *backend {
 	createFields := fields{
-		"role_name": tString, "id": tString, "policies": tCommaSlice, "meta": tKVPairs,
+		"role_name": tString, "id": tString, "policies": tStringSlice, "meta": tKVPairs,
 		"no_parent": tBool, "no_default_policy": tBool, "lease": tString, "ttl": tString,
 		"type": tString, "explicit_max_ttl": tString, "display_name": tString,
 		"num_uses": tInt, "renewable": tBool, "period": tString, "entity_alias": tString,
@@ -27,21 +27,15 @@ func (s *Server) tokenBackend() *backend {
 		{pattern: "create-orphan", fields: createFields, ops: map[op]handlerFunc{opUpdate: s.tokenCreate(true)}},
 		{pattern: "create/{role_name:.+}", fields: createFields, ops: map[op]handlerFunc{opUpdate: s.tokenCreateRole}},
 		{pattern: "lookup", fields: tokenField, ops: map[op]handlerFunc{opUpdate: s.tokenLookup, opRead: s.tokenLookup}},
-		{pattern: "lookup/{token:.+}", fields: tokenField, ops: map[op]handlerFunc{opRead: s.tokenLookup}},
-		{pattern: "lookup-self", fields: tokenField, ops: map[op]handlerFunc{opRead: s.tokenLookupSelf, opUpdate: s.tokenLookupSelf}},
+		{pattern: "lookup-self", fields: fields{}, ops: map[op]handlerFunc{opRead: s.tokenLookupSelf, opUpdate: s.tokenLookupSelf}},
 		{pattern: "lookup-accessor", fields: accField, ops: map[op]handlerFunc{opUpdate: s.tokenLookupAccessor}},
-		{pattern: "lookup-accessor/{accessor:.+}", fields: accField, ops: map[op]handlerFunc{opUpdate: s.tokenLookupAccessor}},
 		{pattern: "renew", fields: renewFields, ops: map[op]handlerFunc{opUpdate: s.tokenRenew}},
-		{pattern: "renew/{token:.+}", fields: renewFields, ops: map[op]handlerFunc{opUpdate: s.tokenRenew}},
-		{pattern: "renew-self", fields: renewFields, ops: map[op]handlerFunc{opUpdate: s.tokenRenewSelf}},
+		{pattern: "renew-self", fields: fields{"increment": tDuration}, ops: map[op]handlerFunc{opUpdate: s.tokenRenewSelf}},
 		{pattern: "renew-accessor", fields: renewAccFields, ops: map[op]handlerFunc{opUpdate: s.tokenRenewAccessor}},
 		{pattern: "revoke", fields: tokenField, ops: map[op]handlerFunc{opUpdate: s.tokenRevoke}},
-		{pattern: "revoke/{token:.+}", fields: tokenField, ops: map[op]handlerFunc{opUpdate: s.tokenRevoke}},
 		{pattern: "revoke-self", ops: map[op]handlerFunc{opUpdate: s.tokenRevokeSelf}},
 		{pattern: "revoke-accessor", fields: accField, ops: map[op]handlerFunc{opUpdate: s.tokenRevokeAccessor}},
-		{pattern: "revoke-accessor/{accessor:.+}", fields: accField, ops: map[op]handlerFunc{opUpdate: s.tokenRevokeAccessor}},
 		{pattern: "revoke-orphan", fields: tokenField, ops: map[op]handlerFunc{opUpdate: s.tokenRevokeOrphan}},
-		{pattern: "revoke-orphan/{token:.+}", fields: tokenField, ops: map[op]handlerFunc{opUpdate: s.tokenRevokeOrphan}},
 		{pattern: "accessors/", ops: map[op]handlerFunc{opList: s.tokenAccessors}},
 		{pattern: "roles/", ops: map[op]handlerFunc{opList: s.tokenRoleList}},
 		{pattern: "roles/{role_name:[^/]+}", fields: tokenRoleFields, exists: s.tokenRoleExists,
@@ -141,7 +135,11 @@ func (s *Server) createToken(req *request, d *fieldData, orphan bool, role *toke
 	if parent.Type == tokenTypeBatch {
 		return nil, badRequest("batch tokens cannot create more tokens")
 	}
-	if parent.NumUses > 0 || parent.NumUses == -1 {
+	if parent.NumUses == -1 {
+		// The caller just spent its last use: Vault no longer finds it.
+		return nil, badRequest("parent token lookup failed: no parent found")
+	}
+	if parent.NumUses > 0 {
 		return nil, badRequest("restricted use token cannot generate child tokens")
 	}
 	isSudo := s.callerHasSudo(req)
@@ -395,9 +393,7 @@ func (s *Server) createToken(req *request, d *fieldData, orphan bool, role *toke
 			}
 		}
 	}
-	tokMount := s.mounts["auth/token/"]
-	defTTL, maxTTL := tokMount.ttls()
-	te.maxTTL = maxTTL
+	defTTL, maxTTL := s.mounts["auth/token/"].ttls()
 	if periodToUse > 0 || te.TTL > 0 || !contains(te.Policies, "root") {
 		ttl, w, err := calculateTTL(req.now, defTTL, maxTTL, 0, te.TTL, periodToUse, explicitMaxToUse, te.CreationTime)
 		if err != nil {
@@ -417,8 +413,6 @@ func (s *Server) createToken(req *request, d *fieldData, orphan bool, role *toke
 		te.BoundCIDRs = nil
 	}
 	te.Renewable = renewable
-	te.Period = periodToUse
-	te.ExplicitMaxTTL = explicitMaxToUse
 	if te.ID != "" {
 		warnings = append(warnings, "Supplying a custom ID for the token uses the weaker SHA1 hashing instead of the more secure SHA2-256 HMAC for token obfuscation. SHA1 hashed tokens on the wire leads to less secure lookups.")
 	}
@@ -439,6 +433,7 @@ func (s *Server) storeNewToken(te *tokenEntry) error {
 	if te.TTL > 0 {
 		te.ExpireTime = te.CreationTime.Add(te.TTL)
 	}
+	te.leaseTTL = te.TTL
 	if te.Type == tokenTypeBatch {
 		te.orphan = te.Parent == ""
 		id, err := sealBatch(s.batchKey, te)
@@ -448,9 +443,16 @@ func (s *Server) storeNewToken(te *tokenEntry) error {
 		te.ID = id
 		return nil
 	}
-	if te.ID == "" {
+	switch {
+	case te.ID == "":
 		te.ID = "hvs." + randomBase62(24)
-	} else if s.tokens.get(te.ID) != nil {
+	case strings.HasPrefix(te.ID, "hvs."):
+		return badRequest("custom token ID cannot have the 'hvs.' prefix")
+	case strings.HasPrefix(te.ID, "s."):
+		return badRequest("custom token ID cannot have the 's.' prefix")
+	case strings.Contains(te.ID, "."):
+		return badRequest("custom token ID cannot have a '.' in the value")
+	case s.tokens.get(te.ID) != nil:
 		return badRequest("cannot create a token with a duplicate ID")
 	}
 	te.Accessor = randomBase62(24)
@@ -557,7 +559,7 @@ func (s *Server) tokenData(te *tokenEntry, now time.Time) map[string]any {
 	}
 	d := map[string]any{
 		"id": te.ID, "accessor": te.Accessor, "policies": policies, "path": te.Path,
-		"meta": meta, "display_name": te.DisplayName, "num_uses": maxInt(te.NumUses, 0),
+		"meta": meta, "display_name": te.DisplayName, "num_uses": te.NumUses,
 		"orphan": te.isOrphan(), "creation_time": te.CreationTime.Unix(),
 		"creation_ttl": int64(te.TTL / time.Second), "expire_time": nil, "ttl": 0,
 		"explicit_max_ttl": int64(te.ExplicitMaxTTL / time.Second), "entity_id": te.EntityID,
@@ -601,23 +603,31 @@ func (s *Server) tokenLookup(req *request, d *fieldData) (*response, error) {
 	}
 	te, err := s.lookupToken(id)
 	if err != nil {
-		return nil, errCode(403, "bad token")
+		if id == req.token && req.te != nil {
+			te = req.te
+		} else {
+			return nil, errCode(403, "bad token")
+		}
 	}
-	return dataResp(s.tokenData(te, req.now)), nil
+	data := s.tokenData(te, req.now)
+	data["id"] = id
+	return dataResp(data), nil
 }
 
 func (s *Server) tokenLookupSelf(req *request, d *fieldData) (*response, error) {
-	return dataResp(s.tokenData(req.te, req.now)), nil
+	data := s.tokenData(req.te, req.now)
+	data["id"] = req.token
+	return dataResp(data), nil
 }
 
 func (s *Server) tokenLookupAccessor(req *request, d *fieldData) (*response, error) {
 	acc := d.str("accessor")
 	if acc == "" {
-		return nil, badRequest("missing accessor")
+		return nil, multiErr(400, "missing accessor")
 	}
 	te := s.tokens.getByAccessor(acc)
 	if te == nil || !s.alive(te, req.now) {
-		return nil, badRequest("invalid accessor")
+		return nil, multiErr(400, "invalid accessor")
 	}
 	data := s.tokenData(te, req.now)
 	data["id"] = ""
@@ -643,11 +653,11 @@ func (s *Server) tokenRenewSelf(req *request, d *fieldData) (*response, error) {
 func (s *Server) tokenRenewAccessor(req *request, d *fieldData) (*response, error) {
 	acc := d.str("accessor")
 	if acc == "" {
-		return nil, badRequest("missing accessor")
+		return nil, multiErr(400, "missing accessor")
 	}
 	te := s.tokens.getByAccessor(acc)
 	if te == nil || !s.alive(te, req.now) {
-		return nil, badRequest("invalid accessor")
+		return nil, multiErr(400, "invalid accessor")
 	}
 	resp, err := s.renewToken(req, te, d.duration("increment"))
 	if resp != nil && resp.auth != nil {
@@ -664,6 +674,9 @@ func (s *Server) renewToken(req *request, te *tokenEntry, increment time.Duratio
 	if te.ExpireTime.IsZero() || !te.Renewable {
 		return nil, badRequest("lease is not renewable")
 	}
+	if te.expired(req.now) {
+		return nil, badRequest("lease expired")
+	}
 	period, explicitMax := te.Period, te.ExplicitMaxTTL
 	if te.Role != "" {
 		role := s.tokenRoles[te.Role]
@@ -676,14 +689,16 @@ func (s *Server) renewToken(req *request, te *tokenEntry, increment time.Duratio
 	if te.maxTTL > 0 && te.maxTTL < maxTTL {
 		maxTTL = te.maxTTL
 	}
-	ttl, warnings, err := calculateTTL(req.now, defTTL, maxTTL, increment, te.TTL, period, explicitMax, te.CreationTime)
+	ttl, warnings, err := calculateTTL(req.now, defTTL, maxTTL, increment, te.leaseTTL, period, explicitMax, te.CreationTime)
 	if err != nil {
 		return nil, err
 	}
 	te.ExpireTime = req.now.Add(ttl)
 	te.LastRenewal = req.now
+	te.leaseTTL = ttl
 	auth := s.authBlock(te)
 	auth.LeaseDuration = int(ttl / time.Second)
+	auth.Renewable = true
 	return &response{auth: auth, warnings: warnings}, nil
 }
 
@@ -700,12 +715,14 @@ func (s *Server) tokenRevoke(req *request, d *fieldData) (*response, error) {
 	if id == "" {
 		return nil, badRequest("missing token ID")
 	}
-	if strings.HasPrefix(id, batchPrefix) {
+	te, err := s.lookupToken(id)
+	if err != nil {
+		return nil, nil
+	}
+	if te.Type == tokenTypeBatch {
 		return nil, badRequest("batch tokens cannot be revoked")
 	}
-	if te := s.tokens.get(id); te != nil {
-		s.revokeTree(te)
-	}
+	s.revokeTree(te)
 	return nil, nil
 }
 
@@ -720,11 +737,14 @@ func (s *Server) tokenRevokeSelf(req *request, d *fieldData) (*response, error) 
 func (s *Server) tokenRevokeAccessor(req *request, d *fieldData) (*response, error) {
 	acc := d.str("accessor")
 	if acc == "" {
-		return nil, badRequest("missing accessor")
+		return nil, multiErr(400, "missing accessor")
 	}
 	te := s.tokens.getByAccessor(acc)
 	if te == nil {
-		return nil, badRequest("invalid accessor")
+		return &response{warnings: []string{"No token found with this accessor"}}, nil
+	}
+	if !s.alive(te, req.now) || te.NumUses == -1 {
+		return nil, badRequest("token not found")
 	}
 	s.revokeTree(te)
 	return nil, nil
@@ -735,12 +755,14 @@ func (s *Server) tokenRevokeOrphan(req *request, d *fieldData) (*response, error
 	if id == "" {
 		return nil, badRequest("missing token ID")
 	}
-	if strings.HasPrefix(id, batchPrefix) {
+	te, err := s.lookupToken(id)
+	if err != nil {
+		return nil, badRequest("token to revoke not found")
+	}
+	if te.Type == tokenTypeBatch {
 		return nil, badRequest("batch tokens cannot be revoked")
 	}
-	if te := s.tokens.get(id); te != nil {
-		s.revokeOne(te)
-	}
+	s.revokeOne(te)
 	return nil, nil
 }
 
@@ -761,5 +783,5 @@ func (s *Server) tokenTidy(req *request, d *fieldData) (*response, error) {
 			s.alive(te, req.now)
 		}
 	}
-	return &response{warnings: []string{"Tidy operation successfully started. Any information from the operation will be printed to Vault's server logs."}, status: 202, data: map[string]any{}}, nil
+	return &response{warnings: []string{"Tidy operation successfully started. Any information from the operation will be printed to Vault's server logs."}, status: 202, noMountType: true}, nil
 }

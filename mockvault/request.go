@@ -38,6 +38,8 @@ type response struct {
 	status int
 	// noContent forces 204 for writes that return nothing.
 	noContent bool
+	// noMountType blanks mount_type, as Vault's async answers (tidy) have.
+	noMountType bool
 }
 
 // authInfo is the "auth" block of a login or token creation.
@@ -45,7 +47,7 @@ type authInfo struct {
 	ClientToken      string            `json:"client_token"`
 	Accessor         string            `json:"accessor"`
 	Policies         []string          `json:"policies"`
-	TokenPolicies    []string          `json:"token_policies"`
+	TokenPolicies    []string          `json:"token_policies,omitempty"`
 	IdentityPolicies []string          `json:"identity_policies,omitempty"`
 	Metadata         map[string]string `json:"metadata"`
 	LeaseDuration    int               `json:"lease_duration"`

@@ -88,9 +88,12 @@ func (s *Server) init() {
 	s.addMount(&mount{path: "cubbyhole/", typ: "cubbyhole", description: "per-token private secret storage", backend: s.cubbyholeBackend(), local: true})
 	s.addMount(&mount{path: "identity/", typ: "identity", description: "identity store", backend: newBackend(nil)})
 	s.addMount(&mount{path: "auth/token/", typ: "token", auth: true, description: "token based credentials", backend: s.tokenBackend(), tokenType: "default-service"})
+	// vault server -dev creates its root token through auth/token/create
+	// with the chosen id, so it looks like any created root token.
 	root := &tokenEntry{
-		ID: s.opts.RootToken, Policies: []string{"root"}, Path: "auth/token/root",
-		DisplayName: "root", CreationTime: now, Type: tokenTypeService, authMount: "auth/token/",
+		ID: s.opts.RootToken, Accessor: randomBase62(24), Policies: []string{"root"},
+		Path: "auth/token/create", DisplayName: "token", CreationTime: now.Truncate(time.Second),
+		Type: tokenTypeService, authMount: "auth/token/",
 	}
 	s.tokens.insert(root)
 	for _, h := range initHooks {
@@ -243,11 +246,13 @@ func (s *Server) handle(req *request) (*response, error) {
 		if err != nil {
 			return nil, err
 		}
+		// Vault spends a use before the ACL verdict: denied requests count.
+		s.useToken(te)
+		req.te = te
 		if err := s.authorize(req, te, fd); err != nil {
+			s.finishUse(te)
 			return nil, err
 		}
-		req.te = te
-		s.useToken(te)
 	} else if req.token != "" {
 		// Unauthenticated paths still see a valid caller (e.g. unwrap).
 		if te, err := s.lookupToken(req.token); err == nil {
@@ -259,6 +264,7 @@ func (s *Server) handle(req *request) (*response, error) {
 		return nil, errUnsupportedOp
 	}
 	if err := fd.validate(); err != nil {
+		s.finishUse(req.te)
 		return nil, err
 	}
 	resp, err := h(req, fd)
@@ -312,6 +318,9 @@ func (s *Server) write(w http.ResponseWriter, req *request, resp *response, err 
 		RequestID: newUUID(), LeaseID: resp.leaseID, Renewable: resp.renewable,
 		LeaseDuration: resp.leaseDuration, Data: resp.data, WrapInfo: resp.wrapInfo,
 		Warnings: resp.warnings, Auth: resp.auth, MountType: req.mount.typ,
+	}
+	if resp.noMountType {
+		env.MountType = ""
 	}
 	if resp.wrapInfo != nil {
 		env.Data = nil

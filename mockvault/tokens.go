@@ -43,6 +43,9 @@ type tokenEntry struct {
 	// maxTTL is the mount max TTL in force at creation: renewals never go
 	// past CreationTime+maxTTL.
 	maxTTL time.Duration
+	// leaseTTL is the TTL of the current lease: the creation TTL, then the
+	// last renewal's. A renew without increment reapplies it.
+	leaseTTL time.Duration
 }
 
 func (te *tokenEntry) isRoot() bool {
