@@ -1,0 +1,134 @@
+// Command mockvault runs the mock Vault as a standalone server, as a drop-in
+// for `vault server -dev` in scripts and CI pipelines.
+//
+//	mockvault server -dev -dev-root-token-id=root -dev-listen-address=127.0.0.1:8200
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/mockvault/mockvault/mockvault"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, nil))
+}
+
+// config is the server's settings after flags and their environment twins.
+type config struct {
+	rootToken  string
+	listen     string
+	noStore    bool
+	logLevel   string
+	tlsCert    string
+	tlsKey     string
+	manualTime bool
+}
+
+func envOr(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func envBool(name string) bool {
+	v := strings.ToLower(os.Getenv(name))
+	return v == "1" || v == "true" || v == "yes"
+}
+
+// run parses args and serves until a signal (or ready's context) stops it.
+// ready, when non-nil, receives the bound address (used by tests).
+func run(args []string, stdout, stderr io.Writer, ready chan<- string) int {
+	if len(args) == 0 || args[0] != "server" {
+		fmt.Fprintln(stderr, "usage: mockvault server -dev [flags]")
+		return 2
+	}
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c config
+	dev := fs.Bool("dev", false, "run in dev mode (the only mode mockvault has)")
+	fs.StringVar(&c.rootToken, "dev-root-token-id", envOr("VAULT_DEV_ROOT_TOKEN_ID", "root"), "root token id (env VAULT_DEV_ROOT_TOKEN_ID)")
+	fs.StringVar(&c.listen, "dev-listen-address", envOr("VAULT_DEV_LISTEN_ADDRESS", "127.0.0.1:8200"), "address to listen on (env VAULT_DEV_LISTEN_ADDRESS)")
+	fs.BoolVar(&c.noStore, "dev-no-store-token", false, "accepted for compatibility: mockvault never writes ~/.vault-token")
+	fs.StringVar(&c.logLevel, "log-level", envOr("VAULT_LOG_LEVEL", "info"), "log level: trace, debug, info, warn, error (env VAULT_LOG_LEVEL)")
+	fs.StringVar(&c.tlsCert, "tls-cert-file", envOr("MOCKVAULT_TLS_CERT_FILE", ""), "serve TLS with this certificate (env MOCKVAULT_TLS_CERT_FILE)")
+	fs.StringVar(&c.tlsKey, "tls-key-file", envOr("MOCKVAULT_TLS_KEY_FILE", ""), "TLS private key (env MOCKVAULT_TLS_KEY_FILE)")
+	fs.BoolVar(&c.manualTime, "manual-clock", envBool("MOCKVAULT_MANUAL_CLOCK"), "freeze the server clock (env MOCKVAULT_MANUAL_CLOCK)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return 2
+	}
+	if !*dev {
+		fmt.Fprintln(stderr, "mockvault only runs in dev mode: add -dev")
+		return 2
+	}
+	if (c.tlsCert == "") != (c.tlsKey == "") {
+		fmt.Fprintln(stderr, "both -tls-cert-file and -tls-key-file are needed for TLS")
+		return 2
+	}
+	opts := mockvault.Options{RootToken: c.rootToken, Clock: mockvault.RealClock{}}
+	if c.manualTime {
+		opts.Clock = mockvault.NewManualClock(time.Now().UTC().Truncate(time.Second))
+	}
+	srv := mockvault.New(opts)
+	defer srv.Close()
+
+	ln, err := net.Listen("tcp", c.listen)
+	if err != nil {
+		fmt.Fprintf(stderr, "Error initializing listener of type tcp: %v\n", err)
+		return 1
+	}
+	scheme := "http"
+	if c.tlsCert != "" {
+		scheme = "https"
+	}
+	addr := scheme + "://" + ln.Addr().String()
+	fmt.Fprintf(stdout, "==> mockvault server started! (a mock of Vault v1.21.1 for tests, not a real Vault)\n\n")
+	fmt.Fprintf(stdout, "    Api Address: %s\n", addr)
+	fmt.Fprintf(stdout, "    Root Token: %s\n", c.rootToken)
+	fmt.Fprintf(stdout, "    Clock: %s\n\n", map[bool]string{true: "manual (frozen)", false: "real time"}[c.manualTime])
+	if host, _, _ := net.SplitHostPort(ln.Addr().String()); !net.ParseIP(host).IsLoopback() {
+		fmt.Fprintf(stdout, "WARNING: listening on %s, which is not a loopback address: anyone who can reach it can use the root token.\n\n", host)
+	}
+	fmt.Fprintf(stdout, "    export VAULT_ADDR='%s'\n\n", addr)
+
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() {
+		if c.tlsCert != "" {
+			errc <- hs.ServeTLS(ln, c.tlsCert, c.tlsKey)
+		} else {
+			errc <- hs.Serve(ln)
+		}
+	}()
+	sigc := make(chan os.Signal, 1)
+	signal.Notify(sigc, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigc)
+	if ready != nil {
+		ready <- addr
+	}
+	select {
+	case sig := <-sigc:
+		fmt.Fprintf(stdout, "==> mockvault shutdown triggered (%v)\n", sig)
+	case err := <-errc:
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintf(stderr, "serve: %v\n", err)
+			return 1
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = hs.Shutdown(ctx)
+	return 0
+}
