@@ -1,0 +1,307 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+)
+
+// CompareOptions tune the differential comparison.
+type CompareOptions struct {
+	// TTLTolerance is how far apart two TTL-like numbers (keys containing
+	// "ttl" or "period", lease_duration) and two durations inside error or
+	// warning texts may be.
+	TTLTolerance time.Duration
+	// Names label the two sides in messages (default "reference", "other").
+	Names [2]string
+}
+
+func (o CompareOptions) name(i int) string {
+	if o.Names[i] != "" {
+		return o.Names[i]
+	}
+	return [2]string{"reference", "other"}[i]
+}
+
+// DefaultCompareOptions allow 5 seconds of TTL drift.
+var DefaultCompareOptions = CompareOptions{TTLTolerance: 5 * time.Second}
+
+// Compare lists the differences between the reference answer a and b.
+// Both bodies are normalised first (see Normalize).
+func Compare(a, b Exchange, st Step, opt CompareOptions) []string {
+	var out []string
+	if a.Err != "" || b.Err != "" {
+		if a.Err != b.Err {
+			out = append(out, fmt.Sprintf("request error: %s", sideBySide(opt, a.Err, b.Err)))
+		}
+		return out
+	}
+	if a.Status != b.Status {
+		out = append(out, fmt.Sprintf("status: %s", sideBySide(opt, a.Status, b.Status)))
+	}
+	if a.Text != "" || b.Text != "" {
+		if strings.TrimSpace(a.Text) != strings.TrimSpace(b.Text) {
+			out = append(out, fmt.Sprintf("non-JSON body: %s", sideBySide(opt, short(a.Text), short(b.Text))))
+		}
+		if (a.Body == nil) != (b.Body == nil) {
+			out = append(out, fmt.Sprintf("JSON body: %s", sideBySide(opt, a.Body != nil, b.Body != nil)))
+		}
+		return out
+	}
+	na, nb := Normalize(a, st), Normalize(b, st)
+	diffValue(&out, "", na, nb, opt)
+	return out
+}
+
+// Normalize returns the body as compared: values of masked keys (and of
+// Step.Masked paths) are replaced by their kind, Step.Ignored paths are
+// dropped, and strings equal to a saved variable (a token, an accessor) are
+// replaced by "{{name}}".
+func Normalize(ex Exchange, st Step) any {
+	rev := map[string]string{}
+	for k, v := range ex.vars {
+		if len(v) >= 12 || k == "root" {
+			if old, ok := rev[v]; !ok || k < old {
+				rev[v] = k
+			}
+		}
+	}
+	return normalize(ex.Body, nil, st, rev, false)
+}
+
+type ignored struct{}
+
+func normalize(v any, path []string, st Step, rev map[string]string, masked bool) any {
+	if len(path) > 0 {
+		if matchAny(st.Ignored, path) {
+			return ignored{}
+		}
+		if !masked && (isMaskedKey(path[len(path)-1]) || matchAny(st.Masked, path)) {
+			masked = true
+		}
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, c := range x {
+			n := normalize(c, append(path[:len(path):len(path)], k), st, rev, masked)
+			if _, skip := n.(ignored); !skip {
+				out[k] = n
+			}
+		}
+		return out
+	case []any:
+		out := make([]any, 0, len(x))
+		for i, c := range x {
+			n := normalize(c, append(path[:len(path):len(path)], fmt.Sprint(i)), st, rev, masked)
+			if _, skip := n.(ignored); !skip {
+				out = append(out, n)
+			}
+		}
+		return out
+	case string:
+		if name, ok := rev[x]; ok && x != "" {
+			return "{{" + name + "}}"
+		}
+		if masked {
+			return maskString(x)
+		}
+		return x
+	case json.Number:
+		if masked {
+			return "<number>"
+		}
+		return x
+	default: // bool, nil
+		return x
+	}
+}
+
+var tokenPrefix = regexp.MustCompile(`^(hvs|hvb|hvr|s|b|r)\.`)
+
+func maskString(s string) string {
+	switch {
+	case s == "":
+		return ""
+	case tokenPrefix.MatchString(s):
+		return "<" + tokenPrefix.FindString(s) + "...>"
+	default:
+		return "<string>"
+	}
+}
+
+// matchAny reports whether path (or an ancestor of it) matches one of the
+// dotted patterns; "*" matches any single element.
+func matchAny(patterns []string, path []string) bool {
+	for _, p := range patterns {
+		els := strings.Split(p, ".")
+		if len(els) > len(path) {
+			continue
+		}
+		ok := true
+		for i, e := range els {
+			if e != "*" && e != path[i] {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+func isTTLKey(path string) bool {
+	i := strings.LastIndexByte(path, '.')
+	k := path[i+1:]
+	return strings.Contains(k, "ttl") || strings.Contains(k, "period") || k == "lease_duration"
+}
+
+func isMessagePath(path string) bool {
+	return strings.HasPrefix(path, "errors.") || strings.HasPrefix(path, "warnings.")
+}
+
+func diffValue(out *[]string, path string, a, b any, opt CompareOptions) {
+	name := path
+	if name == "" {
+		name = "body"
+	}
+	switch x := a.(type) {
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok {
+			*out = append(*out, fmt.Sprintf("%s: %s", name, sideBySide(opt, a, b)))
+			return
+		}
+		var onlyA, onlyB, both []string
+		for k := range x {
+			if _, ok := y[k]; ok {
+				both = append(both, k)
+			} else {
+				onlyA = append(onlyA, k)
+			}
+		}
+		for k := range y {
+			if _, ok := x[k]; !ok {
+				onlyB = append(onlyB, k)
+			}
+		}
+		sort.Strings(onlyA)
+		sort.Strings(onlyB)
+		sort.Strings(both)
+		for _, k := range onlyA {
+			*out = append(*out, fmt.Sprintf("%s: key only in %s: %s=%s", name, opt.name(0), k, short(js(x[k]))))
+		}
+		for _, k := range onlyB {
+			*out = append(*out, fmt.Sprintf("%s: key only in %s: %s=%s", name, opt.name(1), k, short(js(y[k]))))
+		}
+		for _, k := range both {
+			diffValue(out, join(path, k), x[k], y[k], opt)
+		}
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			*out = append(*out, fmt.Sprintf("%s: %s", name, sideBySide(opt, a, b)))
+			return
+		}
+		for i := range x {
+			diffValue(out, join(path, fmt.Sprint(i)), x[i], y[i], opt)
+		}
+	case json.Number:
+		y, ok := b.(json.Number)
+		if !ok {
+			*out = append(*out, fmt.Sprintf("%s: %s", name, sideBySide(opt, a, b)))
+			return
+		}
+		if x == y {
+			return
+		}
+		if isTTLKey(path) {
+			fa, ea := x.Float64()
+			fb, eb := y.Float64()
+			if ea == nil && eb == nil && math.Abs(fa-fb) <= opt.TTLTolerance.Seconds() {
+				return
+			}
+		}
+		*out = append(*out, fmt.Sprintf("%s: %s", name, sideBySide(opt, a, b)))
+	case string:
+		y, ok := b.(string)
+		if ok && (x == y || (isMessagePath(path) && sameModuloDurations(x, y, opt.TTLTolerance))) {
+			return
+		}
+		*out = append(*out, fmt.Sprintf("%s: %s", name, sideBySide(opt, a, b)))
+	default:
+		if a != b {
+			*out = append(*out, fmt.Sprintf("%s: %s", name, sideBySide(opt, a, b)))
+		}
+	}
+}
+
+var durRe = regexp.MustCompile(`\b(?:\d+h)?(?:\d+m)?(?:\d+(?:\.\d+)?s)?\b`)
+
+// sameModuloDurations compares texts whose Go durations ("767h59m58s") may
+// differ by up to tol.
+func sameModuloDurations(a, b string, tol time.Duration) bool {
+	sa, da := splitDurations(a)
+	sb, db := splitDurations(b)
+	if sa != sb || len(da) != len(db) {
+		return false
+	}
+	for i := range da {
+		d := da[i] - db[i]
+		if d < 0 {
+			d = -d
+		}
+		if d > tol {
+			return false
+		}
+	}
+	return true
+}
+
+func splitDurations(s string) (string, []time.Duration) {
+	var ds []time.Duration
+	skel := durRe.ReplaceAllStringFunc(s, func(m string) string {
+		if m == "" {
+			return m
+		}
+		d, err := time.ParseDuration(m)
+		if err != nil {
+			return m
+		}
+		ds = append(ds, d)
+		return "<dur>"
+	})
+	return skel, ds
+}
+
+func join(path, k string) string {
+	if path == "" {
+		return k
+	}
+	return path + "." + k
+}
+
+func js(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+func short(s string) string {
+	if len(s) > 300 {
+		return s[:300] + "..."
+	}
+	return s
+}
+
+func sideBySide(opt CompareOptions, a, b any) string {
+	return fmt.Sprintf("%s=%s %s=%s", opt.name(0), short(js(a)), opt.name(1), short(js(b)))
+}

@@ -1,0 +1,267 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Render prints the exchanges of step side by side (reference left), with a
+// marker column: ' ' same line, '|' changed, '<' only left, '>' only right.
+// Values are shown normalised (masked ids, {{var}} references).
+func Render(w io.Writer, sr StepResult, names []string) {
+	if len(sr.Ex) == 0 {
+		return
+	}
+	cols := make([][]string, len(sr.Ex))
+	for i, ex := range sr.Ex {
+		cols[i] = renderLines(ex, sr.Step)
+	}
+	for j := 1; j < len(cols); j++ {
+		left, right := cols[0], cols[j]
+		width := 20
+		for _, l := range left {
+			if len(l) > width {
+				width = len(l)
+			}
+		}
+		if width > 70 {
+			width = 70
+		}
+		fmt.Fprintf(w, "    %-*s   %s\n", width, "["+names[0]+"]", "["+names[j]+"]")
+		for _, row := range alignLines(left, right) {
+			l, r, mark := row[0], row[1], " "
+			switch {
+			case row[2] == "<":
+				mark = "<"
+			case row[2] == ">":
+				mark = ">"
+			case row[2] == "|":
+				mark = "|"
+			}
+			fmt.Fprintf(w, "    %-*s %s %s\n", width, clip(l, width), mark, r)
+		}
+	}
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n-1] + "…"
+}
+
+func renderLines(ex Exchange, st Step) []string {
+	if ex.Err != "" {
+		return []string{"ERROR " + ex.Err}
+	}
+	lines := []string{fmt.Sprintf("HTTP %d", ex.Status)}
+	switch {
+	case ex.Body != nil:
+		b, _ := json.MarshalIndent(Normalize(ex, st), "", "  ")
+		lines = append(lines, strings.Split(string(b), "\n")...)
+	case ex.Text != "":
+		lines = append(lines, strings.Split(strings.TrimRight(ex.Text, "\n"), "\n")...)
+	default:
+		lines = append(lines, "(empty body)")
+	}
+	return lines
+}
+
+// alignLines pairs two line lists by their longest common subsequence;
+// unmatched runs are paired up as changes.
+func alignLines(a, b []string) [][3]string {
+	n, m := len(a), len(b)
+	lcs := make([][]int, n+1)
+	for i := range lcs {
+		lcs[i] = make([]int, m+1)
+	}
+	for i := n - 1; i >= 0; i-- {
+		for j := m - 1; j >= 0; j-- {
+			if a[i] == b[j] {
+				lcs[i][j] = lcs[i+1][j+1] + 1
+			} else {
+				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+			}
+		}
+	}
+	var out [][3]string
+	var da, db []string
+	flush := func() {
+		k := 0
+		for ; k < len(da) && k < len(db); k++ {
+			out = append(out, [3]string{da[k], db[k], "|"})
+		}
+		for ; k < len(da); k++ {
+			out = append(out, [3]string{da[k], "", "<"})
+		}
+		for ; k < len(db); k++ {
+			out = append(out, [3]string{"", db[k], ">"})
+		}
+		da, db = nil, nil
+	}
+	i, j := 0, 0
+	for i < n && j < m {
+		switch {
+		case a[i] == b[j]:
+			flush()
+			out = append(out, [3]string{a[i], b[j], " "})
+			i++
+			j++
+		case lcs[i+1][j] >= lcs[i][j+1]:
+			da = append(da, a[i])
+			i++
+		default:
+			db = append(db, b[j])
+			j++
+		}
+	}
+	da = append(da, a[i:]...)
+	db = append(db, b[j:]...)
+	flush()
+	return out
+}
+
+// Detail writes a scenario's failures and, for each differing step, the
+// differences and both answers side by side.
+func Detail(w io.Writer, r *Result) {
+	for _, name := range r.Targets {
+		for _, f := range r.Failures[name] {
+			fmt.Fprintf(w, "  [%s] %s\n", name, f)
+		}
+	}
+	for _, sr := range r.Steps {
+		if len(sr.Diffs) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "  step %d: %s\n", sr.Index, sr.Ex[0].Sent)
+		if sr.Step.Note != "" {
+			fmt.Fprintf(w, "    note: %s\n", sr.Step.Note)
+		}
+		if sr.Step.Body != nil {
+			fmt.Fprintf(w, "    body: %s\n", short(bodyString(sr.Step.Body)))
+		}
+		for _, d := range sr.Diffs {
+			fmt.Fprintf(w, "    - %s\n", d)
+		}
+		Render(w, sr, r.Targets)
+	}
+}
+
+func bodyString(b any) string {
+	if r, ok := b.(RawBody); ok {
+		return string(r)
+	}
+	return js(b)
+}
+
+// Report accumulates results for the summary table.
+type Report struct {
+	Targets []string // column names, e.g. "vault (docker mockvault/vault-dev:1.21.1)", "mock"
+	Skipped string   // why the real-Vault part did not run, if it did not
+	Results []*Result
+	// AllowKnown means known differences did not fail the run.
+	AllowKnown bool
+}
+
+// Write prints the table scenario x target, the differences, and the
+// summary line "N/M scenarios matched".
+func (rep *Report) Write(w io.Writer) {
+	if len(rep.Results) == 0 {
+		fmt.Fprintln(w, "conformance: no scenarios ran")
+		return
+	}
+	names := rep.Results[0].Targets
+	wName := len("SCENARIO")
+	for _, r := range rep.Results {
+		wName = max(wName, len(r.Scenario.Name))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "== mockvault conformance report ==")
+	for _, t := range rep.Targets {
+		fmt.Fprintf(w, "target: %s\n", t)
+	}
+	if rep.Skipped != "" {
+		fmt.Fprintf(w, "real Vault: %s\n", rep.Skipped)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "%-*s", wName+2, "SCENARIO")
+	for _, n := range names {
+		fmt.Fprintf(w, "%-8s", strings.ToUpper(n))
+	}
+	if len(names) > 1 {
+		fmt.Fprintf(w, "%s", "RESULT")
+	}
+	fmt.Fprintln(w)
+	matched, known, fixed := 0, 0, 0
+	for _, r := range rep.Results {
+		fmt.Fprintf(w, "%-*s", wName+2, r.Scenario.Name)
+		for _, n := range names {
+			st := "ok"
+			if len(r.Failures[n]) > 0 {
+				st = "FAIL"
+			}
+			fmt.Fprintf(w, "%-8s", st)
+		}
+		res := ""
+		switch {
+		case r.Matched():
+			matched++
+			res = "match"
+			if r.Scenario.KnownDiff != "" {
+				fixed++
+				res = fmt.Sprintf("match (known-diff %s can be removed)", r.Scenario.KnownDiff)
+			}
+		case r.Differs():
+			res = fmt.Sprintf("DIFF in %d step(s)", r.DiffCount())
+		default:
+			res = "FAIL"
+		}
+		if !r.Matched() && r.Scenario.KnownDiff != "" {
+			known++
+			res += " [known " + r.Scenario.KnownDiff + "]"
+		}
+		if len(names) == 1 && res == "match" {
+			res = ""
+		}
+		fmt.Fprintf(w, "%s\n", res)
+	}
+	var bad []*Result
+	for _, r := range rep.Results {
+		if !r.Matched() {
+			bad = append(bad, r)
+		}
+	}
+	if len(bad) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "-- differences --")
+		for _, r := range bad {
+			tag := ""
+			if r.Scenario.KnownDiff != "" {
+				tag = " [known " + r.Scenario.KnownDiff + "]"
+			}
+			fmt.Fprintf(w, "%s%s\n", r.Scenario.Name, tag)
+			for _, n := range r.Targets {
+				for _, f := range r.Failures[n] {
+					fmt.Fprintf(w, "  [%s] %s\n", n, f)
+				}
+			}
+			for _, sr := range r.Steps {
+				for _, d := range sr.Diffs {
+					fmt.Fprintf(w, "  step %d %s: %s\n", sr.Index, sr.Step, d)
+				}
+			}
+		}
+	}
+	fmt.Fprintln(w)
+	extra := ""
+	if known > 0 {
+		extra = fmt.Sprintf(" (%d of the rest are known mock differences, see facts/e2e_diffs.md)", known)
+	}
+	if fixed > 0 {
+		extra += fmt.Sprintf(" (%d known-diff flags can be removed)", fixed)
+	}
+	against := "against " + strings.Join(names, " and ")
+	fmt.Fprintf(w, "%d/%d scenarios matched %s%s\n", matched, len(rep.Results), against, extra)
+}

@@ -1,0 +1,345 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Exchange is what one target answered to one step.
+type Exchange struct {
+	Status int    `json:"status"`
+	Body   any    `json:"body,omitempty"`  // decoded JSON (numbers as json.Number)
+	Text   string `json:"text,omitempty"`  // the body when it is not JSON
+	Err    string `json:"error,omitempty"` // transport or setup error
+	Notes  string `json:"notes,omitempty"` // e.g. a Save that found nothing
+	Sent   string `json:"-"`               // request as sent (expanded)
+	Header string `json:"-"`               // Content-Type of the answer
+
+	vars map[string]string // the session's variables after this step
+}
+
+// Session is one target's state while the suite runs: saved variables and
+// the things to undo after the current scenario.
+type Session struct {
+	T    Target
+	vars map[string]string
+	// per scenario
+	tokens []createdToken
+	undo   []Step
+}
+
+type createdToken struct{ token, accessor string }
+
+// NewSession wraps a started target.
+func NewSession(t Target) *Session { return &Session{T: t} }
+
+var varRe = regexp.MustCompile(`\{\{([A-Za-z0-9_.-]+)\}\}`)
+
+// expand replaces {{name}} by saved values. Unknown names become
+// "MISSING-<name>" so that a request never silently turns into a root
+// request.
+func (s *Session) expand(str string, jsonEscape bool) string {
+	return varRe.ReplaceAllStringFunc(str, func(m string) string {
+		name := m[2 : len(m)-2]
+		v, ok := s.vars[name]
+		if !ok || v == "" {
+			v = "MISSING-" + name
+		}
+		if jsonEscape {
+			b, _ := json.Marshal(v)
+			return string(b[1 : len(b)-1])
+		}
+		return v
+	})
+}
+
+// BeginScenario resets per-scenario state.
+func (s *Session) BeginScenario() {
+	s.vars = map[string]string{"root": s.T.RootToken()}
+	s.tokens = nil
+	s.undo = nil
+}
+
+// Do sends step to the target.
+func (s *Session) Do(ctx context.Context, st Step) Exchange {
+	var ex Exchange
+	path := s.expand(st.Path, false)
+	var body io.Reader
+	switch b := st.Body.(type) {
+	case nil:
+	case RawBody:
+		body = strings.NewReader(s.expand(string(b), false))
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			ex.Err = "encoding body: " + err.Error()
+			return ex
+		}
+		body = strings.NewReader(s.expand(string(j), true))
+	}
+	req, err := http.NewRequestWithContext(ctx, st.Method, s.T.Addr()+"/v1/"+strings.TrimPrefix(path, "/"), body)
+	if err != nil {
+		ex.Err = err.Error()
+		return ex
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	switch st.Token {
+	case "":
+		req.Header.Set("X-Vault-Token", s.T.RootToken())
+	case NoToken:
+	default:
+		req.Header.Set("X-Vault-Token", s.expand(st.Token, false))
+	}
+	for k, v := range st.Headers {
+		req.Header.Set(k, s.expand(v, false))
+	}
+	ex.Sent = st.Method + " " + path
+	resp, err := s.T.Client().Do(req)
+	if err != nil {
+		ex.Err = err.Error()
+		return ex
+	}
+	raw, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		ex.Err = "reading body: " + err.Error()
+	}
+	ex.Status = resp.StatusCode
+	ex.Header = resp.Header.Get("Content-Type")
+	if t := bytes.TrimSpace(raw); len(t) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(t))
+		dec.UseNumber()
+		var v any
+		if err := dec.Decode(&v); err == nil && !dec.More() {
+			ex.Body = v
+		} else {
+			ex.Text = string(raw)
+		}
+	}
+	s.afterResponse(st, path, &ex)
+	ex.vars = make(map[string]string, len(s.vars))
+	for k, v := range s.vars {
+		ex.vars[k] = v
+	}
+	return ex
+}
+
+// afterResponse saves variables and records what to undo.
+func (s *Session) afterResponse(st Step, path string, ex *Exchange) {
+	var notes []string
+	for name, p := range st.Saves {
+		v, ok := lookupPath(ex.Body, p)
+		if !ok || v == nil {
+			notes = append(notes, fmt.Sprintf("save %s: nothing at %s", name, p))
+			delete(s.vars, name)
+			continue
+		}
+		s.vars[name] = scalarString(v)
+	}
+	ex.Notes = strings.Join(notes, "; ")
+	if tok, ok := lookupPath(ex.Body, "auth.client_token"); ok {
+		t, _ := tok.(string)
+		acc, _ := lookupPath(ex.Body, "auth.accessor")
+		a, _ := acc.(string)
+		typ, _ := lookupPath(ex.Body, "auth.token_type")
+		if t != "" && t != s.T.RootToken() && typ != "batch" {
+			s.tokens = append(s.tokens, createdToken{t, a})
+		}
+	}
+	if (st.Method == http.MethodPost || st.Method == http.MethodPut) && ex.Status >= 200 && ex.Status < 300 {
+		if undo, ok := cleanupFor(path); ok {
+			p, _, _ := strings.Cut(path, "?")
+			s.undo = append(s.undo, undo(p))
+		}
+	}
+}
+
+// EndScenario runs the scenario's cleanup steps, the registered undo steps
+// (newest first) and revokes the tokens the scenario created.
+func (s *Session) EndScenario(ctx context.Context, cleanup []Step) {
+	for _, st := range cleanup {
+		s.Do(ctx, st)
+	}
+	for i := len(s.undo) - 1; i >= 0; i-- {
+		s.Do(ctx, s.undo[i])
+	}
+	for i := len(s.tokens) - 1; i >= 0; i-- {
+		t := s.tokens[i]
+		if t.accessor != "" {
+			s.Do(ctx, POST("auth/token/revoke-accessor", M{"accessor": t.accessor}))
+		} else {
+			s.Do(ctx, POST("auth/token/revoke", M{"token": t.token}))
+		}
+	}
+	s.tokens, s.undo = nil, nil
+}
+
+// lookupPath walks a dotted path ("auth.client_token", "data.keys.0").
+func lookupPath(v any, path string) (any, bool) {
+	if path == "" {
+		return v, true
+	}
+	for _, el := range strings.Split(path, ".") {
+		switch c := v.(type) {
+		case map[string]any:
+			x, ok := c[el]
+			if !ok {
+				return nil, false
+			}
+			v = x
+		case []any:
+			i, err := strconv.Atoi(el)
+			if err != nil || i < 0 || i >= len(c) {
+				return nil, false
+			}
+			v = c[i]
+		default:
+			return nil, false
+		}
+	}
+	return v, true
+}
+
+func scalarString(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case json.Number:
+		return x.String()
+	default:
+		b, _ := json.Marshal(x)
+		return string(b)
+	}
+}
+
+// StepResult is one step on every target.
+type StepResult struct {
+	Step  Step
+	Index int
+	Ex    []Exchange // one per target, same order as Result.Targets
+	Diffs []string   // differences between Ex[0] (reference) and the others
+}
+
+// Result is one scenario on every target.
+type Result struct {
+	Scenario *Scenario
+	Targets  []string // target names; the first is the reference
+	Steps    []StepResult
+	// Failures are per-target problems (status expectation not met,
+	// transport errors), keyed by target name.
+	Failures map[string][]string
+	Duration time.Duration
+}
+
+// Differs reports whether any step differed between targets.
+func (r *Result) Differs() bool {
+	for _, s := range r.Steps {
+		if len(s.Diffs) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// DiffCount counts differing steps.
+func (r *Result) DiffCount() int {
+	n := 0
+	for _, s := range r.Steps {
+		if len(s.Diffs) > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// Matched is true when every target met the expectations and, with more
+// than one target, all answered alike.
+func (r *Result) Matched() bool {
+	for _, f := range r.Failures {
+		if len(f) > 0 {
+			return false
+		}
+	}
+	return !r.Differs()
+}
+
+// Run runs sc on every session, step by step in lockstep (each step is sent
+// to all targets at once, so TTLs run down alike), compares each step's
+// answers with the first session's and cleans up.
+func Run(ctx context.Context, sc *Scenario, sessions []*Session, opt CompareOptions) *Result {
+	start := time.Now()
+	r := &Result{Scenario: sc, Failures: map[string][]string{}}
+	for _, s := range sessions {
+		r.Targets = append(r.Targets, s.T.Name())
+		s.BeginScenario()
+	}
+	for i, st := range sc.Steps {
+		if st.Wait > 0 {
+			select {
+			case <-time.After(st.Wait):
+			case <-ctx.Done():
+			}
+		}
+		sr := StepResult{Step: st, Index: i + 1, Ex: make([]Exchange, len(sessions))}
+		var wg sync.WaitGroup
+		for j, s := range sessions {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				sr.Ex[j] = s.Do(ctx, st)
+			}()
+		}
+		wg.Wait()
+		for j, ex := range sr.Ex {
+			name := r.Targets[j]
+			switch {
+			case ex.Err != "":
+				r.Failures[name] = append(r.Failures[name], fmt.Sprintf("step %d %s: %s", i+1, st, ex.Err))
+			case st.WantStatus != 0 && ex.Status != st.WantStatus:
+				r.Failures[name] = append(r.Failures[name], fmt.Sprintf("step %d %s: status %d, want %d %s", i+1, st, ex.Status, st.WantStatus, briefErrors(ex)))
+			}
+		}
+		for j := 1; j < len(sr.Ex); j++ {
+			opt.Names = [2]string{r.Targets[0], r.Targets[j]}
+			for _, d := range Compare(sr.Ex[0], sr.Ex[j], st, opt) {
+				if len(sessions) > 2 {
+					d = r.Targets[j] + ": " + d
+				}
+				sr.Diffs = append(sr.Diffs, d)
+			}
+		}
+		r.Steps = append(r.Steps, sr)
+	}
+	var wg sync.WaitGroup
+	for _, s := range sessions {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.EndScenario(ctx, sc.Cleanup)
+		}()
+	}
+	wg.Wait()
+	r.Duration = time.Since(start)
+	return r
+}
+
+func briefErrors(ex Exchange) string {
+	if m, ok := ex.Body.(map[string]any); ok {
+		if e, ok := m["errors"]; ok {
+			b, _ := json.Marshal(e)
+			return "errors=" + string(b)
+		}
+	}
+	return ""
+}
