@@ -16,11 +16,15 @@ func (s *Server) cubbyholeBackend() *backend {
 	})
 }
 
+// cubby returns the caller's cubbyhole, made on first write only.
 func (s *Server) cubby(req *request) (map[string]map[string]any, error) {
 	if req.te.Type == tokenTypeBatch {
 		return nil, badRequest("cubbyhole operations are only supported by \"service\" type tokens")
 	}
 	c := s.cubbyholes[req.te.ID]
+	if c == nil && req.op != opCreate && req.op != opUpdate {
+		return map[string]map[string]any{}, nil
+	}
 	if c == nil {
 		c = map[string]map[string]any{}
 		s.cubbyholes[req.te.ID] = c

@@ -1,0 +1,24 @@
+package mockvault
+
+import "strings"
+
+// SetPolicy creates or replaces an ACL policy without going over HTTP.
+// The rules are HCL or JSON, as sys/policies/acl accepts them.
+func (s *Server) SetPolicy(name, rules string) error {
+	p, err := parsePolicy(strings.ToLower(name), rules)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.policies.byName[p.name] = p
+	return nil
+}
+
+// CubbyholeCount returns how many tokens hold a cubbyhole (for tests that
+// check cubbyholes die with their tokens).
+func (s *Server) CubbyholeCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.cubbyholes)
+}
