@@ -1,0 +1,180 @@
+package mockvault
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Vault's user lockout defaults (approle is one of the methods it covers):
+// after 5 failed logins for one alias (here the role_id) within the counter
+// reset window, every login for it is refused for the lockout duration.
+const (
+	lockoutThreshold    = 5
+	lockoutDuration     = 15 * time.Minute
+	lockoutCounterReset = 15 * time.Minute
+)
+
+type failedLogin struct {
+	count int
+	last  int64 // unix seconds of the last failure
+}
+
+// errInvalidCredentials marks a login failure that counts towards the
+// lockout (Vault's logical.ErrInvalidCredentials).
+type errInvalidCredentials struct{ err error }
+
+func (e errInvalidCredentials) Error() string { return e.err.Error() }
+
+// login is POST login: role_id and secret_id for a token.
+func (b *approleBackend) login(req *request, d *fieldData) (*response, error) {
+	// Vault resolves the lockout key (the role_id, by the alias lookahead)
+	// before it routes the login; without one the core fails the request.
+	roleID := strings.TrimSpace(d.str("role_id"))
+	if roleID == "" {
+		return nil, internalError("failed to determine alias name from login request")
+	}
+	now := req.now
+	if f := b.failed[roleID]; f != nil && f.count >= lockoutThreshold &&
+		now.Unix()-f.last < int64(lockoutDuration/time.Second) {
+		return nil, errPermissionDenied
+	}
+	resp, err := b.doLogin(req, d, roleID)
+	if ic, ok := err.(errInvalidCredentials); ok {
+		f := b.failed[roleID]
+		switch {
+		case f == nil:
+			f = &failedLogin{count: 1}
+		case now.After(time.Unix(f.last, 0).Add(lockoutCounterReset)):
+			f.count = 1
+		default:
+			f.count++
+		}
+		f.last = now.Unix()
+		b.failed[roleID] = f
+		return resp, ic.err
+	}
+	if err == nil && resp != nil && resp.auth != nil {
+		delete(b.failed, roleID)
+	}
+	return resp, err
+}
+
+// doLogin is pathLoginUpdate followed by the core's token creation.
+func (b *approleBackend) doLogin(req *request, d *fieldData, roleID string) (*response, error) {
+	name, ok := b.roleIDs[roleID]
+	if !ok {
+		return nil, badRequest("invalid role or secret ID")
+	}
+	r := b.roles[name]
+	if r == nil {
+		return nil, badRequest("invalid role or secret ID")
+	}
+	remote := req.remoteAddr
+
+	var metadata map[string]string
+	var entry *secretIDEntry
+	if r.BindSecretID {
+		secretID := strings.TrimSpace(d.str("secret_id"))
+		if secretID == "" {
+			return nil, badRequest("missing secret_id")
+		}
+		sidHMAC, e, err := b.secretIDByValue(r, secretID, req.now)
+		if err != nil {
+			return nil, err
+		}
+		if e == nil {
+			return nil, errInvalidCredentials{badRequest("invalid role or secret ID")}
+		}
+		entry = e
+		if e.NumUses == 0 {
+			if err := verifyCIDRSubset(e.CIDRList, cloneStrings(r.SecretIDBoundCIDRs)); err != nil {
+				return nil, internalError("%s", err.Error())
+			}
+			if len(e.CIDRList) != 0 {
+				if remote == "" {
+					return nil, internalError("failed to get connection information")
+				}
+				belongs, err := ipInCIDRs(remote, e.CIDRList)
+				if err != nil {
+					return nil, badRequest("%s", err.Error())
+				}
+				if !belongs {
+					return nil, badRequest("source address %q unauthorized through CIDR restrictions on the secret ID", remote)
+				}
+			}
+		} else {
+			// A use is spent before the CIDR checks, as in Vault.
+			if e.NumUses == 1 {
+				b.deleteSecret(r.localSecretIDs, r.roleHMAC(), sidHMAC)
+			} else {
+				e.NumUses--
+				e.LastUpdatedTime = req.now
+			}
+			if err := verifyCIDRSubset(e.CIDRList, cloneStrings(r.SecretIDBoundCIDRs)); err != nil {
+				return nil, internalError("%s", err.Error())
+			}
+			if len(e.CIDRList) != 0 {
+				if remote == "" {
+					return nil, internalError("failed to get connection information")
+				}
+				belongs, err := ipInCIDRs(remote, e.CIDRList)
+				if err != nil || !belongs {
+					return nil, badRequest("%s", fmt.Errorf("source address %q unauthorized by CIDR restrictions on the secret ID: %w", remote, err).Error())
+				}
+			}
+		}
+		metadata = e.Metadata
+	}
+
+	if len(r.SecretIDBoundCIDRs) != 0 {
+		if remote == "" {
+			return nil, internalError("failed to get connection information")
+		}
+		belongs, err := ipInCIDRs(remote, r.SecretIDBoundCIDRs)
+		if err != nil || !belongs {
+			return nil, badRequest("%s", fmt.Errorf("source address %q unauthorized by CIDR restrictions on the role: %w", remote, err).Error())
+		}
+	}
+
+	tokenCIDRs := r.TokenBoundCIDRs
+	if entry != nil && len(entry.TokenBoundCIDRs) > 0 {
+		c, err := parseAddrsVault(entry.TokenBoundCIDRs)
+		if err != nil {
+			return nil, badRequest("%s", err.Error())
+		}
+		tokenCIDRs = c
+	}
+
+	meta := map[string]string{}
+	for k, v := range metadata {
+		meta[k] = v
+	}
+	meta["role_name"] = r.name
+
+	entityID, ok := b.entities[r.RoleID]
+	if !ok {
+		entityID = newUUID()
+		b.entities[r.RoleID] = entityID
+	}
+	return b.s.issueLoginToken(req, &loginAuth{
+		Policies: r.TokenPolicies, NoDefaultPolicy: r.TokenNoDefaultPolicy,
+		TTL: r.TokenTTL, MaxTTL: r.TokenMaxTTL, ExplicitMaxTTL: r.TokenExplicitMaxTTL,
+		Period: r.TokenPeriod, NumUses: r.TokenNumUses, TokenType: r.TokenType,
+		BoundCIDRs: tokenCIDRs, Metadata: meta, EntityID: entityID,
+	})
+}
+
+// renewParams is what Vault's AppRole AuthRenew hands back on a renewal:
+// the role's *current* token_ttl, token_max_ttl and token_period. A
+// renewal of a token whose role is gone fails.
+func (b *approleBackend) renewParams(te *tokenEntry) (ttl, maxTTL, period time.Duration, err error) {
+	name := te.Meta["role_name"]
+	r := b.roles[strings.ToLower(name)]
+	if r == nil {
+		return 0, 0, 0, errCode(http.StatusInternalServerError,
+			"1 error occurred:\n\t* failed to renew entry: role %q does not exist during renewal\n\n", name)
+	}
+	return r.TokenTTL, r.TokenMaxTTL, r.TokenPeriod, nil
+}

@@ -1,0 +1,671 @@
+package mockvault
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-secure-stdlib/parseutil"
+)
+
+// appRole is an AppRole role as Vault stores it (roleStorageEntry).
+type appRole struct {
+	name    string // lower-cased
+	RoleID  string
+	HMACKey string
+	// Policies is the deprecated twin of TokenPolicies.
+	Policies        []string
+	SecretIDNumUses int
+	SecretIDTTL     time.Duration
+	BindSecretID    bool
+	// BoundCIDRList is the deprecated field; Vault moves its value into
+	// SecretIDBoundCIDRs on every read, so it is always empty here.
+	BoundCIDRList []string
+	// SecretIDBoundCIDRs keeps nil (never set: read back as null) apart
+	// from an empty list (set to "": read back as []).
+	SecretIDBoundCIDRs []string
+	// Period is the deprecated twin of TokenPeriod.
+	Period time.Duration
+	// localSecretIDs: secret IDs and accessors live under the _local
+	// prefixes (set only at creation).
+	localSecretIDs bool
+	tokenParams
+}
+
+func (r *appRole) clone() *appRole {
+	cp := *r
+	cp.Policies = cloneStrings(r.Policies)
+	cp.BoundCIDRList = cloneStrings(r.BoundCIDRList)
+	cp.SecretIDBoundCIDRs = cloneStrings(r.SecretIDBoundCIDRs)
+	cp.TokenBoundCIDRs = cloneStrings(r.TokenBoundCIDRs)
+	cp.TokenPolicies = cloneStrings(r.TokenPolicies)
+	return &cp
+}
+
+// cloneStrings copies a slice, keeping nil apart from empty.
+func cloneStrings(in []string) []string {
+	if in == nil {
+		return nil
+	}
+	return append([]string{}, in...)
+}
+
+var approleRoleFields = func() fields {
+	f := fields{
+		"role_name": tString, "bind_secret_id": tBool, "bound_cidr_list": tCommaSlice,
+		"secret_id_bound_cidrs": tCommaSlice, "policies": tCommaSlice, "secret_id_num_uses": tInt,
+		"secret_id_ttl": tDuration, "period": tDuration, "role_id": tString, "local_secret_ids": tBool,
+	}
+	for k, v := range tokenFields {
+		f[k] = v
+	}
+	return f
+}()
+
+// role returns the role named (case-insensitively) name, or nil.
+func (b *approleBackend) role(name string) *appRole {
+	return b.roles[strings.ToLower(name)]
+}
+
+func (b *approleBackend) roleExists(req *request, d *fieldData) (bool, error) {
+	return b.role(d.str("role_name")) != nil, nil
+}
+
+func (b *approleBackend) roleList(req *request, d *fieldData) (*response, error) {
+	keys := make([]string, 0, len(b.roles))
+	for k := range b.roles {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return listResp(keys), nil
+}
+
+// validateRoleConstraints: a role needs at least one login constraint.
+func validateRoleConstraints(r *appRole) error {
+	switch {
+	case r.BindSecretID, len(r.BoundCIDRList) != 0, len(r.SecretIDBoundCIDRs) != 0, len(r.TokenBoundCIDRs) != 0:
+		return nil
+	}
+	return fmt.Errorf("at least one constraint should be enabled on the role")
+}
+
+// setRole is Vault's setRoleEntry: validate, then store the role and its
+// role_id index. Its errors are plain errors: 500, or 400 when the handler
+// also had a (warnings) response.
+func (b *approleBackend) setRole(r *appRole, previousRoleID string, withResp bool) error {
+	status := http.StatusInternalServerError
+	if withResp {
+		status = http.StatusBadRequest
+	}
+	if err := validateRoleConstraints(r); err != nil {
+		return wrappedError(status, err.Error())
+	}
+	if owner, ok := b.roleIDs[r.RoleID]; ok && owner != r.name {
+		return wrappedError(status, "role_id already in use")
+	}
+	if previousRoleID != "" && previousRoleID != r.RoleID {
+		delete(b.roleIDs, previousRoleID)
+	}
+	b.roles[r.name] = r
+	b.roleIDs[r.RoleID] = r.name
+	return nil
+}
+
+// validateCIDRListSlice is Vault's cidrutil.ValidateCIDRListSlice: CIDRs
+// only (a bare IP is an error).
+func validateCIDRListSlice(blocks []string) (bool, error) {
+	if len(blocks) == 0 {
+		return false, fmt.Errorf("missing CIDR blocks that needs validation")
+	}
+	for _, blk := range blocks {
+		if _, _, err := net.ParseCIDR(strings.TrimSpace(blk)); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// parseAddrsVault is parseutil.ParseAddrs rendered back to strings as
+// Vault stores and shows them (a /32 shows as the bare IP).
+func parseAddrsVault(in []string) ([]string, error) {
+	addrs, err := parseutil.ParseAddrs(in)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(addrs))
+	for _, a := range addrs {
+		out = append(out, a.String())
+	}
+	return out, nil
+}
+
+// parseTokenFieldsVault is tokenutil's ParseTokenFields, in its order and
+// with its texts.
+func parseTokenFieldsVault(t *tokenParams, d *fieldData) error {
+	if d.has("token_bound_cidrs") {
+		c, err := parseAddrsVault(d.strings("token_bound_cidrs"))
+		if err != nil {
+			return err
+		}
+		t.TokenBoundCIDRs = c
+	}
+	if d.has("token_explicit_max_ttl") {
+		t.TokenExplicitMaxTTL = d.duration("token_explicit_max_ttl")
+	}
+	if d.has("token_max_ttl") {
+		t.TokenMaxTTL = d.duration("token_max_ttl")
+	}
+	if d.has("token_no_default_policy") {
+		t.TokenNoDefaultPolicy = d.boolean("token_no_default_policy", false)
+	}
+	if d.has("token_period") {
+		t.TokenPeriod = d.duration("token_period")
+	}
+	if d.has("token_policies") {
+		t.TokenPolicies = d.strings("token_policies")
+	}
+	if d.has("token_type") {
+		switch v := d.str("token_type"); v {
+		case "", "default":
+			t.TokenType = "default"
+		case "service", "batch":
+			t.TokenType = v
+		default:
+			return fmt.Errorf("invalid 'token_type' value %q", v)
+		}
+	}
+	if d.has("token_num_uses") {
+		t.TokenNumUses = d.integer("token_num_uses")
+	}
+	if t.TokenNumUses < 0 {
+		return fmt.Errorf("'token_num_uses' cannot be negative")
+	}
+	if t.TokenType == "batch" || t.TokenType == "default-batch" {
+		if t.TokenPeriod != 0 {
+			return fmt.Errorf("'token_type' cannot be 'batch' or 'default_batch' when set to generate periodic tokens")
+		}
+		if t.TokenNumUses != 0 {
+			return fmt.Errorf("'token_type' cannot be 'batch' or 'default_batch' when set to generate tokens with limited use count")
+		}
+	}
+	if d.has("token_ttl") {
+		t.TokenTTL = d.duration("token_ttl")
+	}
+	if t.TokenTTL > 0 && t.TokenMaxTTL > 0 && t.TokenTTL > t.TokenMaxTTL {
+		return fmt.Errorf("'token_ttl' cannot be greater than 'token_max_ttl'")
+	}
+	return nil
+}
+
+// roleWrite creates or updates role/:name (pathRoleCreateUpdate).
+func (b *approleBackend) roleWrite(req *request, d *fieldData) (*response, error) {
+	roleName := d.str("role_name")
+	if roleName == "" {
+		return nil, badRequest("missing role_name")
+	}
+	if len(roleName) > maxHmacInputLength {
+		return nil, badRequest("role_name is longer than maximum of %d bytes", maxHmacInputLength)
+	}
+	create := req.op == opCreate
+	var r *appRole
+	switch old := b.role(roleName); {
+	case old != nil:
+		r = old.clone()
+	case create:
+		r = &appRole{name: strings.ToLower(roleName), HMACKey: newUUID()}
+	default:
+		return nil, errUnsupportedPathMsg(fmt.Sprintf("role name %q doesn't exist", roleName))
+	}
+
+	var warnings []string
+	hasResp := false
+	raw := d.raw
+	if v, ok := d.raw["token_type"].(string); ok && (v == "default-service" || v == "default-batch") {
+		raw = withoutKey(d.raw, "token_type")
+		if v == "default-service" {
+			raw["token_type"] = "service"
+			warnings = append(warnings, "default-service has no useful meaning; adjusting to service")
+		} else {
+			raw["token_type"] = "batch"
+			warnings = append(warnings, "default-batch has no useful meaning; adjusting to batch")
+		}
+		hasResp = true
+	}
+	td := &fieldData{raw: raw, schema: d.schema}
+	if err := parseTokenFieldsVault(&r.tokenParams, td); err != nil {
+		return nil, badRequest("%s", err.Error())
+	}
+
+	if d.has("local_secret_ids") {
+		if !create {
+			return nil, badRequest("local_secret_ids can only be modified during role creation")
+		}
+		if d.boolean("local_secret_ids", false) {
+			r.localSecretIDs = true
+		}
+	}
+
+	previousRoleID := r.RoleID
+	if d.has("role_id") {
+		r.RoleID = d.str("role_id")
+	} else if create {
+		r.RoleID = newUUID()
+	}
+	if r.RoleID == "" {
+		return nil, badRequest("invalid role_id supplied, or failed to generate a role_id")
+	}
+
+	if d.has("bind_secret_id") {
+		r.BindSecretID = d.boolean("bind_secret_id", true)
+	} else if create {
+		r.BindSecretID = true
+	}
+
+	switch {
+	case d.has("secret_id_bound_cidrs"):
+		r.SecretIDBoundCIDRs = d.strings("secret_id_bound_cidrs")
+	case d.has("bound_cidr_list"):
+		r.SecretIDBoundCIDRs = d.strings("bound_cidr_list")
+	}
+	if len(r.SecretIDBoundCIDRs) != 0 {
+		if _, err := validateCIDRListSlice(r.SecretIDBoundCIDRs); err != nil {
+			return nil, internalError("failed to validate CIDR blocks: %v", err)
+		}
+	}
+
+	if d.has("secret_id_num_uses") {
+		r.SecretIDNumUses = d.integer("secret_id_num_uses")
+	} else if create {
+		r.SecretIDNumUses = 0
+	}
+	if r.SecretIDNumUses < 0 {
+		return nil, badRequest("secret_id_num_uses cannot be negative")
+	}
+
+	if d.has("secret_id_ttl") {
+		r.SecretIDTTL = d.duration("secret_id_ttl")
+	} else if create {
+		r.SecretIDTTL = 0
+	}
+
+	// tokenutil.UpgradeValue for the deprecated policies and period.
+	switch {
+	case d.has("token_policies"):
+		if d.has("policies") {
+			r.Policies = r.TokenPolicies
+		} else {
+			r.Policies = nil
+		}
+	case d.has("policies"):
+		r.Policies = sanitizePolicies(d.strings("policies"), false)
+		r.TokenPolicies = r.Policies
+	}
+	switch {
+	case d.has("token_period"):
+		if d.has("period") {
+			r.Period = r.TokenPeriod
+		} else {
+			r.Period = 0
+		}
+	case d.has("period"):
+		r.Period = d.duration("period")
+		r.TokenPeriod = r.Period
+	}
+
+	maxTTL := b.maxLeaseTTL()
+	if r.Period > maxTTL {
+		return nil, badRequest("period of %q is greater than the backend's maximum lease TTL of %q", r.Period.String(), maxTTL.String())
+	}
+	if r.TokenMaxTTL > maxTTL {
+		warnings = append(warnings, "token_max_ttl is greater than the backend mount's maximum TTL value; issued tokens' max TTL value will be truncated")
+		hasResp = true
+	}
+	if err := b.setRole(r, previousRoleID, hasResp); err != nil {
+		return nil, err
+	}
+	if hasResp {
+		return &response{warnings: warnings}, nil
+	}
+	return nil, nil
+}
+
+// roleRead is GET role/:name.
+func (b *approleBackend) roleRead(req *request, d *fieldData) (*response, error) {
+	r := b.role(d.str("role_name"))
+	if r == nil {
+		return nil, nil
+	}
+	data := map[string]any{
+		"bind_secret_id":        r.BindSecretID,
+		"secret_id_bound_cidrs": r.SecretIDBoundCIDRs,
+		"secret_id_num_uses":    r.SecretIDNumUses,
+		"secret_id_ttl":         int64(r.SecretIDTTL / time.Second),
+		"local_secret_ids":      r.localSecretIDs,
+	}
+	r.tokenParams.populate(data)
+	if r.Period != 0 {
+		data["period"] = int64(r.Period / time.Second)
+	}
+	if len(r.Policies) > 0 {
+		data["policies"] = r.Policies
+	}
+	resp := dataResp(data)
+	if validateRoleConstraints(r) != nil {
+		resp.warnings = append(resp.warnings, "Role does not have any constraints set on it. Updates to this role will require a constraint to be set")
+	}
+	return resp, nil
+}
+
+// roleDelete removes the role, its secret IDs and its role_id index. The
+// secret IDs' accessor entries stay until a tidy, as in Vault.
+func (b *approleBackend) roleDelete(req *request, d *fieldData) (*response, error) {
+	r := b.role(d.str("role_name"))
+	if r == nil {
+		return nil, nil
+	}
+	if roleHMAC, err := createHMAC(r.HMACKey, r.name); err == nil {
+		delete(b.secrets[r.localSecretIDs], roleHMAC)
+	}
+	delete(b.roleIDs, r.RoleID)
+	delete(b.roles, r.name)
+	return nil, nil
+}
+
+func (b *approleBackend) roleLocalSecretIDsRead(req *request, d *fieldData) (*response, error) {
+	r := b.role(d.str("role_name"))
+	if r == nil {
+		return nil, nil
+	}
+	return dataResp(map[string]any{"local_secret_ids": r.localSecretIDs}), nil
+}
+
+func (b *approleBackend) roleIDRead(req *request, d *fieldData) (*response, error) {
+	r := b.role(d.str("role_name"))
+	if r == nil {
+		return nil, nil
+	}
+	return dataResp(map[string]any{"role_id": r.RoleID}), nil
+}
+
+func (b *approleBackend) roleIDUpdate(req *request, d *fieldData) (*response, error) {
+	old := b.role(d.str("role_name"))
+	if old == nil {
+		return nil, errUnsupportedPath
+	}
+	r := old.clone()
+	previous := r.RoleID
+	r.RoleID = d.str("role_id")
+	if r.RoleID == "" {
+		return nil, badRequest("missing role_id")
+	}
+	return nil, b.setRole(r, previous, false)
+}
+
+// roleFieldPath is one of the per-field sub-paths of a role
+// (role/:name/policies, .../token-ttl …): read, update and delete.
+type roleFieldPath struct {
+	name                 string
+	fields               fields
+	read, update, delete handlerFunc
+}
+
+// fieldRead answers a sub-path read with the fields make returns.
+func (b *approleBackend) fieldRead(get func(r *appRole) (map[string]any, []string)) handlerFunc {
+	return func(req *request, d *fieldData) (*response, error) {
+		r := b.role(d.str("role_name"))
+		if r == nil {
+			return nil, nil
+		}
+		data, warnings := get(r)
+		return &response{data: data, warnings: warnings}, nil
+	}
+}
+
+// fieldUpdate runs set on a copy of an existing role and stores it; a
+// missing role is Vault's ErrUnsupportedPath.
+func (b *approleBackend) fieldUpdate(set func(r *appRole, d *fieldData) error) handlerFunc {
+	return func(req *request, d *fieldData) (*response, error) {
+		old := b.role(d.str("role_name"))
+		if old == nil {
+			return nil, errUnsupportedPath
+		}
+		r := old.clone()
+		if err := set(r, d); err != nil {
+			return nil, err
+		}
+		return nil, b.setRole(r, "", false)
+	}
+}
+
+// fieldDelete resets fields to their defaults; a missing role is a 204.
+func (b *approleBackend) fieldDelete(reset func(r *appRole)) handlerFunc {
+	return func(req *request, d *fieldData) (*response, error) {
+		old := b.role(d.str("role_name"))
+		if old == nil {
+			return nil, nil
+		}
+		r := old.clone()
+		reset(r)
+		return nil, b.setRole(r, "", false)
+	}
+}
+
+func (b *approleBackend) roleFieldPaths() []roleFieldPath {
+	rn := func(f fields) fields { f["role_name"] = tString; return f }
+	secs := func(d time.Duration) int64 { return int64(d / time.Second) }
+	// boundCIDRUpdate is pathRoleBoundCIDRUpdateCommon, fed only the
+	// field of its own sub-path.
+	secretCIDRUpdate := func(field string) func(r *appRole, d *fieldData) error {
+		return func(r *appRole, d *fieldData) error {
+			if !d.has(field) {
+				return nil
+			}
+			cidrs := d.strings(field)
+			if len(cidrs) == 0 {
+				return badRequest("missing bound_cidr_list")
+			}
+			if _, err := validateCIDRListSlice(cidrs); err != nil {
+				return badRequest("failed to validate CIDR blocks: %v", err)
+			}
+			r.SecretIDBoundCIDRs = cidrs
+			return nil
+		}
+	}
+	return []roleFieldPath{
+		{
+			name: "policies", fields: rn(fields{"policies": tCommaSlice, "token_policies": tCommaSlice}),
+			read: b.fieldRead(func(r *appRole) (map[string]any, []string) {
+				p := r.TokenPolicies
+				if p == nil {
+					p = []string{}
+				}
+				m := map[string]any{"token_policies": p}
+				if len(r.Policies) > 0 {
+					m["policies"] = r.Policies
+				}
+				return m, nil
+			}),
+			update: b.fieldUpdate(func(r *appRole, d *fieldData) error {
+				switch {
+				case d.has("token_policies"):
+					r.TokenPolicies = sanitizePolicies(d.strings("token_policies"), false)
+					if d.has("policies") {
+						r.Policies = r.TokenPolicies
+					} else {
+						r.Policies = nil
+					}
+				case d.has("policies"):
+					r.Policies = sanitizePolicies(d.strings("policies"), false)
+					r.TokenPolicies = r.Policies
+				default:
+					return badRequest("missing token_policies")
+				}
+				return nil
+			}),
+			delete: b.fieldDelete(func(r *appRole) { r.TokenPolicies, r.Policies = nil, nil }),
+		},
+		{
+			name: "bound-cidr-list", fields: rn(fields{"bound_cidr_list": tCommaSlice}),
+			read: b.fieldRead(func(r *appRole) (map[string]any, []string) {
+				return map[string]any{"bound_cidr_list": r.BoundCIDRList},
+					[]string{`The "bound_cidr_list" field is deprecated and will be removed. Please use "secret_id_bound_cidrs" instead.`}
+			}),
+			update: b.fieldUpdate(secretCIDRUpdate("bound_cidr_list")),
+			delete: b.fieldDelete(func(r *appRole) { r.BoundCIDRList = nil }),
+		},
+		{
+			name: "secret-id-bound-cidrs", fields: rn(fields{"secret_id_bound_cidrs": tCommaSlice}),
+			read: b.fieldRead(func(r *appRole) (map[string]any, []string) {
+				return map[string]any{"secret_id_bound_cidrs": r.SecretIDBoundCIDRs}, nil
+			}),
+			update: b.fieldUpdate(secretCIDRUpdate("secret_id_bound_cidrs")),
+			delete: b.fieldDelete(func(r *appRole) { r.SecretIDBoundCIDRs = nil }),
+		},
+		{
+			name: "token-bound-cidrs", fields: rn(fields{"token_bound_cidrs": tCommaSlice}),
+			read: b.fieldRead(func(r *appRole) (map[string]any, []string) {
+				return map[string]any{"token_bound_cidrs": r.TokenBoundCIDRs}, nil
+			}),
+			update: b.fieldUpdate(func(r *appRole, d *fieldData) error {
+				if !d.has("token_bound_cidrs") {
+					return nil
+				}
+				c, err := parseAddrsVault(d.strings("token_bound_cidrs"))
+				if err != nil {
+					return badRequest("failed to parse token_bound_cidrs: %v", err)
+				}
+				r.TokenBoundCIDRs = c
+				return nil
+			}),
+			delete: b.fieldDelete(func(r *appRole) { r.TokenBoundCIDRs = nil }),
+		},
+		{
+			name: "bind-secret-id", fields: rn(fields{"bind_secret_id": tBool}),
+			read: b.fieldRead(func(r *appRole) (map[string]any, []string) {
+				return map[string]any{"bind_secret_id": r.BindSecretID}, nil
+			}),
+			update: b.fieldUpdate(func(r *appRole, d *fieldData) error {
+				if !d.has("bind_secret_id") {
+					return badRequest("missing bind_secret_id")
+				}
+				r.BindSecretID = d.boolean("bind_secret_id", true)
+				return nil
+			}),
+			delete: b.fieldDelete(func(r *appRole) { r.BindSecretID = true }),
+		},
+		{
+			name: "secret-id-num-uses", fields: rn(fields{"secret_id_num_uses": tInt}),
+			read: b.fieldRead(func(r *appRole) (map[string]any, []string) {
+				return map[string]any{"secret_id_num_uses": r.SecretIDNumUses}, nil
+			}),
+			update: b.fieldUpdate(func(r *appRole, d *fieldData) error {
+				if !d.has("secret_id_num_uses") {
+					return badRequest("missing secret_id_num_uses")
+				}
+				r.SecretIDNumUses = d.integer("secret_id_num_uses")
+				if r.SecretIDNumUses < 0 {
+					return badRequest("secret_id_num_uses cannot be negative")
+				}
+				return nil
+			}),
+			delete: b.fieldDelete(func(r *appRole) { r.SecretIDNumUses = 0 }),
+		},
+		{
+			name: "secret-id-ttl", fields: rn(fields{"secret_id_ttl": tDuration}),
+			read: b.fieldRead(func(r *appRole) (map[string]any, []string) {
+				return map[string]any{"secret_id_ttl": secs(r.SecretIDTTL)}, nil
+			}),
+			update: b.fieldUpdate(func(r *appRole, d *fieldData) error {
+				if !d.has("secret_id_ttl") {
+					return badRequest("missing secret_id_ttl")
+				}
+				r.SecretIDTTL = d.duration("secret_id_ttl")
+				return nil
+			}),
+			delete: b.fieldDelete(func(r *appRole) { r.SecretIDTTL = 0 }),
+		},
+		{
+			name: "period", fields: rn(fields{"period": tDuration, "token_period": tDuration}),
+			read: b.fieldRead(func(r *appRole) (map[string]any, []string) {
+				m := map[string]any{"token_period": secs(r.TokenPeriod)}
+				if r.Period > 0 {
+					m["period"] = secs(r.Period)
+				}
+				return m, nil
+			}),
+			update: b.fieldUpdate(func(r *appRole, d *fieldData) error {
+				switch {
+				case d.has("token_period"):
+					r.TokenPeriod = d.duration("token_period")
+					if d.has("period") {
+						r.Period = r.TokenPeriod
+					} else {
+						r.Period = 0
+					}
+				case d.has("period"):
+					r.Period = d.duration("period")
+					r.TokenPeriod = r.Period
+				default:
+					return badRequest("missing period")
+				}
+				if max := b.maxLeaseTTL(); r.TokenPeriod > max {
+					// Vault prints the deprecated value here.
+					return badRequest("period of %q is greater than the backend's maximum lease TTL of %q", r.Period.String(), max.String())
+				}
+				return nil
+			}),
+			delete: b.fieldDelete(func(r *appRole) { r.TokenPeriod, r.Period = 0, 0 }),
+		},
+		{
+			name: "token-num-uses", fields: rn(fields{"token_num_uses": tInt}),
+			read: b.fieldRead(func(r *appRole) (map[string]any, []string) {
+				return map[string]any{"token_num_uses": r.TokenNumUses}, nil
+			}),
+			update: b.fieldUpdate(func(r *appRole, d *fieldData) error {
+				if !d.has("token_num_uses") {
+					return badRequest("missing token_num_uses")
+				}
+				r.TokenNumUses = d.integer("token_num_uses")
+				return nil
+			}),
+			delete: b.fieldDelete(func(r *appRole) { r.TokenNumUses = 0 }),
+		},
+		{
+			name: "token-ttl", fields: rn(fields{"token_ttl": tDuration}),
+			read: b.fieldRead(func(r *appRole) (map[string]any, []string) {
+				return map[string]any{"token_ttl": secs(r.TokenTTL)}, nil
+			}),
+			update: b.fieldUpdate(func(r *appRole, d *fieldData) error {
+				if !d.has("token_ttl") {
+					return badRequest("missing token_ttl")
+				}
+				r.TokenTTL = d.duration("token_ttl")
+				if r.TokenMaxTTL > 0 && r.TokenTTL > r.TokenMaxTTL {
+					return badRequest("token_ttl should not be greater than token_max_ttl")
+				}
+				return nil
+			}),
+			delete: b.fieldDelete(func(r *appRole) { r.TokenTTL = 0 }),
+		},
+		{
+			name: "token-max-ttl", fields: rn(fields{"token_max_ttl": tDuration}),
+			read: b.fieldRead(func(r *appRole) (map[string]any, []string) {
+				return map[string]any{"token_max_ttl": secs(r.TokenMaxTTL)}, nil
+			}),
+			update: b.fieldUpdate(func(r *appRole, d *fieldData) error {
+				if !d.has("token_max_ttl") {
+					return badRequest("missing token_max_ttl")
+				}
+				r.TokenMaxTTL = d.duration("token_max_ttl")
+				if r.TokenMaxTTL > 0 && r.TokenTTL > r.TokenMaxTTL {
+					return badRequest("token_max_ttl should be greater than or equal to token_ttl")
+				}
+				return nil
+			}),
+			delete: b.fieldDelete(func(r *appRole) { r.TokenMaxTTL = 0 }),
+		},
+	}
+}
