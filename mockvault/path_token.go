@@ -696,6 +696,7 @@ func (s *Server) renewToken(req *request, te *tokenEntry, increment time.Duratio
 	te.ExpireTime = req.now.Add(ttl)
 	te.LastRenewal = req.now
 	te.leaseTTL = ttl
+	s.noteRenewed(te.Accessor)
 	auth := s.authBlock(te)
 	auth.LeaseDuration = int(ttl / time.Second)
 	auth.Renewable = true

@@ -6,6 +6,7 @@
 package mockvault
 
 import (
+	"bufio"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -35,6 +36,10 @@ type Options struct {
 	Clock Clock
 	// MaxRequestSize bounds request bodies (DefaultMaxRequestSize if 0).
 	MaxRequestSize int64
+	// AdminRoutes turns on the control routes under /_mockvault/ (faults,
+	// seal, clock, reset, request log) for out-of-process tests. Off by
+	// default: they are not part of Vault's API.
+	AdminRoutes bool
 }
 
 // Server is a mock Vault. It is safe for concurrent use.
@@ -53,6 +58,22 @@ type Server struct {
 	cubbyholes map[string]map[string]map[string]any // by token id
 	// wrapHook wraps a response (set by the wrapping family).
 	wrapHook func(*request, *response) (*response, error)
+	// engines holds per-mount engine state (AppRole roles, KV data…) by
+	// mount path, so Snapshot/Restore/Reset cover it.
+	engines map[string]engineState
+
+	faultMu sync.Mutex
+	faults  []*activeFault
+
+	logMu      sync.Mutex
+	reqLog     []LoggedRequest
+	renewedAcc map[string]bool
+
+	closeOnce sync.Once
+	closed    chan struct{}
+
+	adminOnce sync.Once
+	admin     http.Handler
 }
 
 // New returns a dev-mode server.
@@ -63,7 +84,7 @@ func New(opts Options) *Server {
 	if opts.MaxRequestSize == 0 {
 		opts.MaxRequestSize = DefaultMaxRequestSize
 	}
-	s := &Server{opts: opts, clock: opts.Clock, version: "1.21.1"}
+	s := &Server{opts: opts, clock: opts.Clock, version: "1.21.1", closed: make(chan struct{}), renewedAcc: map[string]bool{}}
 	if s.clock == nil {
 		s.clock = NewManualClock(time.Now().UTC().Truncate(time.Second))
 	}
@@ -81,6 +102,7 @@ func (s *Server) init() {
 	s.policies = newPolicyStore()
 	s.mounts = map[string]*mount{}
 	s.tokenRoles = map[string]*tokenRole{}
+	s.engines = map[string]engineState{}
 	s.cubbyholes = map[string]map[string]map[string]any{}
 	s.sealed = false
 	now := s.clock.Now()
@@ -111,9 +133,9 @@ func (s *Server) Clock() Clock { return s.clock }
 // RootToken returns the dev root token id.
 func (s *Server) RootToken() string { return s.opts.RootToken }
 
-// Close releases the server. It holds no goroutines or timers, so this only
-// marks it unusable; it exists so callers can defer it.
-func (s *Server) Close() {}
+// Close releases the server: pending fault latencies end at once. The
+// server starts no goroutines or timers of its own.
+func (s *Server) Close() { s.closeOnce.Do(func() { close(s.closed) }) }
 
 func (s *Server) now() time.Time { return s.clock.Now().UTC() }
 
@@ -124,20 +146,66 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 			writeErrors(w, http.StatusInternalServerError, []string{fmt.Sprintf("1 error occurred:\n\t* internal error: %v\n\n", v)})
 		}
 	}()
+	if s.opts.AdminRoutes && strings.HasPrefix(hr.URL.Path, adminPrefix) {
+		s.serveAdmin(w, hr)
+		return
+	}
 	if !strings.HasPrefix(hr.URL.Path, "/v1/") {
 		http.NotFound(w, hr)
 		return
 	}
-	req, err := s.decode(w, hr)
+	rec := &statusRecorder{ResponseWriter: w}
+	entry := LoggedRequest{Method: hr.Method, Path: strings.TrimPrefix(hr.URL.Path, "/v1/"), Time: s.now()}
+	defer func() {
+		entry.Status = rec.status
+		s.logRequest(entry)
+	}()
+	if f := s.takeFault(hr); f != nil && s.applyFault(rec, hr, f) {
+		return
+	}
+	req, err := s.decode(rec, hr)
 	if err != nil {
 		code, msgs := statusOf(err)
-		writeErrors(w, code, msgs)
+		writeErrors(rec, code, msgs)
 		return
 	}
 	s.mu.Lock()
 	resp, err := s.handle(req)
+	entry.Operation = string(req.op)
+	if req.te != nil {
+		entry.Accessor, entry.TokenType, entry.Root = req.te.Accessor, req.te.Type, req.te.isRoot()
+	}
 	s.mu.Unlock()
-	s.write(w, req, resp, err)
+	s.write(rec, req, resp, err)
+}
+
+// statusRecorder remembers the status written, for the request log.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+// Hijack lets a Drop fault close the connection.
+func (r *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	hj, ok := r.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, errors.New("hijacking not supported")
+	}
+	return hj.Hijack()
 }
 
 // decode turns an HTTP request into a logical one, as Vault's http package.

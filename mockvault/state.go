@@ -22,3 +22,10 @@ func (s *Server) CubbyholeCount() int {
 	defer s.mu.Unlock()
 	return len(s.cubbyholes)
 }
+
+// HasPolicy reports whether an ACL policy exists.
+func (s *Server) HasPolicy(name string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return name == rootPolicyName || s.policies.get(name) != nil
+}

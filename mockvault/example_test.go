@@ -1,0 +1,133 @@
+package mockvault_test
+
+import (
+	"fmt"
+	"net/http/httptest"
+	"time"
+
+	"github.com/hashicorp/vault/api"
+	"github.com/mockvault/mockvault/mockvault"
+	"github.com/mockvault/mockvault/testhelpers"
+)
+
+// A token with ttl=15m works at 14m59s and is gone at 15m: no sleeping.
+func ExampleManualClock() {
+	clock := mockvault.NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	srv := mockvault.New(mockvault.Options{Clock: clock})
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	root, _ := testhelpers.NewClient(hs.URL, srv.RootToken())
+
+	sec, _ := root.Auth().Token().Create(&api.TokenCreateRequest{Policies: []string{"default"}, TTL: "15m"})
+	app, _ := root.Clone()
+	app.SetToken(sec.Auth.ClientToken)
+
+	clock.Advance(15*time.Minute - time.Second)
+	_, err := app.Auth().Token().LookupSelf()
+	fmt.Println("at 14m59s:", err == nil)
+
+	clock.Advance(time.Second)
+	_, err = app.Auth().Token().LookupSelf()
+	fmt.Println("at 15m:", err.(*api.ResponseError).StatusCode)
+	// Output:
+	// at 14m59s: true
+	// at 15m: 403
+}
+
+// Renewal before the max TTL: a renewal past the explicit max is capped,
+// with Vault's warning.
+func ExampleServer_Advance() {
+	srv := mockvault.New(mockvault.Options{})
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	root, _ := testhelpers.NewClient(hs.URL, srv.RootToken())
+
+	sec, _ := root.Auth().Token().Create(&api.TokenCreateRequest{Policies: []string{"default"}, TTL: "1h", ExplicitMaxTTL: "90m"})
+	srv.Advance(50 * time.Minute)
+	r, _ := root.Auth().Token().Renew(sec.Auth.ClientToken, 3600)
+	fmt.Println(r.Auth.LeaseDuration, r.Warnings[0])
+	// Output:
+	// 2400 TTL of "1h" exceeded the effective max_ttl of "40m"; TTL value is capped accordingly
+}
+
+// A 503 storm on a path: the client's retries ride it out.
+func ExampleServer_FailNext() {
+	srv := mockvault.New(mockvault.Options{})
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+
+	srv.FailNext(mockvault.Fault{Method: "GET", Path: "auth/token/lookup-self", Count: 2, Status: 503})
+	cfg := &api.Config{Address: hs.URL, MaxRetries: 3, MinRetryWait: time.Millisecond, MaxRetryWait: time.Millisecond}
+	c, _ := api.NewClient(cfg)
+	c.SetToken(srv.RootToken())
+	_, err := c.Auth().Token().LookupSelf()
+	fmt.Println("succeeded after retries:", err == nil)
+	fmt.Println("calls:", srv.CountRequests("GET", "auth/token/lookup-self"))
+	// Output:
+	// succeeded after retries: true
+	// calls: 3
+}
+
+// The request log answers "what was called, and with which token?"
+func ExampleServer_Requests() {
+	srv := mockvault.New(mockvault.Options{})
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	root, _ := testhelpers.NewClient(hs.URL, srv.RootToken())
+
+	sec, _ := root.Auth().Token().Create(&api.TokenCreateRequest{Policies: []string{"default"}, TTL: "1h"})
+	app, _ := root.Clone()
+	app.SetToken(sec.Auth.ClientToken)
+	_, _ = app.Auth().Token().RenewSelf(0)
+
+	fmt.Println("renewed:", srv.Renewed(sec.Auth.Accessor))
+	fmt.Println("root calls:", len(srv.RootUsed()))
+	for _, r := range srv.Requests() {
+		fmt.Println(r.Method, r.Path, r.Status, r.Root)
+	}
+	// Output:
+	// renewed: true
+	// root calls: 1
+	// POST auth/token/create 200 true
+	// PUT auth/token/renew-self 200 false
+}
+
+// Seed once, snapshot, and give every test a fresh copy cheaply.
+func ExampleServer_Snapshot() {
+	srv := mockvault.New(mockvault.Options{})
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	root, _ := testhelpers.NewClient(hs.URL, srv.RootToken())
+	_ = srv.SetPolicy("app", `path "secret/*" { capabilities = ["read"] }`)
+	snap := srv.Snapshot()
+
+	_, _ = root.Auth().Token().Create(&api.TokenCreateRequest{Policies: []string{"app"}})
+	fmt.Println("tokens before restore:", len(srv.Tokens()))
+	srv.Restore(snap)
+	fmt.Println("tokens after restore:", len(srv.Tokens()))
+	srv.Reset()
+	fmt.Println("policy app after reset:", srv.HasPolicy("app"))
+	// Output:
+	// tokens before restore: 2
+	// tokens after restore: 1
+	// policy app after reset: false
+}
+
+// Seal the whole server; sys/health tells the truth.
+func ExampleServer_Seal() {
+	srv := mockvault.New(mockvault.Options{})
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	c, _ := testhelpers.NewClient(hs.URL, srv.RootToken())
+
+	srv.Seal()
+	h, _ := c.Sys().Health()
+	_, err := c.Auth().Token().LookupSelf()
+	fmt.Println("sealed:", h.Sealed, err.(*api.ResponseError).StatusCode)
+	srv.Unseal()
+	_, err = c.Auth().Token().LookupSelf()
+	fmt.Println("unsealed:", err == nil)
+	// Output:
+	// sealed: true 503
+	// unsealed: true
+}
