@@ -160,4 +160,3 @@ func (s *Server) Tokens() []TokenInfo {
 	sort.Slice(out, func(i, j int) bool { return out[i].Accessor < out[j].Accessor })
 	return out
 }
-
