@@ -64,7 +64,7 @@ func Compare(a, b Exchange, st Step, opt CompareOptions) []string {
 func Normalize(ex Exchange, st Step) any {
 	rev := map[string]string{}
 	for k, v := range ex.vars {
-		if len(v) >= 12 || k == "root" {
+		if len(v) >= 12 {
 			if old, ok := rev[v]; !ok || k < old {
 				rev[v] = k
 			}

@@ -222,8 +222,11 @@ func (rep *Report) Write(w io.Writer) {
 			known++
 			res += " [known " + r.Scenario.KnownDiff + "]"
 		}
-		if len(names) == 1 && res == "match" {
+		if len(names) == 1 { // nothing to compare: only the known-diff mark
 			res = ""
+			if r.Scenario.KnownDiff != "" {
+				res = "[known " + r.Scenario.KnownDiff + "]"
+			}
 		}
 		fmt.Fprintf(w, "%s\n", res)
 	}

@@ -1,0 +1,89 @@
+package e2e
+
+// The seed article (shared/seed/000_b3ead8686f7fe84d.txt): its token
+// commands as the API calls the CLI makes. Where the article is wrong about
+// real Vault the scenario follows real Vault and says so.
+//
+// Article claims checked here:
+//   - "batch tokens cannot be looked up" - WRONG: lookup and lookup-self of a
+//     batch token answer 200 (accessor "", renewable false).
+//   - "batch tokens cannot be renewed / revoked" - right: 400 "batch tokens
+//     cannot be renewed" / "batch tokens cannot be revoked".
+//   - "policy changes after issuance do not apply to batch tokens" - WRONG:
+//     a batch token carries policy NAMES; the policy's rules are read on
+//     every request, so editing the policy changes what the token may do.
+//   - `vault token renew s.ABC... 30m` - today's CLI rejects the positional
+//     increment (it wants -increment=30m); the API call is renew with
+//     increment "30m".
+//   - "batch tokens have no periodic option" - right: 400 "batch tokens
+//     cannot have "period" set".
+//   - token prefixes: the article writes s.XYZ / s.BATCH; Vault 1.10+ issues
+//     hvs. (service) and hvb. (batch) tokens.
+
+func init() {
+	Register(
+		S("seed/service-token",
+			// vault token create -policy=default -ttl=1h
+			Create("s", M{"policies": []string{"default"}, "ttl": "1h"}).Want(200),
+			// vault token lookup s.XYZ...
+			Lookup("s").Want(200),
+			LookupSelf("s").Want(200),
+		),
+		S("seed/typical-operations",
+			// vault token create -policy=app -ttl=1h
+			Create("a", M{"policies": []string{"app"}, "ttl": "1h"}).Want(200).Because("policy app does not exist: warning only"),
+			// vault token renew s.ABC... 30m  (article syntax; the CLI wants -increment=30m)
+			POST("auth/token/renew", M{"token": "{{a}}", "increment": "30m"}).Want(200).
+				Because("renew to 30m: an increment shorter than the remaining TTL shortens it"),
+			// vault token revoke s.ABC...
+			POST("auth/token/revoke", M{"token": "{{a}}"}).Want(204),
+			Lookup("a").Want(403),
+			// vault token revoke -accessor <accessor>  (the article shows an hvs. value; accessors have no prefix)
+			Create("b", M{"policies": []string{"app"}, "ttl": "1h"}).Want(200),
+			POST("auth/token/revoke-accessor", M{"accessor": "{{b_acc}}"}).Want(204),
+			Lookup("b").Want(403),
+			// vault token create -policy=agent -period=24h
+			Create("p", M{"policies": []string{"agent"}, "period": "24h"}).Want(200),
+			Lookup("p").Want(200),
+			// vault token create -policy=ops -orphan
+			Create("o", M{"policies": []string{"ops"}, "no_parent": true}).Want(200),
+			Lookup("o").Want(200),
+		),
+		S("seed/batch-constraints",
+			// vault token create -type=batch -policy=build -ttl=15m
+			Create("b", M{"type": "batch", "policies": []string{"build"}, "ttl": "15m"}).Want(200),
+			// vault token lookup <batch>  -- article: "fails"; real Vault: 200.
+			Lookup("b").Want(200).Because("article is wrong: batch tokens CAN be looked up"),
+			LookupSelf("b").Want(200).Because("article is wrong: lookup-self works too"),
+			// vault token revoke <batch>  -- article right: refused.
+			POST("auth/token/revoke", M{"token": "{{b}}"}).Want(400),
+			// renew refused (article right)
+			POST("auth/token/renew", M{"token": "{{b}}", "increment": "30m"}).Want(400),
+			// cubbyhole refused (article right)
+			GET("cubbyhole/x").As("b").Want(400),
+			// no periodic batch tokens (article right)
+			Create("c", M{"type": "batch", "policies": []string{"build"}, "period": "24h"}).Want(400),
+		),
+		S("seed/minimal-commands",
+			// vault token create -type=batch -policy=dev -ttl=10m
+			Create("b", M{"type": "batch", "policies": []string{"dev"}, "ttl": "10m"}).Want(200),
+			// vault token lookup <batch_token>  # article: "should fail" -- WRONG, it succeeds
+			Lookup("b").Want(200).Because("article is wrong: succeeds"),
+			// vault token create -policy=dev -ttl=10m
+			Create("s", M{"policies": []string{"dev"}, "ttl": "10m"}).Want(200),
+			// vault token lookup <service_token>  # succeeds
+			Lookup("s").Want(200),
+		),
+		S("seed/batch-policy-propagation",
+			Policy("dev", `path "sys/auth" { capabilities = ["read"] }`),
+			Create("b", M{"type": "batch", "policies": []string{"dev"}, "ttl": "10m"}).Want(200),
+			Create("s", M{"policies": []string{"dev"}, "ttl": "10m"}).Want(200),
+			GET("sys/auth").As("b").Want(200),
+			GET("sys/auth").As("s").Want(200),
+			Policy("dev", `path "sys/mounts" { capabilities = ["read"] }`),
+			GET("sys/auth").As("b").Want(403).Because("article is wrong: the policy edit reaches the batch token"),
+			GET("sys/auth").As("s").Want(403),
+			GET("sys/mounts").As("b").Want(200),
+		),
+	)
+}
