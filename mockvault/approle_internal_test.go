@@ -32,7 +32,7 @@ func approleTestSysAuthShim(s *Server) []*path {
 		if m == nil {
 			return nil, badRequest("no mount")
 		}
-		if err := shimApplyConfig(m, d.raw); err != nil {
+		if err := approleShimApplyConfig(m, d.raw); err != nil {
 			return nil, err
 		}
 		return nil, nil
@@ -54,7 +54,7 @@ func approleTestSysAuthShim(s *Server) []*path {
 					}
 					m := &mount{path: p, typ: d.str("type"), auth: true, description: d.str("description"), tokenType: "default-service"}
 					if cfg, ok := d.raw["config"].(map[string]any); ok {
-						if err := shimApplyConfig(m, cfg); err != nil {
+						if err := approleShimApplyConfig(m, cfg); err != nil {
 							return nil, err
 						}
 					}
@@ -78,7 +78,7 @@ func approleTestSysAuthShim(s *Server) []*path {
 	}
 }
 
-func shimApplyConfig(m *mount, cfg map[string]any) error {
+func approleShimApplyConfig(m *mount, cfg map[string]any) error {
 	for k, set := range map[string]*time.Duration{"default_lease_ttl": &m.defaultLeaseTTL, "max_lease_ttl": &m.maxLeaseTTL} {
 		if v, ok := cfg[k]; ok && v != nil && v != "" {
 			d, err := parseDurationAny(v)
@@ -94,7 +94,7 @@ func shimApplyConfig(m *mount, cfg map[string]any) error {
 	return nil
 }
 
-func TestLoginTokenType(t *testing.T) {
+func TestAppRoleLoginTokenType(t *testing.T) {
 	cases := []struct{ mount, role, want string }{
 		{"", "", "service"}, {"default-service", "default", "service"}, {"default-service", "service", "service"},
 		{"default-service", "batch", "batch"}, {"default-batch", "", "batch"}, {"default-batch", "default", "batch"},
@@ -108,7 +108,7 @@ func TestLoginTokenType(t *testing.T) {
 	}
 }
 
-func TestCIDRSubset(t *testing.T) {
+func TestAppRoleCIDRSubset(t *testing.T) {
 	if err := verifyCIDRSubset([]string{"10.1.0.0/16"}, []string{"10.0.0.0/8"}); err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +123,7 @@ func TestCIDRSubset(t *testing.T) {
 	}
 }
 
-func TestParseArbitraryKeyValues(t *testing.T) {
+func TestAppRoleParseArbitraryKeyValues(t *testing.T) {
 	for in, want := range map[string]map[string]string{
 		`{"Env":"Prod"}`: {"Env": "Prod"},
 		"Env=Prod,b=c":   {"env": "prod", "b": "c"},

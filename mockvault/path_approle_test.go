@@ -21,7 +21,7 @@ func approleVault(t *testing.T) *testhelpers.Vault {
 	return v
 }
 
-func write(t *testing.T, c *api.Client, p string, data map[string]any) *api.Secret {
+func arWrite(t *testing.T, c *api.Client, p string, data map[string]any) *api.Secret {
 	t.Helper()
 	s, err := c.Logical().Write(p, data)
 	if err != nil {
@@ -30,7 +30,7 @@ func write(t *testing.T, c *api.Client, p string, data map[string]any) *api.Secr
 	return s
 }
 
-func read(t *testing.T, c *api.Client, p string) *api.Secret {
+func arRead(t *testing.T, c *api.Client, p string) *api.Secret {
 	t.Helper()
 	s, err := c.Logical().Read(p)
 	if err != nil {
@@ -43,7 +43,7 @@ func read(t *testing.T, c *api.Client, p string) *api.Secret {
 }
 
 // normJSON round-trips v through JSON so maps compare with json.Number.
-func normJSON(t *testing.T, v any) any {
+func arNormJSON(t *testing.T, v any) any {
 	t.Helper()
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -58,7 +58,7 @@ func normJSON(t *testing.T, v any) any {
 	return out
 }
 
-func wantData(t *testing.T, got map[string]any, wantJSON string) {
+func arWantData(t *testing.T, got map[string]any, wantJSON string) {
 	t.Helper()
 	var want any
 	dec := json.NewDecoder(strings.NewReader(wantJSON))
@@ -66,7 +66,7 @@ func wantData(t *testing.T, got map[string]any, wantJSON string) {
 	if err := dec.Decode(&want); err != nil {
 		t.Fatal(err)
 	}
-	if g := normJSON(t, got); !reflect.DeepEqual(g, want) {
+	if g := arNormJSON(t, got); !reflect.DeepEqual(g, want) {
 		gb, _ := json.Marshal(g)
 		t.Fatalf("data mismatch\n got: %s\nwant: %s", gb, wantJSON)
 	}
@@ -75,12 +75,12 @@ func wantData(t *testing.T, got map[string]any, wantJSON string) {
 func TestAppRoleRoleDefaultsReadBack(t *testing.T) {
 	v := approleVault(t)
 	c := v.Client
-	if s := write(t, c, "auth/approle/role/MyRole", map[string]any{}); s != nil {
+	if s := arWrite(t, c, "auth/approle/role/MyRole", map[string]any{}); s != nil {
 		t.Fatalf("create: want 204, got %+v", s)
 	}
 	// Names are lower-cased and case-insensitive.
-	s := read(t, c, "auth/approle/role/myrole")
-	wantData(t, s.Data, `{"bind_secret_id":true,"local_secret_ids":false,"secret_id_bound_cidrs":null,
+	s := arRead(t, c, "auth/approle/role/myrole")
+	arWantData(t, s.Data, `{"bind_secret_id":true,"local_secret_ids":false,"secret_id_bound_cidrs":null,
 		"secret_id_num_uses":0,"secret_id_ttl":0,"token_bound_cidrs":[],"token_explicit_max_ttl":0,
 		"token_max_ttl":0,"token_no_default_policy":false,"token_num_uses":0,"token_period":0,
 		"token_policies":[],"token_ttl":0,"token_type":"default"}`)
@@ -88,8 +88,8 @@ func TestAppRoleRoleDefaultsReadBack(t *testing.T) {
 	if err != nil || list == nil {
 		t.Fatalf("list: %v %v", list, err)
 	}
-	wantData(t, list.Data, `{"keys":["myrole"]}`)
-	rid := read(t, c, "auth/approle/role/MYROLE/role-id")
+	arWantData(t, list.Data, `{"keys":["myrole"]}`)
+	rid := arRead(t, c, "auth/approle/role/MYROLE/role-id")
 	if id, _ := rid.Data["role_id"].(string); len(id) != 36 {
 		t.Fatalf("role_id: %v", rid.Data)
 	}
@@ -107,7 +107,7 @@ func TestAppRoleRoleDefaultsReadBack(t *testing.T) {
 func TestAppRoleRoleFullReadBack(t *testing.T) {
 	v := approleVault(t)
 	c := v.Client
-	s := write(t, c, "auth/approle/role/app", map[string]any{
+	s := arWrite(t, c, "auth/approle/role/app", map[string]any{
 		"token_policies": "B, a", "token_ttl": "1h", "token_max_ttl": "24h", "token_type": "service",
 		"token_period": 0, "token_explicit_max_ttl": "48h", "token_num_uses": 3,
 		"token_no_default_policy": true, "token_bound_cidrs": []string{"127.0.0.1", "10.0.0.0/8"},
@@ -117,24 +117,24 @@ func TestAppRoleRoleFullReadBack(t *testing.T) {
 	if s != nil {
 		t.Fatalf("want 204, got %+v", s)
 	}
-	got := read(t, c, "auth/approle/role/app")
-	wantData(t, got.Data, `{"bind_secret_id":true,"local_secret_ids":true,"secret_id_bound_cidrs":["127.0.0.0/8"],
+	got := arRead(t, c, "auth/approle/role/app")
+	arWantData(t, got.Data, `{"bind_secret_id":true,"local_secret_ids":true,"secret_id_bound_cidrs":["127.0.0.0/8"],
 		"secret_id_num_uses":5,"secret_id_ttl":600,"token_bound_cidrs":["127.0.0.1","10.0.0.0/8"],
 		"token_explicit_max_ttl":172800,"token_max_ttl":86400,"token_no_default_policy":true,"token_num_uses":3,
 		"token_period":0,"token_policies":["B","a"],"token_ttl":3600,"token_type":"service"}`)
 	// The deprecated fields copy into the token_* ones and show up too.
-	write(t, c, "auth/approle/role/old", map[string]any{"policies": "B,a", "period": "1h"})
-	got = read(t, c, "auth/approle/role/old")
+	arWrite(t, c, "auth/approle/role/old", map[string]any{"policies": "B,a", "period": "1h"})
+	got = arRead(t, c, "auth/approle/role/old")
 	if !reflect.DeepEqual(got.Data["policies"], []any{"a", "b"}) || !reflect.DeepEqual(got.Data["token_policies"], []any{"a", "b"}) ||
 		got.Data["period"] != json.Number("3600") || got.Data["token_period"] != json.Number("3600") {
 		t.Fatalf("legacy: %v", got.Data)
 	}
 	// default-service is folded to service, with a warning.
-	s = write(t, c, "auth/approle/role/ds", map[string]any{"token_type": "default-service"})
+	s = arWrite(t, c, "auth/approle/role/ds", map[string]any{"token_type": "default-service"})
 	if s == nil || len(s.Warnings) != 1 || s.Warnings[0] != "default-service has no useful meaning; adjusting to service" {
 		t.Fatalf("warnings: %+v", s)
 	}
-	if got := read(t, c, "auth/approle/role/ds"); got.Data["token_type"] != "service" {
+	if got := arRead(t, c, "auth/approle/role/ds"); got.Data["token_type"] != "service" {
 		t.Fatalf("token_type: %v", got.Data["token_type"])
 	}
 }
@@ -171,23 +171,23 @@ func TestAppRoleRoleValidation(t *testing.T) {
 		})
 	}
 	// bind_secret_id=false is fine with another constraint.
-	write(t, c, "auth/approle/role/cidronly", map[string]any{"bind_secret_id": false, "secret_id_bound_cidrs": "127.0.0.0/8"})
+	arWrite(t, c, "auth/approle/role/cidronly", map[string]any{"bind_secret_id": false, "secret_id_bound_cidrs": "127.0.0.0/8"})
 	// local_secret_ids is set at creation only.
 	_, err := c.Logical().Write("auth/approle/role/cidronly", map[string]any{"local_secret_ids": false})
 	wantErr(t, err, 400, "local_secret_ids can only be modified during role creation")
 	// A role_id in use by another role.
-	write(t, c, "auth/approle/role/a", map[string]any{"role_id": "shared"})
+	arWrite(t, c, "auth/approle/role/a", map[string]any{"role_id": "shared"})
 	_, err = c.Logical().Write("auth/approle/role/b", map[string]any{"role_id": "shared"})
 	wantErr(t, err, 500, "role_id already in use")
 	// token_max_ttl above the mount max: stored, with a warning.
-	s := write(t, c, "auth/approle/role/big", map[string]any{"token_max_ttl": "1000h"})
+	s := arWrite(t, c, "auth/approle/role/big", map[string]any{"token_max_ttl": "1000h"})
 	if s == nil || len(s.Warnings) != 1 || !strings.Contains(s.Warnings[0], "token_max_ttl is greater than the backend mount's maximum TTL value") {
 		t.Fatalf("warnings: %+v", s)
 	}
 	// An update keeps what it does not mention.
-	write(t, c, "auth/approle/role/keep", map[string]any{"token_ttl": "5m", "token_type": "batch"})
-	write(t, c, "auth/approle/role/keep", map[string]any{"token_max_ttl": "10m"})
-	got := read(t, c, "auth/approle/role/keep")
+	arWrite(t, c, "auth/approle/role/keep", map[string]any{"token_ttl": "5m", "token_type": "batch"})
+	arWrite(t, c, "auth/approle/role/keep", map[string]any{"token_max_ttl": "10m"})
+	got := arRead(t, c, "auth/approle/role/keep")
 	if got.Data["token_ttl"] != json.Number("300") || got.Data["token_type"] != "batch" || got.Data["token_max_ttl"] != json.Number("600") {
 		t.Fatalf("update: %v", got.Data)
 	}
@@ -198,7 +198,7 @@ func TestAppRoleRoleValidation(t *testing.T) {
 func TestAppRoleRoleSubPaths(t *testing.T) {
 	v := approleVault(t)
 	c := v.Client
-	write(t, c, "auth/approle/role/r", map[string]any{})
+	arWrite(t, c, "auth/approle/role/r", map[string]any{})
 	base := "auth/approle/role/r/"
 	type step struct {
 		sub   string
@@ -218,11 +218,11 @@ func TestAppRoleRoleSubPaths(t *testing.T) {
 		{"secret-id-bound-cidrs", map[string]any{"secret_id_bound_cidrs": "127.0.0.0/8"}, "secret_id_bound_cidrs", `["127.0.0.0/8"]`},
 		{"token-bound-cidrs", map[string]any{"token_bound_cidrs": "127.0.0.1"}, "token_bound_cidrs", `["127.0.0.1"]`},
 	} {
-		if s := write(t, c, base+st.sub, st.data); s != nil {
+		if s := arWrite(t, c, base+st.sub, st.data); s != nil {
 			t.Fatalf("%s: want 204, got %+v", st.sub, s)
 		}
-		got := read(t, c, base+st.sub)
-		wantData(t, map[string]any{st.field: got.Data[st.field]}, `{"`+st.field+`":`+st.want+`}`)
+		got := arRead(t, c, base+st.sub)
+		arWantData(t, map[string]any{st.field: got.Data[st.field]}, `{"`+st.field+`":`+st.want+`}`)
 	}
 	for _, sub := range []string{"token-ttl", "token-max-ttl", "secret-id-num-uses", "period", "token-num-uses"} {
 		_, err := c.Logical().Write(base+sub, map[string]any{})
@@ -240,7 +240,7 @@ func TestAppRoleRoleSubPaths(t *testing.T) {
 	if _, err := c.Logical().Delete(base + "token-ttl"); err != nil {
 		t.Fatal(err)
 	}
-	if got := read(t, c, base+"token-ttl"); got.Data["token_ttl"] != json.Number("0") {
+	if got := arRead(t, c, base+"token-ttl"); got.Data["token_ttl"] != json.Number("0") {
 		t.Fatalf("after delete: %v", got.Data)
 	}
 	// Sub-paths of a missing role: 404 on write and read, 204 on delete.
@@ -253,15 +253,15 @@ func TestAppRoleRoleSubPaths(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Custom role IDs.
-	if s := write(t, c, base+"role-id", map[string]any{"role_id": "my-role-id"}); s != nil {
+	if s := arWrite(t, c, base+"role-id", map[string]any{"role_id": "my-role-id"}); s != nil {
 		t.Fatalf("role-id: %+v", s)
 	}
-	if got := read(t, c, base+"role-id"); got.Data["role_id"] != "my-role-id" {
+	if got := arRead(t, c, base+"role-id"); got.Data["role_id"] != "my-role-id" {
 		t.Fatalf("role-id: %v", got.Data)
 	}
 	_, err = c.Logical().Write(base+"role-id", map[string]any{"role_id": ""})
 	wantErr(t, err, 400, "missing role_id")
-	if got := read(t, c, base+"local-secret-ids"); got.Data["local_secret_ids"] != false {
+	if got := arRead(t, c, base+"local-secret-ids"); got.Data["local_secret_ids"] != false {
 		t.Fatalf("local-secret-ids: %v", got.Data)
 	}
 	// Dropping the last constraint from a sub-path is refused.
@@ -276,7 +276,7 @@ func TestAppRoleRoleSubPaths(t *testing.T) {
 	wantErr(t, err, 500, "at least one constraint should be enabled on the role")
 }
 
-func sortedKeys(t *testing.T, s *api.Secret) []string {
+func arSortedKeys(t *testing.T, s *api.Secret) []string {
 	t.Helper()
 	var out []string
 	for _, k := range s.Data["keys"].([]any) {
