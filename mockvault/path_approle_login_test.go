@@ -187,7 +187,7 @@ func TestAppRoleLoginTokenFields(t *testing.T) {
 	})
 	s := arLogin(t, c, "approle", roleID, secretID)
 	a = s.Auth
-	if !reflect.DeepEqual(a.Policies, []string{"p"}) ||  a.LeaseDuration != 600 ||
+	if !reflect.DeepEqual(a.Policies, []string{"p"}) || a.LeaseDuration != 600 ||
 		len(s.Warnings) != 1 || s.Warnings[0] != `TTL of "768h" exceeded the effective max_ttl of "10m"; TTL value is capped accordingly` {
 		t.Fatalf("tight: %+v %v", a, s.Warnings)
 	}
