@@ -1,25 +1,38 @@
 package mockvault
 
 import (
-	"fmt"
 	"reflect"
+	"sort"
 	"strings"
+	"time"
+
+	"github.com/hashicorp/go-secure-stdlib/parseutil"
 )
 
-// acl is the merged view of a token's policies, built per request so edits
-// to a policy reach tokens already issued (batch tokens included: what a
-// token freezes is the list of policy names, not their contents).
+// acl is the merged view of a token's policies. It is built for every
+// request from the policies' current text, so editing or deleting a policy
+// reaches tokens already issued (batch tokens included: what a token
+// freezes is the list of policy names, not their contents).
 type acl struct {
-	root  bool
-	exact map[string]*pathRules
-	other []*pathRules // globs and '+' paths
+	root bool
+	// exact, prefix and segWild hold the merged rules by matching path, as
+	// Vault's exact tree, prefix tree and segment-wildcard map do.
+	exact   map[string]*pathRules
+	prefix  map[string]*pathRules
+	segWild map[string]*pathRules
 }
 
-func (s *Server) aclFor(names []string) *acl {
-	a := &acl{exact: map[string]*pathRules{}}
-	merged := map[string]*pathRules{}
+// aclFor builds the ACL of a token without an entity.
+func (s *Server) aclFor(names []string) *acl { return s.aclForEntity(names, "") }
+
+// aclForToken builds the ACL of a token, resolving templated paths with
+// its entity.
+func (s *Server) aclForToken(te *tokenEntry) *acl { return s.aclForEntity(te.Policies, te.EntityID) }
+
+func (s *Server) aclForEntity(names []string, entityID string) *acl {
+	a := &acl{exact: map[string]*pathRules{}, prefix: map[string]*pathRules{}, segWild: map[string]*pathRules{}}
 	for _, n := range names {
-		if n == rootPolicyName {
+		if sanitizePolicyName(n) == rootPolicyName {
 			a.root = true
 			continue
 		}
@@ -28,240 +41,488 @@ func (s *Server) aclFor(names []string) *acl {
 			continue
 		}
 		for _, pr := range p.paths {
-			key := pr.path
-			if pr.glob {
-				key += "*"
-			}
-			cur, ok := merged[key]
-			if !ok {
+			if pr.templated {
+				key, ok := applyTemplate(pr.key, entityID)
+				if !ok {
+					// Vault drops a templated path it cannot fill.
+					continue
+				}
 				cp := *pr
-				merged[key] = &cp
-				continue
+				if err := compilePath(&cp, key); err != nil {
+					continue
+				}
+				pr = &cp
 			}
-			mergeRules(cur, pr)
-		}
-	}
-	for _, pr := range merged {
-		if !pr.glob && !pr.segWild {
-			a.exact[pr.path] = pr
-		} else {
-			a.other = append(a.other, pr)
+			a.insert(pr)
 		}
 	}
 	return a
 }
 
-func mergeRules(dst, src *pathRules) {
-	if dst.caps&capDeny != 0 || src.caps&capDeny != 0 {
-		*dst = pathRules{path: dst.path, glob: dst.glob, segWild: dst.segWild, caps: capDeny}
-		return
+// applyTemplate fills identity templates; the mock knows an entity's id
+// only, so any other directive leaves the path out, as Vault does for a
+// token without an entity.
+func applyTemplate(key, entityID string) (string, bool) {
+	parts := strings.Split(key, "{{")
+	var b strings.Builder
+	b.WriteString(parts[0])
+	for _, piece := range parts[1:] {
+		inner, rest, _ := strings.Cut(piece, "}}")
+		if strings.TrimSpace(inner) != "identity.entity.id" || entityID == "" {
+			return "", false
+		}
+		b.WriteString(entityID)
+		b.WriteString(rest)
 	}
-	dst.caps |= src.caps
-	if src.minWrap > 0 && (dst.minWrap == 0 || src.minWrap < dst.minWrap) {
-		dst.minWrap = src.minWrap
-	}
-	if src.maxWrap > dst.maxWrap {
-		dst.maxWrap = src.maxWrap
-	}
-	dst.allowed = mergeParams(dst.allowed, src.allowed)
-	dst.denied = mergeParams(dst.denied, src.denied)
-	dst.required = append(append([]string{}, dst.required...), src.required...)
+	return b.String(), true
 }
 
-func mergeParams(a, b map[string][]any) map[string][]any {
-	if a == nil && b == nil {
+// insert merges one policy path into the ACL with Vault's rules: deny
+// wins and wipes parameters; otherwise capabilities add up, the smaller
+// wrapping TTL bounds win and parameter lists merge.
+func (a *acl) insert(pr *pathRules) {
+	tree := a.exact
+	switch {
+	case pr.segWild:
+		tree = a.segWild
+	case pr.prefix:
+		tree = a.prefix
+	}
+	cur, ok := tree[pr.path]
+	if !ok {
+		tree[pr.path] = clonePerms(pr)
+		return
+	}
+	switch {
+	case cur.caps&capDeny != 0:
+		return
+	case pr.caps&capDeny != 0:
+		cur.caps = capDeny
+		cur.allowed = nil
+		cur.denied = nil
+		return
+	}
+	cur.caps |= pr.caps
+	if pr.maxWrap > 0 && (cur.maxWrap == 0 || pr.maxWrap < cur.maxWrap) {
+		cur.maxWrap = pr.maxWrap
+	}
+	if pr.minWrap > 0 && (cur.minWrap == 0 || pr.minWrap < cur.minWrap) {
+		cur.minWrap = pr.minWrap
+	}
+	cur.allowed = mergeParams(cur.allowed, pr.allowed)
+	cur.denied = mergeParams(cur.denied, pr.denied)
+	for _, r := range pr.required {
+		if !contains(cur.required, r) {
+			cur.required = append(cur.required, r)
+		}
+	}
+}
+
+func clonePerms(pr *pathRules) *pathRules {
+	cp := *pr
+	cp.allowed = cloneParams(pr.allowed)
+	cp.denied = cloneParams(pr.denied)
+	cp.required = append([]string(nil), pr.required...)
+	return &cp
+}
+
+func cloneParams(m map[string][]any) map[string][]any {
+	if m == nil {
 		return nil
 	}
-	out := map[string][]any{}
-	for k, v := range a {
-		out[k] = v
-	}
-	for k, v := range b {
-		if cur, ok := out[k]; ok && len(cur) > 0 && len(v) > 0 {
-			out[k] = append(append([]any{}, cur...), v...)
-		} else if ok {
-			out[k] = []any{}
-		} else {
-			out[k] = v
-		}
+	out := make(map[string][]any, len(m))
+	for k, v := range m {
+		out[k] = append([]any{}, v...)
 	}
 	return out
 }
 
-// rulesFor finds the rules that govern p, as Vault picks them: an exact
-// path first, else the most specific glob or '+' path.
-func (a *acl) rulesFor(p string) *pathRules {
-	if r, ok := a.exact[p]; ok {
-		return r
+// mergeParams merges parameter lists: an empty list (any value) wins over
+// values, values append. A path that had no list at all takes the new one.
+func mergeParams(cur, add map[string][]any) map[string][]any {
+	if len(add) == 0 {
+		return cur
 	}
-	var best *pathRules
-	for _, r := range a.other {
-		if !r.matches(p) {
-			continue
-		}
-		if best == nil || higherPriority(r, best) {
-			best = r
+	if cur == nil {
+		return cloneParams(add)
+	}
+	for k, v := range add {
+		old, ok := cur[k]
+		if len(v) == 0 || (ok && len(old) == 0) {
+			cur[k] = []any{}
+		} else {
+			cur[k] = append(append([]any{}, v...), old...)
 		}
 	}
-	return best
+	return cur
 }
 
-// capabilities returns the capability set on p (list also tries p without
-// its trailing slash, as Vault does).
+// lookup finds the rules governing path for op, in Vault's order: exact
+// path, exact path without the list slash, then the best non-exact match
+// (for list, first without the trailing slash).
+func (a *acl) lookup(path string, o op) *pathRules {
+	path = strings.TrimLeft(path, "/")
+	if r, ok := a.exact[path]; ok {
+		return r
+	}
+	if o == opList {
+		if r, ok := a.exact[strings.TrimSuffix(path, "/")]; ok {
+			return r
+		}
+		if strings.HasSuffix(path, "/") {
+			if r := a.nonExact(strings.TrimSuffix(path, "/")); r != nil {
+				return r
+			}
+		}
+	}
+	return a.nonExact(path)
+}
+
+// capabilities returns the capability set on p for op and the governing
+// rules (nil when none). Root holds every capability.
 func (a *acl) capabilities(p string, o op) (capability, *pathRules) {
 	if a.root {
-		return capRoot | capSudo | capCreate | capRead | capUpdate | capDelete | capList | capPatch, nil
+		return capRoot | capSudo | capCreate | capRead | capUpdate | capDelete | capList | capPatch | capSubscribe | capRecover, nil
 	}
-	r := a.rulesFor(p)
-	if r == nil && o == opList && strings.HasSuffix(p, "/") {
-		r = a.rulesFor(strings.TrimSuffix(p, "/"))
-	}
+	r := a.lookup(p, o)
 	if r == nil {
 		return 0, nil
 	}
 	return r.caps, r
 }
 
-func (r *pathRules) matches(p string) bool {
-	if !r.segWild {
-		return strings.HasPrefix(p, r.path) && (r.glob || p == r.path)
+// pathCapabilities is what sys/capabilities reports for p: Vault looks the
+// path up as a list operation.
+func (a *acl) pathCapabilities(p string) capability {
+	if a.root {
+		return capRoot
 	}
-	pat := strings.Split(r.path, "/")
-	segs := strings.Split(p, "/")
-	if !r.glob && len(segs) != len(pat) {
-		return false
-	}
-	if r.glob && len(segs) < len(pat) {
-		return false
-	}
-	for i, ps := range pat {
-		last := i == len(pat)-1
-		switch {
-		case ps == "+":
-			if last && !r.glob && segs[i] == "" {
-				return false
-			}
-		case last && r.glob:
-			if !strings.HasPrefix(segs[i], ps) {
-				return false
-			}
-		default:
-			if segs[i] != ps {
-				return false
-			}
-		}
-	}
-	if !r.glob && len(segs) != len(pat) {
-		return false
-	}
-	return true
+	c, _ := a.capabilities(p, opList)
+	return c
 }
 
-// higherPriority reports whether a wins over b under Vault's documented
-// rules for overlapping non-exact paths.
-func higherPriority(a, b *pathRules) bool {
-	fa, fb := firstWild(a), firstWild(b)
-	if fa != fb {
-		return fa > fb
+type wcCandidate struct {
+	firstWild int
+	wildcards int
+	prefix    bool
+	path      string
+	rules     *pathRules
+}
+
+// wcLess orders candidates from lowest to highest priority, as Vault ranks
+// overlapping glob and '+' paths: later first wildcard, then not a prefix,
+// then fewer '+' segments, then longer, then lexically greater wins.
+func wcLess(a, b wcCandidate) bool {
+	if a.firstWild != b.firstWild {
+		return a.firstWild < b.firstWild
 	}
-	if a.glob != b.glob {
-		return !a.glob
+	if a.prefix != b.prefix {
+		return a.prefix
 	}
-	pa, pb := strings.Count(a.path, "+"), strings.Count(b.path, "+")
-	if pa != pb {
-		return pa < pb
+	if a.wildcards != b.wildcards {
+		return a.wildcards > b.wildcards
 	}
 	if len(a.path) != len(b.path) {
-		return len(a.path) > len(b.path)
+		return len(a.path) < len(b.path)
 	}
-	return a.path > b.path
+	return a.path < b.path
 }
 
-func firstWild(r *pathRules) int {
-	i := strings.Index(r.path, "+")
-	if i < 0 {
-		return len(r.path)
+// longestPrefix returns the longest prefix rule matching path.
+func (a *acl) longestPrefix(path string) (string, *pathRules) {
+	best, found := "", (*pathRules)(nil)
+	for p, r := range a.prefix {
+		if strings.HasPrefix(path, p) && (found == nil || len(p) > len(best)) {
+			best, found = p, r
+		}
 	}
-	if r.glob && len(r.path) < i {
-		return len(r.path)
-	}
-	return i
+	return best, found
 }
 
-// checkParams applies allowed/denied/required parameters to a write.
+// nonExact finds the highest-priority glob or '+' rule matching path.
+func (a *acl) nonExact(path string) *pathRules {
+	var cands []wcCandidate
+	if p, r := a.longestPrefix(path); r != nil {
+		if len(a.segWild) == 0 {
+			return r
+		}
+		cands = append(cands, wcCandidate{firstWild: len(p), path: p, prefix: true, rules: r})
+	}
+	if len(a.segWild) == 0 {
+		return nil
+	}
+	parts := strings.Split(path, "/")
+outer:
+	for full, r := range a.segWild {
+		if full == "" {
+			continue
+		}
+		c := wcCandidate{firstWild: strings.Index(full, "+"), rules: r}
+		cur := full
+		if strings.HasSuffix(cur, "*") {
+			c.prefix = true
+			cur = strings.TrimSuffix(cur, "*")
+		}
+		c.path = cur
+		pat := strings.Split(cur, "/")
+		if len(parts) < len(pat) || (!c.prefix && len(parts) != len(pat)) {
+			continue
+		}
+		for i, seg := range pat {
+			switch {
+			case seg == "+":
+				c.wildcards++
+			case seg == parts[i]:
+			case c.prefix && i == len(pat)-1 && strings.HasPrefix(parts[i], seg):
+			default:
+				continue outer
+			}
+		}
+		cands = append(cands, c)
+	}
+	if len(cands) == 0 {
+		return nil
+	}
+	sort.Slice(cands, func(i, j int) bool { return wcLess(cands[i], cands[j]) })
+	return cands[len(cands)-1].rules
+}
+
+// aclResult is the verdict of allow.
+type aclResult struct {
+	root    bool
+	allowed bool
+	sudo    bool
+}
+
+// allow is Vault's ACL check for one operation on path with the request's
+// data and wrapping TTL (0: not wrapped).
+func (a *acl) allow(path string, o op, data map[string]any, wrapTTL time.Duration) aclResult {
+	if a.root {
+		return aclResult{root: true, allowed: true, sudo: true}
+	}
+	r := a.lookup(path, o)
+	if r == nil {
+		return aclResult{}
+	}
+	res := aclResult{sudo: r.caps&capSudo != 0}
+	want := opCapability(o)
+	if want == 0 || r.caps&want == 0 {
+		return res
+	}
+	if r.maxWrap > 0 && (wrapTTL == 0 || wrapTTL > r.maxWrap) {
+		return res
+	}
+	if r.minWrap > 0 && (wrapTTL == 0 || wrapTTL < r.minWrap) {
+		return res
+	}
+	if r.minWrap != 0 && r.maxWrap != 0 && r.maxWrap < r.minWrap {
+		return res
+	}
+	switch o {
+	case opRead, opUpdate, opCreate, opPatch:
+		if checkParams(r, data) != nil {
+			return res
+		}
+	}
+	res.allowed = true
+	return res
+}
+
+// checkACL authorises req for te as Vault's CheckToken does: the ACL
+// verdict, then sudo on root-protected paths. Denials are Vault's 403
+// "1 error occurred: permission denied".
+func (s *Server) checkACL(req *request, te *tokenEntry) error {
+	res := s.aclForToken(te).allow(req.path, req.op, req.data, req.wrapTTL)
+	if res.root {
+		return nil
+	}
+	if !res.allowed {
+		return errACLDenied
+	}
+	if s.isSudoPath(req) && !res.sudo {
+		return errACLDenied
+	}
+	return nil
+}
+
+// checkParams applies required, denied and allowed parameters to the
+// request data, as Vault does for read, create, update and patch.
 func checkParams(r *pathRules, data map[string]any) error {
 	if r == nil {
 		return nil
 	}
-	for _, req := range r.required {
-		if _, ok := data[strings.ToLower(req)]; !ok {
-			if _, ok2 := data[req]; !ok2 {
-				return errACLDenied
-			}
+	for _, p := range r.required {
+		if _, ok := data[strings.ToLower(p)]; !ok {
+			return errACLDenied
 		}
 	}
+	if len(data) == 0 {
+		return nil
+	}
 	if len(r.denied) > 0 {
-		if _, all := r.denied["*"]; all && len(data) > 0 {
+		if _, all := r.denied["*"]; all {
 			return errACLDenied
 		}
 		for k, v := range data {
-			if vals, ok := r.denied[strings.ToLower(k)]; ok {
-				if len(vals) == 0 || valueIn(v, vals) {
-					return errACLDenied
-				}
+			if vals, ok := r.denied[strings.ToLower(k)]; ok && valueInDenied(v, vals) {
+				return errACLDenied
 			}
 		}
 	}
-	if len(r.allowed) > 0 {
-		_, star := r.allowed["*"]
-		for k, v := range data {
-			vals, ok := r.allowed[strings.ToLower(k)]
-			if !ok {
-				if !star {
-					return errACLDenied
-				}
-				continue
-			}
-			if len(vals) > 0 && !valueIn(v, vals) {
-				return errACLDenied
-			}
+	if len(r.allowed) == 0 {
+		return nil
+	}
+	_, star := r.allowed["*"]
+	if len(r.allowed) == 1 && star {
+		return nil
+	}
+	for k, v := range data {
+		vals, ok := r.allowed[strings.ToLower(k)]
+		if !ok && !star {
+			return errACLDenied
+		}
+		if ok && !valueInAllowed(v, vals) {
+			return errACLDenied
 		}
 	}
 	return nil
 }
 
-func valueIn(v any, vals []any) bool {
-	items := []any{v}
-	if list, ok := v.([]any); ok {
-		items = list
+// valueInAllowed: an empty list allows anything; a list value passes when
+// every element is allowed; a string is also read as a comma list.
+func valueInAllowed(v any, list []any) bool {
+	if len(list) == 0 || valueInList(v, list) {
+		return true
 	}
-	for _, it := range items {
-		found := false
-		for _, allowed := range vals {
-			if globMatch(fmt.Sprint(allowed), fmt.Sprint(it)) || reflect.DeepEqual(allowed, it) {
-				found = true
+	if vs, ok := v.([]any); ok {
+		for _, e := range vs {
+			if !valueInList(e, list) {
+				return false
+			}
+		}
+		return true
+	}
+	if s, ok := v.(string); ok {
+		if parts, err := parseutil.ParseCommaStringSlice(s); err == nil {
+			for _, e := range parts {
+				if !valueInList(e, list) {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// valueInDenied: an empty list denies anything; a list value is denied
+// when any element is; a string is also read as a comma list.
+func valueInDenied(v any, list []any) bool {
+	if len(list) == 0 || valueInList(v, list) {
+		return true
+	}
+	if vs, ok := v.([]any); ok {
+		for _, e := range vs {
+			if valueInList(e, list) {
+				return true
+			}
+		}
+		return false
+	}
+	if s, ok := v.(string); ok {
+		if parts, err := parseutil.ParseCommaStringSlice(s); err == nil {
+			for _, e := range parts {
+				if valueInList(e, list) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func valueInList(v any, list []any) bool {
+	for _, el := range list {
+		switch {
+		case el == nil || v == nil:
+			if el == nil && v == nil {
+				return true
+			}
+		default:
+			if es, ok := el.(string); ok {
+				if vs, ok := v.(string); ok && globMatch(es, vs) {
+					return true
+				}
+			} else if reflect.DeepEqual(el, v) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// globMatch is Vault's GlobbedStringsMatch: a leading and/or trailing '*'
+// on a pattern of two characters or more; otherwise exact.
+func globMatch(pattern, s string) bool {
+	if len(pattern) < 2 {
+		return s == pattern
+	}
+	pre, suf := strings.HasPrefix(pattern, "*"), strings.HasSuffix(pattern, "*")
+	switch {
+	case pre && suf:
+		return strings.Contains(s, pattern[1:len(pattern)-1])
+	case pre:
+		return strings.HasSuffix(s, pattern[1:])
+	case suf:
+		return strings.HasPrefix(s, pattern[:len(pattern)-1])
+	}
+	return s == pattern
+}
+
+// hasMountAccess is Vault's check behind sys/internal/ui/mounts: any
+// capability on the mount path itself, or any non-deny rule below it.
+func (a *acl) hasMountAccess(path string) bool {
+	if a.pathCapabilities(path)&capDeny == 0 && a.pathCapabilities(path) != 0 {
+		return true
+	}
+	const anyCap = capCreate | capDelete | capList | capRead | capSudo | capUpdate | capPatch | capSubscribe | capRecover
+	for _, tree := range []map[string]*pathRules{a.exact, a.prefix} {
+		for p, r := range tree {
+			if strings.HasPrefix(p, path) && r.caps&capDeny == 0 && r.caps&anyCap != 0 {
+				return true
+			}
+		}
+	}
+	return a.segWildUnderMount(path)
+}
+
+// segWildUnderMount reports a non-deny '+' rule that can reach below the
+// mount path (which ends in '/').
+func (a *acl) segWildUnderMount(path string) bool {
+	parts := strings.Split(path, "/")
+	for full, r := range a.segWild {
+		if full == "" {
+			continue
+		}
+		cur := strings.TrimSuffix(full, "*")
+		var segs []string
+		for i, seg := range strings.Split(cur, "/") {
+			if i >= len(parts) {
+				break
+			}
+			switch {
+			case seg == "+", seg == parts[i]:
+				segs = append(segs, parts[i])
+			case strings.HasSuffix(full, "*") && i == len(strings.Split(cur, "/"))-1 && strings.HasPrefix(parts[i], seg):
+				segs = append(segs, parts[i:]...)
+			}
+			if i == len(parts)-2 {
+				if strings.HasPrefix(strings.Join(segs, "/")+"/", path) && r.caps&capDeny == 0 && r.caps != 0 {
+					return true
+				}
 				break
 			}
 		}
-		if !found {
-			return false
-		}
 	}
-	return true
-}
-
-// globMatch supports Vault's parameter globs: a leading or trailing '*'.
-func globMatch(pattern, s string) bool {
-	if pattern == "*" {
-		return true
-	}
-	switch {
-	case strings.HasPrefix(pattern, "*") && strings.HasSuffix(pattern, "*") && len(pattern) > 1:
-		return strings.Contains(s, pattern[1:len(pattern)-1])
-	case strings.HasPrefix(pattern, "*"):
-		return strings.HasSuffix(s, pattern[1:])
-	case strings.HasSuffix(pattern, "*"):
-		return strings.HasPrefix(s, pattern[:len(pattern)-1])
-	}
-	return pattern == s
+	return false
 }

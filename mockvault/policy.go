@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/go-secure-stdlib/parseutil"
 	"github.com/hashicorp/hcl"
 	"github.com/hashicorp/hcl/hcl/ast"
 )
@@ -28,6 +29,7 @@ const (
 	capRecover
 )
 
+// capNames is sorted by name: capability lists come out in this order.
 var capNames = []struct {
 	name string
 	bit  capability
@@ -46,9 +48,13 @@ func capFromName(n string) (capability, bool) {
 	return 0, false
 }
 
-// names lists the capabilities in c, sorted as Vault sorts them.
+// names lists the capabilities in c as sys/capabilities shows them: sorted,
+// "deny" alone when denied or empty, "root" alone for root.
 func (c capability) names() []string {
-	if c&capDeny != 0 {
+	if c&capRoot != 0 {
+		return []string{"root"}
+	}
+	if c&capDeny != 0 || c == 0 {
 		return []string{"deny"}
 	}
 	var out []string
@@ -57,7 +63,6 @@ func (c capability) names() []string {
 			out = append(out, cn.name)
 		}
 	}
-	sort.Strings(out)
 	return out
 }
 
@@ -79,74 +84,165 @@ func opCapability(o op) capability {
 	return 0
 }
 
-// pathRules is one `path "..." {}` block after parsing.
+// pathRules is one `path "..." {}` block of a policy, or (in an ACL) the
+// merged permissions of every block naming the same path.
 type pathRules struct {
-	path     string // without trailing '*'
-	glob     bool   // ended in '*'
-	segWild  bool   // has '+' segments
+	// path is the path as Vault matches it: without the trailing '*' of a
+	// prefix path; '+' paths keep their trailing '*'.
+	path    string
+	prefix  bool // ended in '*' (and has no '+' segment)
+	segWild bool // has '+' segments
+	// key is the path as written; templated paths ({{identity...}}) are
+	// compiled from it when an ACL is built for a token.
+	key       string
+	templated bool
+
 	caps     capability
+	minWrap  time.Duration
+	maxWrap  time.Duration
 	allowed  map[string][]any
 	denied   map[string][]any
 	required []string
-	minWrap  time.Duration
-	maxWrap  time.Duration
 }
 
 // policy is a named ACL policy with its raw text.
 type policy struct {
-	name  string
-	raw   string
-	paths []*pathRules
+	name      string
+	raw       string
+	paths     []*pathRules
+	templated bool
 }
 
-// policyStore holds the ACL policies by name.
+const (
+	rootPolicyName             = "root"
+	defaultPolicyName          = "default"
+	responseWrappingPolicyName = "response-wrapping"
+	controlGroupPolicyName     = "control-group"
+)
+
+// policyStore holds the ACL policies by (lower-case) name. It starts with
+// Vault's built-in default, response-wrapping and control-group policies;
+// root has no text and is answered specially.
 type policyStore struct {
 	byName map[string]*policy
 }
 
-const rootPolicyName = "root"
-
 func newPolicyStore() *policyStore {
 	ps := &policyStore{byName: map[string]*policy{}}
-	p, err := parsePolicy("default", defaultPolicyText)
-	if err != nil {
-		panic(err)
+	for name, text := range map[string]string{
+		defaultPolicyName:          defaultPolicyText,
+		responseWrappingPolicyName: responseWrappingPolicyText,
+		controlGroupPolicyName:     controlGroupPolicyText,
+	} {
+		p, err := parsePolicy(name, text)
+		if err != nil {
+			panic(err)
+		}
+		ps.byName[name] = p
 	}
-	ps.byName["default"] = p
 	return ps
 }
 
-func (ps *policyStore) get(name string) *policy { return ps.byName[strings.ToLower(name)] }
+// sanitizePolicyName is how Vault normalises policy names.
+func sanitizePolicyName(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
 
-func (ps *policyStore) names() []string {
-	out := []string{"root"}
+// get returns the named policy; "root" is a policy without text.
+func (ps *policyStore) get(name string) *policy {
+	name = sanitizePolicyName(name)
+	if name == rootPolicyName {
+		return &policy{name: rootPolicyName}
+	}
+	return ps.byName[name]
+}
+
+// list is what LIST sys/policies/acl answers: stored names in order
+// without the non-assignable ones, then "root".
+func (ps *policyStore) list() []string {
+	out := []string{}
 	for n := range ps.byName {
+		if n == responseWrappingPolicyName || n == controlGroupPolicyName {
+			continue
+		}
 		out = append(out, n)
 	}
 	sort.Strings(out)
-	return out
+	return append(out, rootPolicyName)
 }
 
-type rawPolicy struct {
-	Name  string     `hcl:"name"`
-	Paths []*rawPath `hcl:"-"`
+// names is kept for callers that want every policy name, root included.
+func (ps *policyStore) names() []string { return ps.list() }
+
+// set stores p, refusing Vault's immutable policies.
+func (ps *policyStore) set(p *policy) error {
+	p.name = sanitizePolicyName(p.name)
+	if p.name == "" {
+		return errors.New("policy name missing")
+	}
+	switch p.name {
+	case rootPolicyName, responseWrappingPolicyName, controlGroupPolicyName:
+		return fmt.Errorf("cannot update %q policy", p.name)
+	}
+	ps.byName[p.name] = p
+	return nil
 }
 
-type rawPath struct {
-	Policy             string              `hcl:"policy"`
-	Capabilities       []string            `hcl:"capabilities"`
-	AllowedParameters  map[string][]any    `hcl:"allowed_parameters"`
-	DeniedParameters   map[string][]any    `hcl:"denied_parameters"`
-	RequiredParameters []string            `hcl:"required_parameters"`
-	MinWrappingTTL     any                 `hcl:"min_wrapping_ttl"`
-	MaxWrappingTTL     any                 `hcl:"max_wrapping_ttl"`
-	MFAMethods         []string            `hcl:"mfa_methods"`
-	ControlGroup       map[string]any      `hcl:"control_group"`
-	Subscribe          []string            `hcl:"subscribe_event_types"`
-	Extra              map[string][]string `hcl:"-"`
+// remove deletes a policy; deleting a missing one is not an error.
+func (ps *policyStore) remove(name string) error {
+	name = sanitizePolicyName(name)
+	switch name {
+	case rootPolicyName, responseWrappingPolicyName, controlGroupPolicyName:
+		return fmt.Errorf("cannot delete %q policy", name)
+	case defaultPolicyName:
+		return errors.New("cannot delete default policy")
+	}
+	delete(ps.byName, name)
+	return nil
 }
 
-// parsePolicy parses HCL or JSON policy text, with Vault's error texts.
+// hclPathRules mirrors the shape Vault decodes a path block into, so the
+// HCL library reports decoding errors with the same field names.
+type hclPathRules struct {
+	Policy                 string
+	Capabilities           []string
+	MinWrappingTTLHCL      any              `hcl:"min_wrapping_ttl"`
+	MaxWrappingTTLHCL      any              `hcl:"max_wrapping_ttl"`
+	AllowedParametersHCL   map[string][]any `hcl:"allowed_parameters"`
+	DeniedParametersHCL    map[string][]any `hcl:"denied_parameters"`
+	RequiredParametersHCL  []string         `hcl:"required_parameters"`
+	MFAMethodsHCL          []string         `hcl:"mfa_methods"`
+	ControlGroupHCL        *hclControlGroup `hcl:"control_group"`
+	SubscribeEventTypesHCL []string         `hcl:"subscribe_event_types"`
+}
+
+type hclControlGroup struct {
+	TTL     any                          `hcl:"ttl"`
+	Factors map[string]*hclControlFactor `hcl:"factor"`
+}
+
+type hclControlFactor struct {
+	Name                   string
+	Identity               *hclIdentityFactor `hcl:"identity"`
+	ControlledCapabilities []string           `hcl:"controlled_capabilities"`
+}
+
+type hclIdentityFactor struct {
+	GroupIDs          []string `hcl:"group_ids"`
+	GroupNames        []string `hcl:"group_names"`
+	ApprovalsRequired int      `hcl:"approvals"`
+}
+
+type hclPolicy struct {
+	Name string `hcl:"name"`
+}
+
+var validPathKeys = []string{
+	"comment", "policy", "capabilities", "allowed_parameters", "denied_parameters",
+	"required_parameters", "min_wrapping_ttl", "max_wrapping_ttl", "mfa_methods",
+	"control_group", "subscribe_event_types",
+}
+
+// parsePolicy parses HCL or JSON policy text as Vault does, with Vault's
+// error texts ("failed to parse policy: ...").
 func parsePolicy(name, rules string) (*policy, error) {
 	root, err := hcl.Parse(rules)
 	if err != nil {
@@ -156,7 +252,11 @@ func parsePolicy(name, rules string) (*policy, error) {
 	if !ok {
 		return nil, errors.New("failed to parse policy: does not contain a root object")
 	}
-	if err := checkHCLKeys(list, "name", "path"); err != nil {
+	if err := checkHCLKeys(list, []string{"name", "path"}); err != nil {
+		return nil, fmt.Errorf("failed to parse policy: %w", err)
+	}
+	var hp hclPolicy
+	if err := hcl.DecodeObject(&hp, list); err != nil {
 		return nil, fmt.Errorf("failed to parse policy: %w", err)
 	}
 	p := &policy{name: name, raw: rules}
@@ -168,106 +268,248 @@ func parsePolicy(name, rules string) (*policy, error) {
 	return p, nil
 }
 
-func checkHCLKeys(list *ast.ObjectList, valid ...string) error {
+// multiError renders errors as hashicorp/go-multierror does.
+type multiError []error
+
+func (m multiError) Error() string {
+	if len(m) == 1 {
+		return fmt.Sprintf("1 error occurred:\n\t* %s\n\n", m[0])
+	}
+	points := make([]string, len(m))
+	for i, e := range m {
+		points[i] = fmt.Sprintf("* %s", e)
+	}
+	return fmt.Sprintf("%d errors occurred:\n\t%s\n\n", len(m), strings.Join(points, "\n\t"))
+}
+
+// prefixErr is multierror.Prefix: each wrapped error gets the prefix.
+func prefixErr(err error, prefix string) error {
+	if m, ok := err.(multiError); ok {
+		out := make(multiError, len(m))
+		for i, e := range m {
+			out[i] = fmt.Errorf("%s %s", prefix, e.Error())
+		}
+		return out
+	}
+	return fmt.Errorf("%s %s", prefix, err.Error())
+}
+
+// checkHCLKeys reports keys not in valid, one error per key.
+func checkHCLKeys(node ast.Node, valid []string) error {
+	var list *ast.ObjectList
+	switch n := node.(type) {
+	case *ast.ObjectList:
+		list = n
+	case *ast.ObjectType:
+		list = n.List
+	default:
+		return fmt.Errorf("cannot check HCL keys of type %T", n)
+	}
 	ok := map[string]bool{}
 	for _, v := range valid {
 		ok[v] = true
 	}
-	var errs []string
+	var errs multiError
 	for _, item := range list.Items {
-		key := item.Keys[0].Token.Value()
-		ks, _ := key.(string)
-		if !ok[ks] {
-			errs = append(errs, fmt.Sprintf("invalid key %q on line %d", ks, item.Assign.Line))
+		key, _ := item.Keys[0].Token.Value().(string)
+		if !ok[key] {
+			errs = append(errs, fmt.Errorf("invalid key %q on line %d", key, item.Assign.Line))
 		}
 	}
 	if len(errs) > 0 {
-		return errors.New(strings.Join(errs, "; "))
+		return errs
 	}
+	return nil
+}
+
+// templateCheck validates identity templating braces in a path; it
+// reports whether the path is templated.
+func templateCheck(s string) (bool, error) {
+	parts := strings.Split(s, "{{")
+	if strings.Contains(parts[0], "}}") {
+		return false, errors.New("unbalanced templating characters")
+	}
+	if len(parts) == 1 {
+		return false, nil
+	}
+	for _, p := range parts[1:] {
+		if len(strings.Split(p, "}}")) != 2 {
+			return false, errors.New("unbalanced templating characters")
+		}
+	}
+	return true, nil
+}
+
+// compilePath turns a policy path key into its matching form.
+func compilePath(pr *pathRules, key string) error {
+	p := key
+	if len(p) > 0 && p[0] == '/' {
+		p = p[1:]
+	}
+	if strings.Contains(p, "+*") {
+		return fmt.Errorf("path %q: invalid use of wildcards ('+*' is forbidden)", p)
+	}
+	pr.segWild = p == "+" || strings.Contains(p, "/+") || strings.HasPrefix(p, "+/")
+	pr.prefix = false
+	if strings.HasSuffix(p, "*") && !pr.segWild {
+		p = strings.TrimSuffix(p, "*")
+		pr.prefix = true
+	}
+	pr.path = p
 	return nil
 }
 
 func parsePaths(p *policy, list *ast.ObjectList) error {
 	for _, item := range list.Items {
-		if len(item.Keys) == 0 {
-			continue
+		key := "path"
+		if len(item.Keys) > 0 {
+			key, _ = item.Keys[0].Token.Value().(string)
 		}
-		key := item.Keys[0].Token.Value().(string)
-		if strings.Contains(key, "..") {
-			return fmt.Errorf("path %q: %w", key, errors.New("invalid path, it contains '..'"))
+		templated, err := templateCheck(key)
+		if err != nil {
+			return fmt.Errorf("failed to validate policy templating: %w", err)
 		}
-		var valid = []string{"comment", "policy", "capabilities", "allowed_parameters", "denied_parameters",
-			"required_parameters", "min_wrapping_ttl", "max_wrapping_ttl", "mfa_methods", "control_group", "subscribe_event_types"}
-		if ot, ok := item.Val.(*ast.ObjectType); ok {
-			if err := checkHCLKeys(ot.List, valid...); err != nil {
-				return fmt.Errorf("path %q: %w", key, err)
-			}
+		if templated {
+			p.templated = true
 		}
-		var rp rawPath
-		if err := hcl.DecodeObject(&rp, item.Val); err != nil {
-			return fmt.Errorf("path %q: %w", key, err)
+		if err := checkHCLKeys(item.Val, validPathKeys); err != nil {
+			return prefixErr(err, fmt.Sprintf("path %q:", key))
 		}
-		pr := &pathRules{path: strings.TrimPrefix(key, "/")}
-		if strings.HasSuffix(pr.path, "*") {
-			pr.path = strings.TrimSuffix(pr.path, "*")
-			pr.glob = true
+		var hp hclPathRules
+		if err := hcl.DecodeObject(&hp, item.Val); err != nil {
+			return prefixErr(err, fmt.Sprintf("path %q:", key))
 		}
-		pr.segWild = strings.Contains(pr.path, "+")
-		switch rp.Policy {
+		pr := &pathRules{key: key, templated: templated}
+		if err := compilePath(pr, key); err != nil {
+			return err
+		}
+		caps := hp.Capabilities
+		switch hp.Policy {
 		case "":
 		case "deny":
-			pr.caps |= capDeny
+			caps = []string{"deny"}
 		case "read":
-			pr.caps |= capRead | capList
+			caps = append(caps, "read", "list")
 		case "write":
-			pr.caps |= capRead | capList | capCreate | capUpdate | capDelete
+			caps = append(caps, "create", "read", "update", "delete", "list")
 		case "sudo":
-			pr.caps |= capRead | capList | capCreate | capUpdate | capDelete | capSudo
+			caps = append(caps, "create", "read", "update", "delete", "list", "sudo")
 		default:
-			return fmt.Errorf("path %q: invalid policy %q", key, rp.Policy)
+			return fmt.Errorf("path %q: invalid policy %q", key, hp.Policy)
 		}
-		for _, c := range rp.Capabilities {
+		denied := false
+		for _, c := range caps {
+			if c == "deny" {
+				pr.caps = capDeny
+				denied = true
+				break
+			}
 			bit, ok := capFromName(c)
-			if !ok {
+			if !ok || bit == capRoot {
 				return fmt.Errorf("path %q: invalid capability %q", key, c)
 			}
 			pr.caps |= bit
 		}
-		pr.allowed = lowerKeys(rp.AllowedParameters)
-		pr.denied = lowerKeys(rp.DeniedParameters)
-		pr.required = rp.RequiredParameters
-		var err error
-		if pr.minWrap, err = wrapTTLField(rp.MinWrappingTTL); err != nil {
-			return fmt.Errorf("error parsing min_wrapping_ttl: %w", err)
+		if denied {
+			p.paths = append(p.paths, pr)
+			continue
 		}
-		if pr.maxWrap, err = wrapTTLField(rp.MaxWrappingTTL); err != nil {
-			return fmt.Errorf("error parsing max_wrapping_ttl: %w", err)
+		if hp.AllowedParametersHCL != nil {
+			pr.allowed = lowerKeys(hp.AllowedParametersHCL)
 		}
-		if pr.minWrap > 0 && pr.maxWrap > 0 && pr.maxWrap < pr.minWrap {
+		if hp.DeniedParametersHCL != nil {
+			pr.denied = lowerKeys(hp.DeniedParametersHCL)
+		}
+		if hp.MinWrappingTTLHCL != nil {
+			if pr.minWrap, err = parseutil.ParseDurationSecond(hp.MinWrappingTTLHCL); err != nil {
+				return fmt.Errorf("error parsing min_wrapping_ttl: %w", err)
+			}
+		}
+		if hp.MaxWrappingTTLHCL != nil {
+			if pr.maxWrap, err = parseutil.ParseDurationSecond(hp.MaxWrappingTTLHCL); err != nil {
+				return fmt.Errorf("error parsing max_wrapping_ttl: %w", err)
+			}
+		}
+		if cg := hp.ControlGroupHCL; cg != nil {
+			if err := checkControlGroup(cg, caps); err != nil {
+				return err
+			}
+		}
+		if pr.minWrap != 0 && pr.maxWrap != 0 && pr.maxWrap < pr.minWrap {
 			return errors.New("max_wrapping_ttl cannot be less than min_wrapping_ttl")
+		}
+		if len(hp.RequiredParametersHCL) > 0 {
+			pr.required = hp.RequiredParametersHCL
 		}
 		p.paths = append(p.paths, pr)
 	}
 	return nil
 }
 
-func wrapTTLField(v any) (time.Duration, error) {
-	if v == nil {
-		return 0, nil
+// checkControlGroup applies the validation Vault does on control groups
+// (an Enterprise feature whose policies still parse in OSS).
+func checkControlGroup(cg *hclControlGroup, caps []string) error {
+	if cg.TTL != nil {
+		if _, err := parseutil.ParseDurationSecond(cg.TTL); err != nil {
+			return fmt.Errorf("error parsing control group max ttl: %w", err)
+		}
 	}
-	return parseDurationAny(v)
+	n := 0
+	for _, f := range cg.Factors {
+		if f.Identity == nil {
+			return errors.New("no control_group factor provided")
+		}
+		if f.Identity.ApprovalsRequired <= 0 || (len(f.Identity.GroupIDs) == 0 && len(f.Identity.GroupNames) == 0) {
+			return errors.New("must provide more than one identity group and approvals > 0")
+		}
+		for _, cc := range f.ControlledCapabilities {
+			found := false
+			for _, c := range caps {
+				if c == cc {
+					found = true
+				}
+			}
+			if !found {
+				return errors.New("control group factor capabilities must be a subset of the policy's capabilities")
+			}
+		}
+		n++
+	}
+	if n == 0 {
+		return errors.New("no control group factors provided")
+	}
+	return nil
 }
 
 func lowerKeys(m map[string][]any) map[string][]any {
-	if m == nil {
-		return nil
-	}
 	out := make(map[string][]any, len(m))
 	for k, v := range m {
 		out[strings.ToLower(k)] = v
 	}
 	return out
 }
+
+// responseWrappingPolicyText is the policy of response-wrapping tokens.
+const responseWrappingPolicyText = `
+path "cubbyhole/response" {
+    capabilities = ["create", "read"]
+}
+
+path "sys/wrapping/unwrap" {
+    capabilities = ["update"]
+}
+`
+
+// controlGroupPolicyText is Vault's fixed control-group policy.
+const controlGroupPolicyText = `
+path "cubbyhole/control-group" {
+    capabilities = ["update", "create", "read"]
+}
+
+path "sys/wrapping/unwrap" {
+    capabilities = ["update"]
+}
+`
 
 // defaultPolicyText is the built-in default policy as Vault 1.21 ships it.
 const defaultPolicyText = `

@@ -1,0 +1,93 @@
+package mockvault
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strings"
+)
+
+// ACL policy endpoints: sys/policies/acl/:name and the older sys/policy.
+func init() {
+	sysPathRegistry = append(sysPathRegistry, func(s *Server) []*path {
+		listOps := map[op]handlerFunc{opRead: s.policyList, opList: s.policyList}
+		oldFields := fields{"name": tString, "rules": tString, "policy": tString}
+		newFields := fields{"name": tString, "policy": tString}
+		rw := map[op]handlerFunc{opRead: s.policyRead, opUpdate: s.policyWrite, opDelete: s.policyDelete}
+		return []*path{
+			{pattern: "policy", ops: listOps},
+			{pattern: "policy/", ops: listOps},
+			{pattern: "policy/{name:.+}", fields: oldFields, ops: rw},
+			{pattern: "policies/acl", ops: map[op]handlerFunc{opList: s.policyList}},
+			{pattern: "policies/acl/", ops: map[op]handlerFunc{opList: s.policyList}},
+			{pattern: "policies/acl/{name:.+}", fields: newFields, ops: rw},
+		}
+	})
+}
+
+// oldPolicyAPI tells sys/policy (which answers "rules" and "policies")
+// from sys/policies/acl.
+func oldPolicyAPI(req *request) bool { return strings.HasPrefix(req.rel, "policy") }
+
+func (s *Server) policyList(req *request, d *fieldData) (*response, error) {
+	keys := s.policies.list()
+	data := map[string]any{"keys": keys}
+	if oldPolicyAPI(req) {
+		data["policies"] = keys
+	}
+	return dataResp(data), nil
+}
+
+func (s *Server) policyRead(req *request, d *fieldData) (*response, error) {
+	p := s.policies.get(d.str("name"))
+	if p == nil {
+		return nil, nil
+	}
+	field := "policy"
+	if oldPolicyAPI(req) {
+		field = "rules"
+	}
+	return dataResp(map[string]any{"name": p.name, field: p.raw}), nil
+}
+
+func (s *Server) policyWrite(req *request, d *fieldData) (*response, error) {
+	raw := d.str("name")
+	name := strings.ToLower(raw)
+	var warnings []string
+	if name == "" {
+		return nil, badRequest("policy name must be provided in the URL")
+	}
+	if name != raw {
+		warnings = append(warnings, fmt.Sprintf("policy name was converted to %s", name))
+	}
+	text := d.str("policy")
+	if text == "" && oldPolicyAPI(req) {
+		text = d.str("rules")
+		warnings = append(warnings, "'rules' is deprecated, please use 'policy' instead")
+	}
+	if text == "" {
+		return nil, badRequest("'policy' parameter not supplied or empty")
+	}
+	// Vault accepts the policy base64-encoded too.
+	if b, err := base64.StdEncoding.DecodeString(text); err == nil {
+		text = string(b)
+	}
+	p, err := parsePolicy(name, text)
+	if err != nil {
+		return nil, badRequest("%s", err.Error())
+	}
+	p.name = name
+	if err := s.policies.set(p); err != nil {
+		return nil, badRequest("%s", err.Error())
+	}
+	if len(warnings) > 0 {
+		return &response{warnings: warnings}, nil
+	}
+	return nil, nil
+}
+
+func (s *Server) policyDelete(req *request, d *fieldData) (*response, error) {
+	if err := s.policies.remove(d.str("name")); err != nil {
+		return nil, badRequest("%s", err.Error())
+	}
+	return nil, nil
+}
