@@ -20,6 +20,8 @@ type request struct {
 	remoteAddr string
 	wrapTTL    time.Duration
 	now        time.Time
+	// internal requests come from Go (seeding) and act as root.
+	internal bool
 }
 
 // response is what a handler returns; the HTTP layer turns it into Vault's

@@ -34,6 +34,8 @@ type config struct {
 	tlsCert    string
 	tlsKey     string
 	manualTime bool
+	seed       string
+	admin      bool
 }
 
 func envOr(name, def string) string {
@@ -66,6 +68,8 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- string) int {
 	fs.StringVar(&c.tlsCert, "tls-cert-file", envOr("MOCKVAULT_TLS_CERT_FILE", ""), "serve TLS with this certificate (env MOCKVAULT_TLS_CERT_FILE)")
 	fs.StringVar(&c.tlsKey, "tls-key-file", envOr("MOCKVAULT_TLS_KEY_FILE", ""), "TLS private key (env MOCKVAULT_TLS_KEY_FILE)")
 	fs.BoolVar(&c.manualTime, "manual-clock", envBool("MOCKVAULT_MANUAL_CLOCK"), "freeze the server clock (env MOCKVAULT_MANUAL_CLOCK)")
+	fs.StringVar(&c.seed, "seed", envOr("MOCKVAULT_SEED", ""), "seed file (HCL or JSON) applied at start (env MOCKVAULT_SEED)")
+	fs.BoolVar(&c.admin, "admin-routes", envBool("MOCKVAULT_ADMIN_ROUTES"), "enable the /_mockvault/ control routes (env MOCKVAULT_ADMIN_ROUTES)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
@@ -77,12 +81,22 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- string) int {
 		fmt.Fprintln(stderr, "both -tls-cert-file and -tls-key-file are needed for TLS")
 		return 2
 	}
-	opts := mockvault.Options{RootToken: c.rootToken, Clock: mockvault.RealClock{}}
+	opts := mockvault.Options{RootToken: c.rootToken, Clock: mockvault.RealClock{}, AdminRoutes: c.admin}
 	if c.manualTime {
 		opts.Clock = mockvault.NewManualClock(time.Now().UTC().Truncate(time.Second))
 	}
 	srv := mockvault.New(opts)
 	defer srv.Close()
+	if c.seed != "" {
+		sd, err := mockvault.LoadSeedFile(c.seed)
+		if err == nil {
+			err = srv.Seed(sd)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "Error applying seed: %v\n", err)
+			return 1
+		}
+	}
 
 	ln, err := net.Listen("tcp", c.listen)
 	if err != nil {
@@ -97,7 +111,14 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- string) int {
 	fmt.Fprintf(stdout, "==> mockvault server started! (a mock of Vault v1.21.1 for tests, not a real Vault)\n\n")
 	fmt.Fprintf(stdout, "    Api Address: %s\n", addr)
 	fmt.Fprintf(stdout, "    Root Token: %s\n", c.rootToken)
-	fmt.Fprintf(stdout, "    Clock: %s\n\n", map[bool]string{true: "manual (frozen)", false: "real time"}[c.manualTime])
+	fmt.Fprintf(stdout, "    Clock: %s\n", map[bool]string{true: "manual (frozen)", false: "real time"}[c.manualTime])
+	if c.seed != "" {
+		fmt.Fprintf(stdout, "    Seed: %s\n", c.seed)
+	}
+	if c.admin {
+		fmt.Fprintf(stdout, "    Admin routes: %s/_mockvault/\n", addr)
+	}
+	fmt.Fprintln(stdout)
 	if host, _, _ := net.SplitHostPort(ln.Addr().String()); !net.ParseIP(host).IsLoopback() {
 		fmt.Fprintf(stdout, "WARNING: listening on %s, which is not a loopback address: anyone who can reach it can use the root token.\n\n", host)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"syscall"
@@ -67,5 +68,18 @@ func TestServerNeedsDev(t *testing.T) {
 	var out, errOut syncBuf
 	if code := run([]string{"server"}, &out, &errOut, nil); code != 2 {
 		t.Fatalf("exit %d", code)
+	}
+}
+
+func TestServerRefusesBadSeed(t *testing.T) {
+	dir := t.TempDir()
+	p := dir + "/seed.hcl"
+	if err := os.WriteFile(p, []byte("token \"x\" {\n  type = \"batch\"\n  num_uses = 2\n}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut syncBuf
+	code := run([]string{"server", "-dev", "-dev-listen-address=127.0.0.1:0", "-seed", p}, &out, &errOut, nil)
+	if code != 1 || !strings.Contains(errOut.String(), "line 1") || !strings.Contains(errOut.String(), `batch tokens cannot have "num_uses" set`) {
+		t.Fatalf("exit %d: %s", code, errOut.String())
 	}
 }

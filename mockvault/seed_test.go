@@ -1,0 +1,88 @@
+package mockvault_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/vault/api"
+	"github.com/mockvault/mockvault/mockvault"
+	"github.com/mockvault/mockvault/testhelpers"
+)
+
+const tokenSeed = `
+policy "app" {
+  rules = <<EOT
+path "auth/token/lookup-self" { capabilities = ["read"] }
+EOT
+}
+token_role "ops" {
+  config = { allowed_policies = "ops", orphan = true }
+}
+token "app-token" {
+  policies = ["app"]
+  ttl      = "1h"
+}
+token "child-token" {
+  parent   = "app-token"
+  policies = ["app"]
+}
+`
+
+func TestSeedTokensPoliciesRoles(t *testing.T) {
+	v := testhelpers.RunT(t)
+	sd, err := mockvault.ParseSeed([]byte(tokenSeed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Server.Seed(sd); err != nil {
+		t.Fatal(err)
+	}
+	look, err := v.Client.Auth().Token().Lookup("app-token")
+	if err != nil || look.Data["policies"].([]any)[0] != "app" {
+		t.Fatalf("seeded token: %v %v", look, err)
+	}
+	child, err := v.Client.Auth().Token().Lookup("child-token")
+	if err != nil || child.Data["orphan"] != false {
+		t.Fatalf("seeded child: %v %v", child, err)
+	}
+	// The child dies with its parent, as any token tree does.
+	if err := v.Client.Auth().Token().RevokeTree("app-token"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = v.Client.Auth().Token().Lookup("child-token")
+	wantErr(t, err, 403, "bad token")
+	r, err := v.Client.Logical().Read("auth/token/roles/ops")
+	if err != nil || r.Data["orphan"] != true {
+		t.Fatalf("role: %v %v", r, err)
+	}
+	if _, err := v.Client.Auth().Token().CreateWithRole(&api.TokenCreateRequest{}, "ops"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSeedErrorsNameTheLineAndLeaveNoHalfState(t *testing.T) {
+	_, err := mockvault.ParseSeed([]byte("policy \"a\" {\n  rules = \"x\"\n  bogus = 1\n}\n"))
+	if err == nil || !strings.Contains(err.Error(), "line 1") || !strings.Contains(err.Error(), "bogus") {
+		t.Fatalf("unknown field: %v", err)
+	}
+	_, err = mockvault.ParseSeed([]byte("policy \"a\" {\n  rules = \n"))
+	if err == nil || !strings.Contains(err.Error(), "2:") && !strings.Contains(err.Error(), "3:") {
+		t.Fatalf("syntax: %v", err)
+	}
+	v := testhelpers.RunT(t)
+	sd, err := mockvault.ParseSeed([]byte(`
+token "good" { policies = ["default"] }
+
+token "bad" { type = "batch", period = "1h" }
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = v.Server.Seed(sd)
+	if err == nil || !strings.Contains(err.Error(), "line 4") || !strings.Contains(err.Error(), `batch tokens cannot have "period" set`) {
+		t.Fatalf("seed error: %v", err)
+	}
+	if _, err := v.Client.Auth().Token().Lookup("good"); err == nil {
+		t.Fatal("half-seeded: token good exists")
+	}
+}
