@@ -72,9 +72,20 @@ func TestConformance(t *testing.T) {
 		t.Fatalf("real Vault: %v", err)
 	}
 	var targets []Target
+	var replay *ReplayTarget
+	if real == nil && RealMode() != "none" && HaveRecordings() {
+		replay = NewReplayTarget()
+		real = replay
+		reason += "; comparing the mock with recorded real-Vault answers instead"
+	}
 	if real != nil {
 		targets = append(targets, real)
 	}
+	record, _ := strconv.ParseBool(os.Getenv("MOCKVAULT_E2E_RECORD"))
+	if replay != nil {
+		record = false
+	}
+	written := 0
 	targets = append(targets, NewMockTarget())
 	start := time.Now()
 	stopMu.Lock()
@@ -113,6 +124,13 @@ func TestConformance(t *testing.T) {
 		t.Run(sc.Name, func(t *testing.T) {
 			r := Run(ctx, sc, sessions, opt)
 			report.Results = append(report.Results, r)
+			if record && len(r.Targets) > 1 && r.Targets[0] == "vault" {
+				if w, err := SaveRecording(r, opt); err != nil {
+					t.Errorf("recording: %v", err)
+				} else if w {
+					written++
+				}
+			}
 			if r.Matched() {
 				return
 			}
@@ -130,6 +148,12 @@ func TestConformance(t *testing.T) {
 		})
 	}
 	report.Targets = append(report.Targets, fmt.Sprintf("scenarios took %s", time.Since(runStart).Round(100*time.Millisecond)))
+	if written > 0 {
+		report.Targets = append(report.Targets, fmt.Sprintf("recordings updated: %d in %s", written, RecordDir()))
+	}
+	if replay != nil && len(replay.Stale) > 0 {
+		report.Targets = append(report.Targets, fmt.Sprintf("no up-to-date recording for %d scenario(s) (mock only): %s", len(replay.Stale), strings.Join(replay.Stale, ", ")))
+	}
 }
 
 // TestRealVault reports in one line whether the comparison with real Vault

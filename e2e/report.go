@@ -172,7 +172,16 @@ func (rep *Report) Write(w io.Writer) {
 		fmt.Fprintln(w, "conformance: no scenarios ran")
 		return
 	}
-	names := rep.Results[0].Targets
+	var names []string
+	seen := map[string]bool{}
+	for _, r := range rep.Results {
+		for _, n := range r.Targets {
+			if !seen[n] {
+				seen[n] = true
+				names = append(names, n)
+			}
+		}
+	}
 	wName := len("SCENARIO")
 	for _, r := range rep.Results {
 		wName = max(wName, len(r.Scenario.Name))
@@ -198,7 +207,12 @@ func (rep *Report) Write(w io.Writer) {
 	for _, r := range rep.Results {
 		fmt.Fprintf(w, "%-*s", wName+2, r.Scenario.Name)
 		for _, n := range names {
-			st := "ok"
+			st := "-"
+			for _, t := range r.Targets {
+				if t == n {
+					st = "ok"
+				}
+			}
 			if len(r.Failures[n]) > 0 {
 				st = "FAIL"
 			}
@@ -222,7 +236,7 @@ func (rep *Report) Write(w io.Writer) {
 			known++
 			res += " [known " + r.Scenario.KnownDiff + "]"
 		}
-		if len(names) == 1 { // nothing to compare: only the known-diff mark
+		if len(r.Targets) == 1 { // nothing to compare: only the known-diff mark
 			res = ""
 			if r.Scenario.KnownDiff != "" {
 				res = "[known " + r.Scenario.KnownDiff + "]"
@@ -265,6 +279,15 @@ func (rep *Report) Write(w io.Writer) {
 	if fixed > 0 {
 		extra += fmt.Sprintf(" (%d known-diff flags can be removed)", fixed)
 	}
-	against := "against " + strings.Join(names, " and ")
+	compared := 0
+	for _, r := range rep.Results {
+		if len(r.Targets) > 1 {
+			compared++
+		}
+	}
+	against := fmt.Sprintf("(%d compared %s)", compared, strings.Join(names, " vs "))
+	if compared == 0 {
+		against = "(mock only: expectations checked, nothing compared)"
+	}
 	fmt.Fprintf(w, "%d/%d scenarios matched %s%s\n", matched, len(rep.Results), against, extra)
 }

@@ -280,6 +280,14 @@ func (r *Result) Matched() bool {
 func Run(ctx context.Context, sc *Scenario, sessions []*Session, opt CompareOptions) *Result {
 	start := time.Now()
 	r := &Result{Scenario: sc, Failures: map[string][]string{}}
+	var active []*Session
+	for _, s := range sessions {
+		if f, ok := s.T.(ScenarioFilter); ok && !f.Takes(sc) {
+			continue
+		}
+		active = append(active, s)
+	}
+	sessions = active
 	for _, s := range sessions {
 		r.Targets = append(r.Targets, s.T.Name())
 		s.BeginScenario()
