@@ -15,3 +15,9 @@ test: vet fmt
 	$(GO) test -race -count=1 ./...
 
 -include mk/*.mk
+
+.PHONY: image
+# image builds the container from local files only (FROM scratch).
+image:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags="-s -w" -o bin/mockvault-linux ./cmd/mockvault
+	docker build -t mockvault:dev .

@@ -53,8 +53,11 @@ func envBool(name string) bool {
 // run parses args and serves until a signal (or ready's context) stops it.
 // ready, when non-nil, receives the bound address (used by tests).
 func run(args []string, stdout, stderr io.Writer, ready chan<- string) int {
+	if len(args) > 0 && args[0] == "health" {
+		return health(args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "server" {
-		fmt.Fprintln(stderr, "usage: mockvault server -dev [flags]")
+		fmt.Fprintln(stderr, "usage: mockvault server -dev [flags] | mockvault health [-address URL]")
 		return 2
 	}
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
@@ -107,7 +110,12 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- string) int {
 	if c.tlsCert != "" {
 		scheme = "https"
 	}
-	addr := scheme + "://" + ln.Addr().String()
+	bound := ln.Addr().(*net.TCPAddr)
+	shown := bound.String()
+	if bound.IP.IsUnspecified() {
+		shown = net.JoinHostPort("0.0.0.0", fmt.Sprint(bound.Port))
+	}
+	addr := scheme + "://" + shown
 	fmt.Fprintf(stdout, "==> mockvault server started! (a mock of Vault v1.21.1 for tests, not a real Vault)\n\n")
 	fmt.Fprintf(stdout, "    Api Address: %s\n", addr)
 	fmt.Fprintf(stdout, "    Root Token: %s\n", c.rootToken)
@@ -119,8 +127,8 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- string) int {
 		fmt.Fprintf(stdout, "    Admin routes: %s/_mockvault/\n", addr)
 	}
 	fmt.Fprintln(stdout)
-	if host, _, _ := net.SplitHostPort(ln.Addr().String()); !net.ParseIP(host).IsLoopback() {
-		fmt.Fprintf(stdout, "WARNING: listening on %s, which is not a loopback address: anyone who can reach it can use the root token.\n\n", host)
+	if !bound.IP.IsLoopback() {
+		fmt.Fprintf(stdout, "WARNING: listening on %s, which is not a loopback address: anyone who can reach it can use the root token.\n\n", shown)
 	}
 	fmt.Fprintf(stdout, "    export VAULT_ADDR='%s'\n\n", addr)
 
@@ -151,5 +159,29 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- string) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = hs.Shutdown(ctx)
+	return 0
+}
+
+// health checks a running server's sys/health (the container image's
+// HEALTHCHECK: a scratch image has no curl).
+func health(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("health", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("address", envOr("VAULT_ADDR", "http://127.0.0.1:8200"), "server address (env VAULT_ADDR)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	client := &http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Get(strings.TrimSuffix(*addr, "/") + "/v1/sys/health")
+	if err != nil {
+		fmt.Fprintf(stderr, "unhealthy: %v\n", err)
+		return 1
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		fmt.Fprintf(stderr, "unhealthy: status %d\n", resp.StatusCode)
+		return 1
+	}
+	fmt.Fprintln(stdout, "ok")
 	return 0
 }
