@@ -194,11 +194,11 @@ func diffValue(out *[]string, path string, a, b any, opt CompareOptions) {
 		sort.Strings(onlyA)
 		sort.Strings(onlyB)
 		sort.Strings(both)
-		for _, k := range onlyA {
-			*out = append(*out, fmt.Sprintf("%s: key only in %s: %s=%s", name, opt.name(0), k, short(js(x[k]))))
+		if len(onlyA) > 0 {
+			*out = append(*out, fmt.Sprintf("%s: only in %s: %s", name, opt.name(0), keyList(x, onlyA)))
 		}
-		for _, k := range onlyB {
-			*out = append(*out, fmt.Sprintf("%s: key only in %s: %s=%s", name, opt.name(1), k, short(js(y[k]))))
+		if len(onlyB) > 0 {
+			*out = append(*out, fmt.Sprintf("%s: only in %s: %s", name, opt.name(1), keyList(y, onlyB)))
 		}
 		for _, k := range both {
 			diffValue(out, join(path, k), x[k], y[k], opt)
@@ -280,6 +280,14 @@ func splitDurations(s string) (string, []time.Duration) {
 	return skel, ds
 }
 
+func keyList(m map[string]any, keys []string) string {
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + short(js(m[k]))
+	}
+	return short(strings.Join(parts, ", "))
+}
+
 func join(path, k string) string {
 	if path == "" {
 		return k
@@ -288,11 +296,24 @@ func join(path, k string) string {
 }
 
 func js(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		return fmt.Sprint(v)
 	}
-	return string(b)
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+func jsIndent(v any) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return fmt.Sprint(v)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 func short(s string) string {

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -59,8 +58,7 @@ func renderLines(ex Exchange, st Step) []string {
 	lines := []string{fmt.Sprintf("HTTP %d", ex.Status)}
 	switch {
 	case ex.Body != nil:
-		b, _ := json.MarshalIndent(Normalize(ex, st), "", "  ")
-		lines = append(lines, strings.Split(string(b), "\n")...)
+		lines = append(lines, strings.Split(jsIndent(Normalize(ex, st)), "\n")...)
 	case ex.Text != "":
 		lines = append(lines, strings.Split(strings.TrimRight(ex.Text, "\n"), "\n")...)
 	default:

@@ -250,6 +250,8 @@ var maskedKeys = map[string]bool{
 	"last_renewal_time": true, "server_time_utc": true, "cluster_id": true,
 	"cluster_name": true, "uuid": true, "nonce": true, "creation_path": true,
 	"wrapped_accessor": true, "token": true, "build_date": true,
+	// timings
+	"echo_duration_ms": true, "clock_skew_ms": true, "replication_primary_canary_age_ms": true,
 }
 
 // MaskKeys adds object keys whose values are compared by kind only (e.g.
