@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -74,6 +75,8 @@ type Server struct {
 
 	adminOnce sync.Once
 	admin     http.Handler
+
+	panics atomic.Int64
 }
 
 // New returns a dev-mode server.
@@ -143,7 +146,11 @@ func (s *Server) now() time.Time { return s.clock.Now().UTC() }
 func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	defer func() {
 		if v := recover(); v != nil {
-			writeErrors(w, http.StatusInternalServerError, []string{fmt.Sprintf("1 error occurred:\n\t* internal error: %v\n\n", v)})
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.panics.Add(1)
+			writeErrors(w, http.StatusInternalServerError, []string{"1 error occurred:\n\t* internal error\n\n"})
 		}
 	}()
 	if s.opts.AdminRoutes && strings.HasPrefix(hr.URL.Path, adminPrefix) {
@@ -169,15 +176,31 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		writeErrors(rec, code, msgs)
 		return
 	}
-	s.mu.Lock()
-	resp, err := s.handle(req)
+	resp, err := s.handleSafe(req)
 	entry.Operation = string(req.op)
 	if req.te != nil {
 		entry.Accessor, entry.TokenType, entry.Root = req.te.Accessor, req.te.Type, req.te.isRoot()
 	}
-	s.mu.Unlock()
 	s.write(rec, req, resp, err)
 }
+
+// handleSafe runs handle under the server lock; a panic in a handler is
+// answered as Vault answers one (500 "internal error") and the server
+// keeps serving.
+func (s *Server) handleSafe(req *request) (resp *response, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	defer func() {
+		if v := recover(); v != nil {
+			s.panics.Add(1)
+			resp, err = nil, multiErr(http.StatusInternalServerError, "internal error")
+		}
+	}()
+	return s.handle(req)
+}
+
+// Panics counts handler panics recovered since start (tests assert 0).
+func (s *Server) Panics() int64 { return s.panics.Load() }
 
 // statusRecorder remembers the status written, for the request log.
 type statusRecorder struct {

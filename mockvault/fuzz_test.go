@@ -1,0 +1,134 @@
+package mockvault
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Fuzz targets: `go test -fuzz=FuzzX ./mockvault`. Their seed corpora run
+// as ordinary tests; testdata/fuzz holds inputs found worth keeping.
+
+func FuzzDecodeFields(f *testing.F) {
+	for _, s := range []string{`{"ttl":"1h"}`, `{"ttl":3600}`, `{"meta":{"a":"b"}}`, `{"meta":["a=b","c"]}`,
+		`{"policies":"a,b"}`, `{"num_uses":"x"}`, `{"increment":-1}`, `[]`, `{`, `{"ttl":{"a":1}}`, `{"x":1e400}`} {
+		f.Add(s)
+	}
+	types := []fieldType{tString, tLowerString, tNameString, tInt, tBool, tDuration, tCommaSlice, tStringSlice, tKVPairs, tMap}
+	f.Fuzz(func(t *testing.T, body string) {
+		m, err := decodeJSONBody([]byte(body))
+		if err != nil {
+			return
+		}
+		for k, v := range m {
+			for _, ty := range types {
+				_, _, _ = convertField(v, ty)
+			}
+			fd := &fieldData{raw: m, schema: fields{k: tDuration}}
+			_ = fd.validate()
+		}
+	})
+}
+
+func FuzzParsePolicyAndMatch(f *testing.F) {
+	f.Add(`path "secret/*" { capabilities = ["read"] }`, "secret/foo")
+	f.Add(`path "secret/+/x" { capabilities = ["deny"] } path "secret/a*" { capabilities = ["list"] }`, "secret/a/x")
+	f.Add(`{"path":{"a/b":{"capabilities":["update"],"allowed_parameters":{"*":[]}}}}`, "a/b")
+	f.Add(`path "x" { policy = "write" min_wrapping_ttl = "1s" max_wrapping_ttl = 60 }`, "x")
+	f.Add(`name = "x"`, "")
+	f.Fuzz(func(t *testing.T, rules, p string) {
+		pol, err := parsePolicy("fuzz", rules)
+		if err != nil {
+			return
+		}
+		s := New(Options{})
+		s.policies.byName["fuzz"] = pol
+		a := s.aclFor([]string{"fuzz", "default"})
+		for _, o := range []op{opRead, opList, opCreate, opUpdate, opDelete, opPatch} {
+			caps, r := a.capabilities(p, o)
+			if caps&capDeny != 0 && caps != capDeny {
+				t.Fatalf("deny mixed with other capabilities: %v", caps.names())
+			}
+			_ = checkParams(r, map[string]any{"a": "b", "c": []any{"d"}})
+		}
+	})
+}
+
+func FuzzBatchToken(f *testing.F) {
+	s := New(Options{})
+	te := &tokenEntry{Policies: []string{"default", "x"}, Path: "auth/token/create", Type: tokenTypeBatch,
+		CreationTime: time.Unix(1700000000, 0), TTL: time.Hour, ExpireTime: time.Unix(1700003600, 0), orphan: true}
+	good, err := sealBatch(s.batchKey, te)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good, 10, byte(1))
+	f.Add("hvb.", 0, byte(0))
+	f.Add("hvb.AAAA", 2, byte(0xff))
+	f.Fuzz(func(t *testing.T, tok string, pos int, flip byte) {
+		if _, err := openBatch(s.batchKey, tok); err == nil && tok != good {
+			t.Fatalf("forged token accepted: %q", tok)
+		}
+		// Any single-byte change of a real token is rejected.
+		b := []byte(good)
+		if flip != 0 && len(b) > 4 {
+			i := 4 + abs(pos)%(len(b)-4)
+			b[i] ^= flip
+			if string(b) != good {
+				if _, err := openBatch(s.batchKey, string(b)); err == nil {
+					t.Fatalf("tampered token accepted at %d", i)
+				}
+			}
+		}
+	})
+}
+
+func abs(i int) int {
+	if i < 0 {
+		if i == -i { // math.MinInt
+			return 0
+		}
+		return -i
+	}
+	return i
+}
+
+func FuzzHandler(f *testing.F) {
+	for _, c := range [][3]string{
+		{"POST", "auth/token/create", `{"ttl":"1h","policies":["a"]}`},
+		{"POST", "auth/token/create", `{"type":"batch","num_uses":2}`},
+		{"POST", "auth/token/roles/r", `{"token_type":"batch","orphan":true,"renewable":false}`},
+		{"GET", "auth/token/lookup?token=x", ``},
+		{"LIST", "auth/token/accessors", ``},
+		{"POST", "auth/token/renew-self", `{"increment":"-1s"}`},
+		{"PUT", "cubbyhole/a/../b", `{"k":"v"}`},
+		{"GET", "sys/health?standbycode=abc", ``},
+		{"DELETE", "auth/token/roles/%2e%2e", ``},
+		{"PATCH", "sys/mounts", `{"a":`},
+	} {
+		f.Add(c[0], c[1], c[2], true)
+	}
+	f.Fuzz(func(t *testing.T, method, path, body string, root bool) {
+		if strings.ContainsAny(method, " \t\r\n") || method == "" || strings.ContainsAny(path, " \r\n#") {
+			return
+		}
+		s := New(Options{})
+		req, err := http.NewRequest(method, "http://x/v1/"+path, strings.NewReader(body))
+		if err != nil {
+			return
+		}
+		if root {
+			req.Header.Set("X-Vault-Token", s.RootToken())
+		}
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, req)
+		if s.Panics() != 0 {
+			t.Fatalf("%s %s %q panicked", method, path, body)
+		}
+		if w.Code >= 200 && w.Code < 600 && w.Code != 204 && w.Body.Len() == 0 && method != "HEAD" {
+			t.Fatalf("%s %s: status %d with empty body", method, path, w.Code)
+		}
+	})
+}
