@@ -2,6 +2,7 @@ package mockvault
 
 import (
 	"net/http"
+	"os"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -132,3 +133,5 @@ func FuzzHandler(f *testing.F) {
 		}
 	})
 }
+
+func getenv(k string) string { return os.Getenv(k) }
