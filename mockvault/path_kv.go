@@ -150,6 +150,7 @@ func (k *kvStore) v1Exists(req *request, d *fieldData) (bool, error) {
 }
 
 func (k *kvStore) v1Read(req *request, d *fieldData) (*response, error) {
+	takesArbitraryInput(d)
 	data, ok := k.v1[req.rel]
 	if !ok {
 		return nil, nil
@@ -168,6 +169,7 @@ func (k *kvStore) v1Read(req *request, d *fieldData) (*response, error) {
 }
 
 func (k *kvStore) v1Write(req *request, d *fieldData) (*response, error) {
+	takesArbitraryInput(d)
 	if err := writeToDir(req); err != nil {
 		return nil, err
 	}
@@ -187,6 +189,7 @@ func (k *kvStore) v1Delete(req *request, d *fieldData) (*response, error) {
 }
 
 func (k *kvStore) v1List(req *request, d *fieldData) (*response, error) {
+	takesArbitraryInput(d)
 	prefix := req.rel
 	if prefix != "" && !strings.HasSuffix(prefix, "/") {
 		prefix += "/"

@@ -1,0 +1,125 @@
+package mockvault_test
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mockvault/mockvault/testhelpers"
+)
+
+// The vault CLI against the mock: runs only when MOCKVAULT_VAULT_BIN
+// points to a vault binary (the same binary is server and CLI).
+func vaultCLI(t *testing.T) func(args ...string) (string, error) {
+	t.Helper()
+	bin := os.Getenv("MOCKVAULT_VAULT_BIN")
+	if bin == "" {
+		t.Skip("MOCKVAULT_VAULT_BIN not set")
+	}
+	v := testhelpers.RunT(t)
+	home := t.TempDir()
+	return func(args ...string) (string, error) {
+		cmd := exec.Command(bin, args...)
+		cmd.Env = []string{"HOME=" + home, "VAULT_ADDR=" + v.Addr, "VAULT_TOKEN=" + v.RootToken, "PATH=" + os.Getenv("PATH")}
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+}
+
+func mustCLI(t *testing.T, run func(args ...string) (string, error), args ...string) string {
+	t.Helper()
+	out, err := run(args...)
+	if err != nil {
+		t.Fatalf("vault %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+func TestCLIKV(t *testing.T) {
+	run := vaultCLI(t)
+	mustCLI(t, run, "kv", "put", "secret/app", "user=alice", "pw=s3cret")
+	mustCLI(t, run, "kv", "put", "-mount=secret", "app", "user=bob")
+	out := mustCLI(t, run, "kv", "get", "-format=json", "secret/app")
+	var got struct {
+		Data struct {
+			Data     map[string]string `json:"data"`
+			Metadata map[string]any    `json:"metadata"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if got.Data.Data["user"] != "bob" || got.Data.Metadata["version"] != float64(2) {
+		t.Fatalf("kv get: %s", out)
+	}
+	if out := mustCLI(t, run, "kv", "get", "-version=1", "-field=pw", "secret/app"); strings.TrimSpace(out) != "s3cret" {
+		t.Fatalf("field: %q", out)
+	}
+	if out := mustCLI(t, run, "kv", "list", "secret/"); !strings.Contains(out, "app") {
+		t.Fatalf("list: %s", out)
+	}
+	mustCLI(t, run, "kv", "patch", "secret/app", "extra=1")
+	mustCLI(t, run, "kv", "metadata", "get", "secret/app")
+	mustCLI(t, run, "kv", "delete", "secret/app")
+	mustCLI(t, run, "kv", "undelete", "-versions=3", "secret/app")
+	mustCLI(t, run, "kv", "destroy", "-versions=1", "secret/app")
+	mustCLI(t, run, "kv", "metadata", "delete", "secret/app")
+	if out, err := run("kv", "get", "secret/app"); err == nil || !strings.Contains(out, "No value found") {
+		t.Fatalf("get after metadata delete: %v %s", err, out)
+	}
+	mustCLI(t, run, "secrets", "enable", "-path=old", "-version=1", "kv")
+	mustCLI(t, run, "kv", "put", "old/k", "a=b")
+	if out := mustCLI(t, run, "kv", "get", "-field=a", "old/k"); strings.TrimSpace(out) != "b" {
+		t.Fatalf("kv v1 get: %q", out)
+	}
+	if out := mustCLI(t, run, "secrets", "list"); !strings.Contains(out, "old/") || !strings.Contains(out, "secret/") {
+		t.Fatalf("secrets list: %s", out)
+	}
+	mustCLI(t, run, "secrets", "tune", "-default-lease-ttl=1h", "old/")
+	mustCLI(t, run, "secrets", "disable", "old/")
+}
+
+func TestCLIPolicyAndAuth(t *testing.T) {
+	run := vaultCLI(t)
+	f := filepath.Join(t.TempDir(), "p.hcl")
+	if err := os.WriteFile(f, []byte(`path "secret/data/app" { capabilities = ["read"] }`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mustCLI(t, run, "policy", "write", "app", f)
+	if out := mustCLI(t, run, "policy", "list"); !strings.Contains(out, "app") || !strings.Contains(out, "root") {
+		t.Fatalf("policy list: %s", out)
+	}
+	if out := mustCLI(t, run, "policy", "read", "app"); !strings.Contains(out, `secret/data/app`) {
+		t.Fatalf("policy read: %s", out)
+	}
+	out := mustCLI(t, run, "token", "create", "-policy=app", "-field=token")
+	tok := strings.TrimSpace(out)
+	if caps := mustCLI(t, run, "token", "capabilities", tok, "secret/data/app"); strings.TrimSpace(caps) != "read" {
+		t.Fatalf("capabilities: %q", caps)
+	}
+	mustCLI(t, run, "policy", "delete", "app")
+
+	mustCLI(t, run, "auth", "enable", "approle")
+	mustCLI(t, run, "auth", "enable", "-path=ci", "-token-type=batch", "approle")
+	if out := mustCLI(t, run, "auth", "list", "-detailed"); !strings.Contains(out, "ci/") || !strings.Contains(out, "batch") {
+		t.Fatalf("auth list: %s", out)
+	}
+	mustCLI(t, run, "auth", "tune", "-default-lease-ttl=30m", "-token-type=default-batch", "approle/")
+	if out, err := run("auth", "tune", "-token-type=batch", "token/"); err == nil || !strings.Contains(out, "'token_type' cannot be set for 'token' or 'ns_token' auth mounts") {
+		t.Fatalf("tune token/: %v %s", err, out)
+	}
+	mustCLI(t, run, "auth", "disable", "ci/")
+	if out, err := run("auth", "enable", "no-such-method"); err == nil || !strings.Contains(out, "plugin not found in the catalog") {
+		t.Fatalf("unknown method: %v %s", err, out)
+	}
+	// Wrapping through the CLI.
+	w := mustCLI(t, run, "kv", "put", "secret/w", "a=b")
+	_ = w
+	out = mustCLI(t, run, "kv", "get", "-wrap-ttl=5m", "-field=wrapping_token", "secret/w")
+	if out := mustCLI(t, run, "unwrap", "-field=data", strings.TrimSpace(out)); !strings.Contains(out, "a:b") {
+		t.Fatalf("unwrap: %s", out)
+	}
+}
