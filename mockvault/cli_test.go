@@ -116,10 +116,20 @@ func TestCLIPolicyAndAuth(t *testing.T) {
 		t.Fatalf("unknown method: %v %s", err, out)
 	}
 	// Wrapping through the CLI.
-	w := mustCLI(t, run, "kv", "put", "secret/w", "a=b")
-	_ = w
-	out = mustCLI(t, run, "kv", "get", "-wrap-ttl=5m", "-field=wrapping_token", "secret/w")
-	if out := mustCLI(t, run, "unwrap", "-field=data", strings.TrimSpace(out)); !strings.Contains(out, "a:b") {
+	mustCLI(t, run, "kv", "put", "secret/w", "a=b")
+	out = mustCLI(t, run, "kv", "get", "-wrap-ttl=5m", "-format=json", "secret/w")
+	var w struct {
+		WrapInfo struct {
+			Token string `json:"token"`
+		} `json:"wrap_info"`
+	}
+	if err := json.Unmarshal([]byte(out), &w); err != nil || w.WrapInfo.Token == "" {
+		t.Fatalf("wrapped get: %v %s", err, out)
+	}
+	if out := mustCLI(t, run, "unwrap", "-field=data", w.WrapInfo.Token); !strings.Contains(out, "a:b") {
 		t.Fatalf("unwrap: %s", out)
+	}
+	if out, err := run("unwrap", w.WrapInfo.Token); err == nil || !strings.Contains(out, "wrapping token is not valid or does not exist") {
+		t.Fatalf("second unwrap: %v %s", err, out)
 	}
 }

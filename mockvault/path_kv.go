@@ -248,7 +248,8 @@ func (k *kvStore) upgrade(now time.Time) {
 	for key, data := range k.v1 {
 		b, _ := json.Marshal(data)
 		m := &kvMeta{key: key, versions: map[uint64]*kvVersion{}}
-		m.addVersion(&kvVersion{created: now, data: b}, k.conf.maxVersions)
+		m.lastUpdatedBy = &kvAttribution{Actor: "kv_upgrade", Operation: "upgrade"}
+		m.addVersion(&kvVersion{created: now, data: b}, 1)
 		k.v2[key] = m
 	}
 	k.v1 = map[string]map[string]any{}
@@ -943,6 +944,11 @@ func removeValues(m map[string]any, maxDepth int) {
 
 // invalid answers paths a KV v2 mount does not serve, with Vault's hint.
 func (k *kvStore) invalid(req *request, d *fieldData) (*response, error) {
+	if req.op != opRead && req.op != opList && req.op != opDelete {
+		if err := writeToDir(req); err != nil {
+			return nil, err
+		}
+	}
 	switch req.rel {
 	case "metadata", "data", "delete", "undelete", "destroy":
 		return rawStatus(&response{warnings: []string{"Non-listing operations on the root of a K/V v2 mount are not supported."}}, http.StatusNotFound), nil

@@ -212,7 +212,7 @@ func (s *Server) authEnable(req *request, d *fieldData) (*response, error) {
 	for _, m := range s.sortedMounts(true) {
 		rel := strings.TrimPrefix(m.path, "auth/")
 		if strings.HasPrefix(rel, p) || strings.HasPrefix(p, rel) {
-			return nil, errCode(http.StatusConflict, "path is already in use at %s", rel)
+			return nil, badRequest("path is already in use at %s", rel)
 		}
 	}
 	if typ == "token" {
@@ -287,16 +287,16 @@ func (s *Server) mountEnable(req *request, d *fieldData) (*response, error) {
 	}
 	for _, prot := range []string{"audit/", "auth/", "sys/", "cubbyhole/", "identity/"} {
 		if strings.HasPrefix(p, prot) {
-			return nil, errCode(http.StatusForbidden, "cannot mount %q", p)
+			return nil, badRequest("cannot mount %q", p)
 		}
 	}
 	switch typ {
 	case "cubbyhole", "system", "token", "identity":
-		return nil, errCode(http.StatusForbidden, "mount type of %q is not mountable", typ)
+		return nil, badRequest("mount type of %q is not mountable", typ)
 	}
 	for _, m := range s.sortedMounts(false) {
 		if strings.HasPrefix(m.path, p) || strings.HasPrefix(p, m.path) {
-			return nil, errCode(http.StatusConflict, "path is already in use at %s", m.path)
+			return nil, badRequest("path is already in use at %s", m.path)
 		}
 	}
 	factory := backendFactories[typ]
@@ -581,7 +581,7 @@ func (s *Server) uiMountInfo(m *mount) map[string]any {
 // uiCaller resolves the optional token of a sys/internal/ui request.
 func (s *Server) uiCaller(req *request) (*tokenEntry, error) {
 	if req.token == "" {
-		return nil, errACLDenied
+		return nil, errPermissionDenied
 	}
 	if req.te != nil {
 		return req.te, nil
@@ -629,7 +629,8 @@ func (s *Server) uiMounts(req *request, d *fieldData) (*response, error) {
 			table[key] = map[string]any{"type": m.typ, "description": m.description, "options": opts}
 		}
 	}
-	return dataResp(map[string]any{"secret": secret, "auth": auth}), nil
+	// Unauthenticated endpoints answer without a mount_type.
+	return &response{data: map[string]any{"secret": secret, "auth": auth}, noMountType: true}, nil
 }
 
 // uiMount is sys/internal/ui/mounts/:path: the mount serving a path, if
@@ -657,5 +658,5 @@ func (s *Server) uiMount(req *request, d *fieldData) (*response, error) {
 	if !m.auth {
 		info["path"] = m.path
 	}
-	return dataResp(info), nil
+	return &response{data: info, noMountType: true}, nil
 }

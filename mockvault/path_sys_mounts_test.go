@@ -33,7 +33,7 @@ func TestAuthEnableTuneDisable(t *testing.T) {
 	mvWantErr(t, err, 400, "No auth engine at nope/")
 	_, err = sys.GetAuth("nope") // the client reads sys/mounts/auth/nope
 	mvWantErr(t, err, 400, "No secret engine mount at auth/nope/")
-	mvWantErr(t, sys.EnableAuthWithOptions("ci/approle/x", &api.EnableAuthOptions{Type: "approle"}), 409, "path is already in use at ci/approle/")
+	mvWantErr(t, sys.EnableAuthWithOptions("ci/approle/x", &api.EnableAuthOptions{Type: "approle"}), 400, "path is already in use at ci/approle/")
 	mvWantErr(t, sys.EnableAuthWithOptions("bogus", &api.EnableAuthOptions{Type: "no-such-plugin"}), 400, "plugin not found in the catalog: no-such-plugin")
 	mvWantErr(t, sys.EnableAuthWithOptions("t2", &api.EnableAuthOptions{Type: "token"}), 400, "token credential backend cannot be instantiated")
 	mvWantErr(t, sys.EnableAuthWithOptions("x", &api.EnableAuthOptions{Type: "approle", Config: api.AuthConfigInput{TokenType: "weird"}}), 400, "invalid value for 'token_type'")
@@ -115,9 +115,9 @@ func TestSecretsMountEnableTuneDisable(t *testing.T) {
 	if err != nil || m.Type != "kv" || m.Options["version"] != "2" || m.Description != "team" {
 		t.Fatalf("read: %+v %v", m, err)
 	}
-	mvWantErr(t, sys.Mount("team", &api.MountInput{Type: "kv"}), 409, "path is already in use at team/kv/")
-	mvWantErr(t, sys.Mount("sys/x", &api.MountInput{Type: "kv"}), 403, `cannot mount "sys/x/"`)
-	mvWantErr(t, sys.Mount("c2", &api.MountInput{Type: "cubbyhole"}), 403, `mount type of "cubbyhole" is not mountable`)
+	mvWantErr(t, sys.Mount("team", &api.MountInput{Type: "kv"}), 400, "path is already in use at team/kv/")
+	mvWantErr(t, sys.Mount("sys/x", &api.MountInput{Type: "kv"}), 400, `cannot mount "sys/x/"`)
+	mvWantErr(t, sys.Mount("c2", &api.MountInput{Type: "cubbyhole"}), 400, `mount type of "cubbyhole" is not mountable`)
 	mvWantErr(t, sys.Mount("t", &api.MountInput{Type: "transit", Options: map[string]string{"version": "2"}}), 400, `secrets engine "transit" does not allow setting a version`)
 	mvWantErr(t, sys.Mount("z", &api.MountInput{Type: "zzz"}), 400, "plugin not found in the catalog: zzz")
 	mvWantErr(t, sys.Mount("kvb", &api.MountInput{Type: "kv", Config: api.MountConfigInput{DefaultLeaseTTL: "2h", MaxLeaseTTL: "1h"}}), 400, "given default lease TTL greater than given max lease TTL")

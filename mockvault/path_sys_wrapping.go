@@ -217,7 +217,7 @@ func (s *Server) wrappingLookup(req *request, d *fieldData) (*response, error) {
 	if v := info["creation_path"]; v != nil {
 		data["creation_path"] = v
 	}
-	return dataResp(data), nil
+	return &response{data: data, noMountType: true}, nil
 }
 
 func (s *Server) wrappingRewrap(req *request, d *fieldData) (*response, error) {
