@@ -22,8 +22,12 @@ func vaultCLI(t *testing.T) func(args ...string) (string, error) {
 	v := testhelpers.RunT(t)
 	home := t.TempDir()
 	return func(args ...string) (string, error) {
+		token := v.RootToken
+		if len(args) > 0 && strings.HasPrefix(args[0], "VAULT_TOKEN=") {
+			token, args = strings.TrimPrefix(args[0], "VAULT_TOKEN="), args[1:]
+		}
 		cmd := exec.Command(bin, args...)
-		cmd.Env = []string{"HOME=" + home, "VAULT_ADDR=" + v.Addr, "VAULT_TOKEN=" + v.RootToken, "PATH=" + os.Getenv("PATH")}
+		cmd.Env = []string{"HOME=" + home, "VAULT_ADDR=" + v.Addr, "VAULT_TOKEN=" + token, "PATH=" + os.Getenv("PATH")}
 		out, err := cmd.CombinedOutput()
 		return string(out), err
 	}
@@ -36,6 +40,11 @@ func mustCLI(t *testing.T, run func(args ...string) (string, error), args ...str
 		t.Fatalf("vault %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	return out
+}
+
+// runAs runs the CLI with another token.
+func runAs(run func(args ...string) (string, error), token string, args ...string) (string, error) {
+	return run(append([]string{"VAULT_TOKEN=" + token}, args...)...)
 }
 
 func TestCLIKV(t *testing.T) {
@@ -99,6 +108,15 @@ func TestCLIPolicyAndAuth(t *testing.T) {
 	tok := strings.TrimSpace(out)
 	if caps := mustCLI(t, run, "token", "capabilities", tok, "secret/data/app"); strings.TrimSpace(caps) != "read" {
 		t.Fatalf("capabilities: %q", caps)
+	}
+	// vault kv with a narrow token: the preflight (sys/internal/ui/mounts)
+	// passes on any access below the mount.
+	mustCLI(t, run, "kv", "put", "secret/app", "k=v")
+	if out, err := runAs(run, tok, "kv", "get", "-field=k", "secret/app"); err != nil || strings.TrimSpace(out) != "v" {
+		t.Fatalf("narrow kv get: %v %s", err, out)
+	}
+	if out, err := runAs(run, tok, "kv", "put", "secret/app", "k=w"); err == nil || !strings.Contains(out, "permission denied") {
+		t.Fatalf("narrow kv put: %v %s", err, out)
 	}
 	mustCLI(t, run, "policy", "delete", "app")
 

@@ -245,3 +245,33 @@ func TestKVCreateVersusUpdateCapability(t *testing.T) {
 	_, err := c.KVv2("secret").Put(ctx, "new", map[string]any{"a": "2"})
 	mvDenied(t, err)
 }
+
+// delete_version_after runs on the server clock.
+func TestKVv2DeleteVersionAfter(t *testing.T) {
+	v := testhelpers.RunT(t)
+	ctx := context.Background()
+	if _, err := v.Client.Logical().Write("secret/config", map[string]any{"delete_version_after": "1h"}); err != nil {
+		t.Fatal(err)
+	}
+	kv := v.Client.KVv2("secret")
+	s, err := kv.Put(ctx, "t", map[string]any{"a": "b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.VersionMetadata.DeletionTime.Equal(v.Clock.Now().Add(time.Hour)) {
+		t.Fatalf("deletion_time %v", s.VersionMetadata.DeletionTime)
+	}
+	v.Clock.Advance(time.Hour - time.Second)
+	if got, err := kv.Get(ctx, "t"); err != nil || got.Data["a"] != "b" {
+		t.Fatalf("before: %+v %v", got, err)
+	}
+	v.Clock.Advance(time.Second)
+	got, err := kv.Get(ctx, "t")
+	if err != nil || got.Data != nil {
+		t.Fatalf("after: %+v %v", got, err)
+	}
+	cfg, _ := v.Client.Logical().Read("secret/config")
+	if cfg.Data["delete_version_after"] != "1h0m0s" {
+		t.Fatalf("config: %v", cfg.Data)
+	}
+}
