@@ -96,7 +96,7 @@ func (b *approleBackend) backend() *backend {
 	}
 	role := "role/" + roleNameRe
 	add(&path{pattern: "login", unauthenticated: true, fields: fields{"role_id": tString, "secret_id": tString},
-		ops: map[op]handlerFunc{opUpdate: b.login}})
+		ops: map[op]handlerFunc{opUpdate: b.login, opRead: b.loginOther, opDelete: b.loginOther}})
 	add(&path{pattern: "tidy/secret-id", ops: map[op]handlerFunc{opUpdate: b.tidySecretIDs}})
 	add(&path{pattern: "role", ops: map[op]handlerFunc{opList: b.roleList}})
 	add(&path{pattern: "role/", ops: map[op]handlerFunc{opList: b.roleList}})

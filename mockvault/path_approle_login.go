@@ -29,36 +29,86 @@ func (e errInvalidCredentials) Error() string { return e.err.Error() }
 
 // login is POST login: role_id and secret_id for a token.
 func (b *approleBackend) login(req *request, d *fieldData) (*response, error) {
-	// Vault resolves the lockout key (the role_id, by the alias lookahead)
-	// before it routes the login; without one the core fails the request.
 	roleID := strings.TrimSpace(d.str("role_id"))
-	if roleID == "" {
-		return nil, internalError("failed to determine alias name from login request")
-	}
-	now := req.now
-	if f := b.failed[roleID]; f != nil && f.count >= lockoutThreshold &&
-		now.Unix()-f.last < int64(lockoutDuration/time.Second) {
-		return nil, errPermissionDenied
+	if err := b.lockoutCheck(roleID, req.now); err != nil {
+		return nil, err
 	}
 	resp, err := b.doLogin(req, d, roleID)
 	if ic, ok := err.(errInvalidCredentials); ok {
-		f := b.failed[roleID]
-		switch {
-		case f == nil:
-			f = &failedLogin{count: 1}
-		case now.After(time.Unix(f.last, 0).Add(lockoutCounterReset)):
-			f.count = 1
-		default:
-			f.count++
-		}
-		f.last = now.Unix()
-		b.failed[roleID] = f
-		return resp, ic.err
+		b.recordFailure(roleID, req.now)
+		err = ic.err
 	}
-	if err == nil && resp != nil && resp.auth != nil {
+	if err != nil {
+		return resp, loginError(err)
+	}
+	if resp != nil && resp.auth != nil {
 		delete(b.failed, roleID)
+		// Vault's login answers carry no mount_type, and the framework's
+		// warning about unknown parameters comes before the core's TTL
+		// warnings (it is added here, so the server does not add it again).
+		resp.noMountType = true
+		if ig := d.ignored(); len(ig) > 0 {
+			resp.warnings = append([]string{fmt.Sprintf("Endpoint ignored these unrecognized parameters: %v", ig)}, resp.warnings...)
+			for _, k := range ig {
+				delete(d.raw, k)
+			}
+		}
 	}
-	return resp, err
+	return resp, nil
+}
+
+// loginOther answers the operations the login path does not serve. Vault
+// treats any request to it as a login, so the lockout key is needed first.
+func (b *approleBackend) loginOther(req *request, d *fieldData) (*response, error) {
+	roleID := d.str("role_id")
+	if req.op == opDelete {
+		roleID = queryParam(req, "role_id")
+	}
+	if err := b.lockoutCheck(strings.TrimSpace(roleID), req.now); err != nil {
+		return nil, err
+	}
+	return nil, errCode(http.StatusMethodNotAllowed, "unsupported operation")
+}
+
+// lockoutCheck is what Vault's core does before routing a login: resolve
+// the lockout key (the role_id, through the alias lookahead) and refuse a
+// locked-out one.
+func (b *approleBackend) lockoutCheck(roleID string, now time.Time) error {
+	if roleID == "" {
+		return errCode(http.StatusInternalServerError, "failed to determine alias name from login request")
+	}
+	if f := b.failed[roleID]; f != nil && f.count >= lockoutThreshold &&
+		now.Unix()-f.last < int64(lockoutDuration/time.Second) {
+		return errCode(http.StatusForbidden, "permission denied")
+	}
+	return nil
+}
+
+// recordFailure counts a failed login (Vault's failedUserLoginProcess).
+func (b *approleBackend) recordFailure(roleID string, now time.Time) {
+	f := b.failed[roleID]
+	switch {
+	case f == nil:
+		f = &failedLogin{count: 1}
+	case now.After(time.Unix(f.last, 0).Add(lockoutCounterReset)):
+		f.count = 1
+	default:
+		f.count++
+	}
+	f.last = now.Unix()
+	b.failed[roleID] = f
+}
+
+// loginError unwraps the multierror form: Vault's core hands a login's
+// errors to the HTTP layer as they are.
+func loginError(err error) error {
+	if ve, ok := err.(*vaultError); ok && len(ve.msgs) == 1 {
+		const pre, post = "1 error occurred:\n\t* ", "\n\n"
+		if m := ve.msgs[0]; strings.HasPrefix(m, pre) && strings.HasSuffix(m, post) {
+			return errCode(ve.code, "%s", strings.TrimSuffix(strings.TrimPrefix(m, pre), post))
+		}
+	}
+	return err
 }
 
 // doLogin is pathLoginUpdate followed by the core's token creation.
