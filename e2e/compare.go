@@ -102,6 +102,9 @@ func normalize(v any, path []string, st Step, rev map[string]string, masked bool
 				out = append(out, n)
 			}
 		}
+		if matchExact(st.UnorderedLists, path) {
+			sort.SliceStable(out, func(i, j int) bool { return js(out[i]) < js(out[j]) })
+		}
 		return out
 	case string:
 		if name, ok := rev[x]; ok && x != "" {
@@ -150,6 +153,16 @@ func matchAny(patterns []string, path []string) bool {
 			}
 		}
 		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// matchExact is matchAny without ancestors: the pattern names path itself.
+func matchExact(patterns []string, path []string) bool {
+	for _, p := range patterns {
+		if len(strings.Split(p, ".")) == len(path) && matchAny([]string{p}, path) {
 			return true
 		}
 	}

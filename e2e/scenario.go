@@ -34,6 +34,7 @@ type Scenario struct {
 	Cleanup []Step
 	// KnownDiff marks a scenario where the mock is known to differ from real
 	// Vault; the value names the entry in facts/e2e_diffs.md (e.g. "D3").
+	// Set it with .Known("D3") or in the knownDiffs table (known_diffs.go).
 	// A known-diff scenario still fails when it differs, unless
 	// MOCKVAULT_E2E_ALLOW_KNOWN=1; the report labels it.
 	KnownDiff string
@@ -68,6 +69,9 @@ type Step struct {
 	Masked []string
 	// Ignored lists dotted paths left out of the comparison altogether.
 	Ignored []string
+	// Unordered lists dotted paths of lists compared as sets (sorted after
+	// normalisation), e.g. accessors in storage order.
+	UnorderedLists []string
 	// Wait pauses before the request (for expiry scenarios; keep it short).
 	Wait time.Duration
 	// Note explains the step in the report (e.g. where the seed article is
@@ -155,6 +159,12 @@ func (s Step) Ignore(paths ...string) Step {
 	return s
 }
 
+// Unordered compares the lists at paths regardless of order.
+func (s Step) Unordered(paths ...string) Step {
+	s.UnorderedLists = append(append([]string(nil), s.UnorderedLists...), paths...)
+	return s
+}
+
 // After waits d before sending the step.
 func (s Step) After(d time.Duration) Step { s.Wait = d; return s }
 
@@ -209,7 +219,16 @@ func (sc Scenario) Then(cleanup ...Step) Scenario {
 func Scenarios() []*Scenario {
 	regMu.Lock()
 	defer regMu.Unlock()
-	return append([]*Scenario(nil), scenarios...)
+	out := make([]*Scenario, len(scenarios))
+	for i, sc := range scenarios {
+		if id, ok := knownDiffs[sc.Name]; ok && sc.KnownDiff == "" {
+			c := *sc
+			c.KnownDiff = id
+			sc = &c
+		}
+		out[i] = sc
+	}
+	return out
 }
 
 // cleanupRule undoes a successful write under prefix.
@@ -248,7 +267,7 @@ var maskedKeys = map[string]bool{
 	"client_token": true, "entity_id": true, "creation_time": true,
 	"issue_time": true, "expire_time": true, "last_renewal": true,
 	"last_renewal_time": true, "server_time_utc": true, "cluster_id": true,
-	"cluster_name": true, "uuid": true, "nonce": true, "creation_path": true,
+	"cluster_name": true, "uuid": true, "nonce": true,
 	"wrapped_accessor": true, "token": true, "build_date": true,
 	// timings
 	"echo_duration_ms": true, "clock_skew_ms": true, "replication_primary_canary_age_ms": true,

@@ -78,12 +78,12 @@ func init() {
 			Policy("dev", `path "sys/auth" { capabilities = ["read"] }`),
 			Create("b", M{"type": "batch", "policies": []string{"dev"}, "ttl": "10m"}).Want(200),
 			Create("s", M{"policies": []string{"dev"}, "ttl": "10m"}).Want(200),
-			GET("sys/auth").As("b").Want(200),
-			GET("sys/auth").As("s").Want(200),
+			GET("sys/auth").As("b").Want(200).Ignore("*").Because("status only here; the body is compared in sys/auth"),
+			GET("sys/auth").As("s").Want(200).Ignore("*"),
 			Policy("dev", `path "sys/mounts" { capabilities = ["read"] }`),
 			GET("sys/auth").As("b").Want(403).Because("article is wrong: the policy edit reaches the batch token"),
 			GET("sys/auth").As("s").Want(403),
-			GET("sys/mounts").As("b").Want(200),
+			GET("sys/mounts").As("b").Want(200).Ignore("*").Because("status only; the body is compared in sys/mounts"),
 		),
 	)
 }

@@ -176,7 +176,7 @@ func init() {
 			Create("f", M{"policies": 5}).Want(200),
 			Create("g", M{"policies": M{"a": "b"}}).Want(400),
 			Create("h", M{"policies": []string{"foo"}, "num_uses": 1.5}).Want(400),
-			Create("i", M{"policies": []string{"foo"}, "ttl": true}).Want(400),
+			Create("i", M{"policies": []string{"foo"}, "ttl": true}).Want(200).Because("weak decoding turns true into \"1\": 1s"),
 			Create("j", M{"policies": []string{"foo"}, "display_name": 42}).Want(200),
 		),
 	)
