@@ -269,6 +269,7 @@ var maskedKeys = map[string]bool{
 	"last_renewal_time": true, "server_time_utc": true, "cluster_id": true,
 	"cluster_name": true, "uuid": true, "nonce": true,
 	"wrapped_accessor": true, "token": true, "build_date": true,
+	"role_id": true, "secret_id": true, "secret_id_accessor": true,
 	// timings
 	"echo_duration_ms": true, "clock_skew_ms": true, "replication_primary_canary_age_ms": true,
 }

@@ -74,6 +74,23 @@ func init() {
 			// vault token lookup <service_token>  # succeeds
 			Lookup("s").Want(200),
 		),
+		S("seed/approle-token-type",
+			POST("sys/auth/approle", M{"type": "approle"}).Want(204),
+			// vault write auth/approle/role/ci token_policies=build token_ttl=15m token_max_ttl=30m token_type=batch
+			POST("auth/approle/role/ci", M{"token_policies": "build", "token_ttl": "15m", "token_max_ttl": "30m", "token_type": "batch"}).Want(204),
+			// vault write auth/approle/role/app token_policies=app token_ttl=1h token_max_ttl=24h token_type=service
+			POST("auth/approle/role/app", M{"token_policies": "app", "token_ttl": "1h", "token_max_ttl": "24h", "token_type": "service"}).Want(204),
+			GET("auth/approle/role/ci").Want(200),
+			GET("auth/approle/role/ci/role-id").Save("ci_rid", "data.role_id").Want(200),
+			POST("auth/approle/role/ci/secret-id", nil).Save("ci_sid", "data.secret_id").Want(200),
+			POST("auth/approle/login", M{"role_id": "{{ci_rid}}", "secret_id": "{{ci_sid}}"}).Anonymous().SaveToken("b").Want(200).
+				Because("a batch token: no accessor, not renewable, ttl 15m"),
+			Lookup("b").Want(200).Because("article is wrong: batch tokens can be looked up"),
+			GET("auth/approle/role/app/role-id").Save("app_rid", "data.role_id").Want(200),
+			POST("auth/approle/role/app/secret-id", nil).Save("app_sid", "data.secret_id").Want(200),
+			POST("auth/approle/login", M{"role_id": "{{app_rid}}", "secret_id": "{{app_sid}}"}).Anonymous().SaveToken("s").Want(200),
+			POST("auth/token/renew-self", M{"increment": "48h"}).As("s").Want(200).Because("capped at token_max_ttl 24h with a warning"),
+		).Then(DELETE("sys/auth/approle")),
 		S("seed/batch-policy-propagation",
 			Policy("dev", `path "sys/auth" { capabilities = ["read"] }`),
 			Create("b", M{"type": "batch", "policies": []string{"dev"}, "ttl": "10m"}).Want(200),
