@@ -222,6 +222,23 @@ func TestAppRoleLoginErrors(t *testing.T) {
 	wantErr(t, login(map[string]any{"role_id": roleID, "secret_id": "nope"}), 400, "invalid role or secret ID")
 	wantErr(t, login(map[string]any{"role_id": roleID}), 400, "missing secret_id")
 	wantErr(t, login(map[string]any{"secret_id": secretID}), 500, "failed to determine alias name from login request")
+	// Login errors are not multierror-wrapped; any other operation on the
+	// login path is a login too.
+	for _, tc := range []struct {
+		method, path string
+		code         int
+		msg          string
+	}{
+		{"POST", "auth/approle/login", 500, "failed to determine alias name from login request"},
+		{"GET", "auth/approle/login", 500, "failed to determine alias name from login request"},
+		{"GET", "auth/approle/login?role_id=x", 405, "unsupported operation"},
+		{"DELETE", "auth/approle/login?role_id=x", 405, "unsupported operation"},
+	} {
+		code, body := arRespBody(t, c, tc.method, tc.path, nil)
+		if code != tc.code || arErrorsOf(body) != tc.msg {
+			t.Fatalf("%s %s: %d %v", tc.method, tc.path, code, body)
+		}
+	}
 	// Surrounding spaces are trimmed from both credentials.
 	arLogin(t, c, "approle", " "+roleID+" ", " "+secretID+"\n")
 

@@ -223,6 +223,13 @@ func (b *approleBackend) roleWrite(req *request, d *fieldData) (*response, error
 	var warnings []string
 	hasResp := false
 	raw := d.raw
+	if v, present := d.raw["token_type"]; present {
+		if _, ok := v.(string); !ok {
+			// Vault 1.21.1 panics on a non-string token_type here and drops
+			// the connection; the mock answers a 500 instead.
+			return nil, internalError("internal error: 'token_type' must be a string")
+		}
+	}
 	if v, ok := d.raw["token_type"].(string); ok && (v == "default-service" || v == "default-batch") {
 		raw = withoutKey(d.raw, "token_type")
 		if v == "default-service" {

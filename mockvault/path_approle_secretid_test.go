@@ -3,6 +3,7 @@ package mockvault_test
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
@@ -225,7 +226,15 @@ func TestAppRoleLocalSecretIDsAndRoleDelete(t *testing.T) {
 // respBody is a raw answer's status and JSON body.
 func arRespBody(t *testing.T, c *api.Client, method, p string, body any) (int, map[string]any) {
 	t.Helper()
+	p, q, _ := strings.Cut(p, "?")
 	req := c.NewRequest(method, "/v1/"+p)
+	if q != "" {
+		vals, err := url.ParseQuery(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Params = vals
+	}
 	if body != nil {
 		if err := req.SetJSONBody(body); err != nil {
 			t.Fatal(err)

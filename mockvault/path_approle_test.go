@@ -160,6 +160,7 @@ func TestAppRoleRoleValidation(t *testing.T) {
 		{"badcidr", map[string]any{"secret_id_bound_cidrs": "10.0.0.1"}, 500, "failed to validate CIDR blocks: invalid CIDR address: 10.0.0.1"},
 		{"badtokcidr", map[string]any{"token_bound_cidrs": "nope"}, 400, `error parsing address "nope"`},
 		{"bigperiod", map[string]any{"period": "800h"}, 400, `period of "800h0m0s" is greater than the backend's maximum lease TTL of "768h0m0s"`},
+		{"nonstringtype", map[string]any{"token_type": 5}, 500, "'token_type' must be a string"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
