@@ -122,6 +122,11 @@ func (d *DockerTarget) ChooseImage() error {
 		return fmt.Errorf("building %s from %s: %w", local, d.Bin, err)
 	}
 	d.BuildDur = time.Since(start)
+	if ierr == nil && img.Config != nil && img.Config.Labels[labelKey] == "image" {
+		// the previous build of ours is now untagged: drop it (fails
+		// harmlessly while another run still uses it)
+		_ = d.pool.Client.RemoveImageExtended(img.ID, dc.RemoveImageOptions{})
+	}
 	d.image = local
 	return nil
 }
