@@ -19,6 +19,7 @@ var knownDiffs = map[string]string{
 	"http/list-forms":                            "D11",
 	"token/create/num-uses":                      "D8,D9",
 	"token/lookup/errors":                        "D12",
+	"token/lookup/batch-tampered":                "D21",
 	"token/accessors/list":                       "D11",
 	"token/roles/fields":                         "D13",
 	"token/roles/validation":                     "D14,D15,D16",
