@@ -11,18 +11,18 @@ import (
 
 // AppRole auth method (builtin/credential/approle in Vault 1.21.1).
 //
-// Every mount of type "approle" gets its own approleBackend, built by the
-// factory registered below and captured by the handlers' closures: the state
-// lives exactly as long as the mount, several mounts never share roles, and
-// no package-level map has to be kept in step with servers that are thrown
-// away. The onMountRemoved hook clears the state and revokes the tokens the
-// mount issued, as disabling an auth method does in Vault.
+// Each mount of type "approle" keeps its state in s.engines under the mount
+// path, so Snapshot, Restore and Reset cover it and several mounts never
+// share roles. Handlers look the state up on every request (never keep it
+// across requests: Restore swaps it for a copy). Disabling the mount drops
+// the state; the sys/auth code revokes the tokens the mount issued.
 //
 // The state mirrors Vault's storage layout, so the edge cases of the real
 // backend (accessor entries outliving a deleted role, accessors of a local
 // role living apart, secret IDs keyed by an HMAC under the role's own key)
 // fall out of the same structure.
 type approleBackend struct {
+	// s and m are set for the request being served.
 	s *Server
 	m *mount
 
@@ -42,6 +42,53 @@ type approleBackend struct {
 	failed map[string]*failedLogin
 }
 
+// approleHandler serves one endpoint with the state of the request's mount.
+type approleHandler func(b *approleBackend, req *request, d *fieldData) (*response, error)
+
+// approleState returns the state of AppRole mount m, creating it if needed.
+func approleState(s *Server, m *mount) *approleBackend {
+	b, ok := s.engines[m.path].(*approleBackend)
+	if !ok {
+		b = newApproleBackend()
+		s.engines[m.path] = b
+	}
+	b.s, b.m = s, m
+	return b
+}
+
+// cloneState deep-copies the state for Snapshot/Restore.
+func (b *approleBackend) cloneState() engineState {
+	out := newApproleBackend()
+	for k, r := range b.roles {
+		out.roles[k] = r.clone()
+	}
+	for k, v := range b.roleIDs {
+		out.roleIDs[k] = v
+	}
+	for local, byRole := range b.secrets {
+		for rh, bucket := range byRole {
+			nb := make(map[string]*secretIDEntry, len(bucket))
+			for sh, e := range bucket {
+				nb[sh] = e.clone()
+			}
+			out.secrets[local][rh] = nb
+		}
+	}
+	for local, accs := range b.accessors {
+		for k, v := range accs {
+			out.accessors[local][k] = v
+		}
+	}
+	for k, v := range b.entities {
+		out.entities[k] = v
+	}
+	for k, f := range b.failed {
+		cp := *f
+		out.failed[k] = &cp
+	}
+	return out
+}
+
 const (
 	// maxHmacInputLength bounds role names and secret IDs (Vault's limit).
 	maxHmacInputLength = 4096
@@ -51,14 +98,18 @@ const (
 
 func init() {
 	backendFactories["approle"] = func(s *Server, m *mount) *backend {
-		return newApproleBackend(s, m).backend()
+		s.engines[m.path] = newApproleBackend()
+		return approleRouter(s)
 	}
-	onMountRemoved = append(onMountRemoved, approleMountRemoved)
+	onMountRemoved = append(onMountRemoved, func(s *Server, m *mount) {
+		if m != nil && m.typ == "approle" {
+			delete(s.engines, m.path)
+		}
+	})
 }
 
-func newApproleBackend(s *Server, m *mount) *approleBackend {
+func newApproleBackend() *approleBackend {
 	return &approleBackend{
-		s: s, m: m,
 		roles:     map[string]*appRole{},
 		roleIDs:   map[string]string{},
 		secrets:   map[bool]map[string]map[string]*secretIDEntry{false: {}, true: {}},
@@ -68,60 +119,61 @@ func newApproleBackend(s *Server, m *mount) *approleBackend {
 	}
 }
 
-// approleMountRemoved revokes the service tokens an AppRole mount issued
-// (with their children), as Vault revokes the mount's lease prefix. The
-// backend's state goes with the mount's backend itself.
-func approleMountRemoved(s *Server, m *mount) {
-	if m == nil || m.typ != "approle" {
-		return
-	}
-	for _, te := range s.tokens.all() {
-		if te.authMount == m.path && s.tokens.get(te.ID) == te {
-			s.revokeTree(te)
+// approleRouter builds the router of an AppRole mount: the same endpoints
+// as Vault's.
+func approleRouter(s *Server) *backend {
+	h := func(fn approleHandler) handlerFunc {
+		return func(req *request, d *fieldData) (*response, error) {
+			return fn(approleState(s, req.mount), req, d)
 		}
 	}
-}
-
-// backend builds the router of the mount: the same endpoints as Vault's.
-func (b *approleBackend) backend() *backend {
 	var paths []*path
 	add := func(p *path) { paths = append(paths, p) }
-	// optSlash registers pattern with and without a trailing slash, as
-	// Vault's `/?$` patterns accept both.
-	optSlash := func(p *path) {
+	// slash also registers pattern+"/" for the given operations: Vault's
+	// `/?$` patterns accept both, though its core refuses writes to a path
+	// ending in "/" before routing, so only LIST and DELETE reach them.
+	slash := func(p *path, ops ...op) {
 		add(p)
 		cp := *p
 		cp.pattern += "/"
+		cp.ops = map[op]handlerFunc{}
+		for _, o := range ops {
+			cp.ops[o] = p.ops[o]
+		}
 		add(&cp)
 	}
 	role := "role/" + roleNameRe
 	add(&path{pattern: "login", unauthenticated: true, fields: fields{"role_id": tString, "secret_id": tString},
-		ops: map[op]handlerFunc{opUpdate: b.login, opRead: b.loginOther, opDelete: b.loginOther}})
-	add(&path{pattern: "tidy/secret-id", ops: map[op]handlerFunc{opUpdate: b.tidySecretIDs}})
-	add(&path{pattern: "role", ops: map[op]handlerFunc{opList: b.roleList}})
-	add(&path{pattern: "role/", ops: map[op]handlerFunc{opList: b.roleList}})
-	add(&path{pattern: role, fields: approleRoleFields, exists: b.roleExists,
-		ops: map[op]handlerFunc{opRead: b.roleRead, opCreate: b.roleWrite, opUpdate: b.roleWrite, opDelete: b.roleDelete}})
-	for _, f := range b.roleFieldPaths() {
+		ops: map[op]handlerFunc{opUpdate: h((*approleBackend).login), opRead: h((*approleBackend).loginOther), opDelete: h((*approleBackend).loginOther)}})
+	add(&path{pattern: "tidy/secret-id", ops: map[op]handlerFunc{opUpdate: h((*approleBackend).tidySecretIDs)}})
+	add(&path{pattern: "role", ops: map[op]handlerFunc{opList: h((*approleBackend).roleList)}})
+	add(&path{pattern: "role/", ops: map[op]handlerFunc{opList: h((*approleBackend).roleList)}})
+	add(&path{pattern: role, fields: approleRoleFields, exists: func(req *request, d *fieldData) (bool, error) {
+		return approleState(s, req.mount).role(d.str("role_name")) != nil, nil
+	},
+		ops: map[op]handlerFunc{opRead: h((*approleBackend).roleRead), opCreate: h((*approleBackend).roleWrite), opUpdate: h((*approleBackend).roleWrite), opDelete: h((*approleBackend).roleDelete)}})
+	for _, f := range roleFieldPaths() {
 		add(&path{pattern: role + "/" + f.name, fields: f.fields,
-			ops: map[op]handlerFunc{opRead: f.read, opUpdate: f.update, opDelete: f.delete}})
+			ops: map[op]handlerFunc{opRead: h(f.read), opUpdate: h(f.update), opDelete: h(f.delete)}})
 	}
 	add(&path{pattern: role + "/local-secret-ids", fields: fields{"role_name": tString},
-		ops: map[op]handlerFunc{opRead: b.roleLocalSecretIDsRead}})
+		ops: map[op]handlerFunc{opRead: h((*approleBackend).roleLocalSecretIDsRead)}})
 	add(&path{pattern: role + "/role-id", fields: fields{"role_name": tString, "role_id": tString},
-		ops: map[op]handlerFunc{opRead: b.roleIDRead, opUpdate: b.roleIDUpdate}})
-	optSlash(&path{pattern: role + "/secret-id", fields: secretIDGenFields,
-		ops: map[op]handlerFunc{opUpdate: b.secretIDGenerate, opList: b.secretIDList}})
+		ops: map[op]handlerFunc{opRead: h((*approleBackend).roleIDRead), opUpdate: h((*approleBackend).roleIDUpdate)}})
+	add(&path{pattern: role + "/secret-id", fields: secretIDGenFields,
+		ops: map[op]handlerFunc{opUpdate: h((*approleBackend).secretIDGenerate)}})
+	add(&path{pattern: role + "/secret-id/", fields: secretIDGenFields,
+		ops: map[op]handlerFunc{opList: h((*approleBackend).secretIDList)}})
 	add(&path{pattern: role + "/custom-secret-id", fields: customSecretIDFields,
-		ops: map[op]handlerFunc{opUpdate: b.secretIDCustom}})
-	optSlash(&path{pattern: role + "/secret-id/lookup", fields: fields{"role_name": tString, "secret_id": tString},
-		ops: map[op]handlerFunc{opUpdate: b.secretIDLookup}})
-	optSlash(&path{pattern: role + "/secret-id/destroy", fields: fields{"role_name": tString, "secret_id": tString},
-		ops: map[op]handlerFunc{opUpdate: b.secretIDDestroy, opDelete: b.secretIDDestroy}})
-	optSlash(&path{pattern: role + "/secret-id-accessor/lookup", fields: fields{"role_name": tString, "secret_id_accessor": tString},
-		ops: map[op]handlerFunc{opUpdate: b.secretIDAccessorLookup}})
-	optSlash(&path{pattern: role + "/secret-id-accessor/destroy", fields: fields{"role_name": tString, "secret_id_accessor": tString},
-		ops: map[op]handlerFunc{opUpdate: b.secretIDAccessorDestroy, opDelete: b.secretIDAccessorDestroy}})
+		ops: map[op]handlerFunc{opUpdate: h((*approleBackend).secretIDCustom)}})
+	add(&path{pattern: role + "/secret-id/lookup", fields: fields{"role_name": tString, "secret_id": tString},
+		ops: map[op]handlerFunc{opUpdate: h((*approleBackend).secretIDLookup)}})
+	slash(&path{pattern: role + "/secret-id/destroy", fields: fields{"role_name": tString, "secret_id": tString},
+		ops: map[op]handlerFunc{opUpdate: h((*approleBackend).secretIDDestroy), opDelete: h((*approleBackend).secretIDDestroy)}}, opDelete)
+	add(&path{pattern: role + "/secret-id-accessor/lookup", fields: fields{"role_name": tString, "secret_id_accessor": tString},
+		ops: map[op]handlerFunc{opUpdate: h((*approleBackend).secretIDAccessorLookup)}})
+	slash(&path{pattern: role + "/secret-id-accessor/destroy", fields: fields{"role_name": tString, "secret_id_accessor": tString},
+		ops: map[op]handlerFunc{opUpdate: h((*approleBackend).secretIDAccessorDestroy), opDelete: h((*approleBackend).secretIDAccessorDestroy)}}, opDelete)
 	return newBackend(paths)
 }
 

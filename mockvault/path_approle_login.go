@@ -216,12 +216,13 @@ func (b *approleBackend) doLogin(req *request, d *fieldData, roleID string) (*re
 	})
 }
 
-// renewParams is what Vault's AppRole AuthRenew hands back on a renewal:
-// the role's *current* token_ttl, token_max_ttl and token_period. A
-// renewal of a token whose role is gone fails.
-func (b *approleBackend) renewParams(te *tokenEntry) (ttl, maxTTL, period time.Duration, err error) {
+// approleRenewParams is what Vault's AppRole AuthRenew hands back on a
+// renewal of a token issued by mount m: the role's *current* token_ttl,
+// token_max_ttl and token_period. A renewal of a token whose role is gone
+// fails. (To be called from renewToken; see the report of issue 5.)
+func approleRenewParams(s *Server, m *mount, te *tokenEntry) (ttl, maxTTL, period time.Duration, err error) {
 	name := te.Meta["role_name"]
-	r := b.roles[strings.ToLower(name)]
+	r := approleState(s, m).roles[strings.ToLower(name)]
 	if r == nil {
 		return 0, 0, 0, errCode(http.StatusInternalServerError,
 			"1 error occurred:\n\t* failed to renew entry: role %q does not exist during renewal\n\n", name)

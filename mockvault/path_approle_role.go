@@ -70,10 +70,6 @@ func (b *approleBackend) role(name string) *appRole {
 	return b.roles[strings.ToLower(name)]
 }
 
-func (b *approleBackend) roleExists(req *request, d *fieldData) (bool, error) {
-	return b.role(d.str("role_name")) != nil, nil
-}
-
 func (b *approleBackend) roleList(req *request, d *fieldData) (*response, error) {
 	keys := make([]string, 0, len(b.roles))
 	for k := range b.roles {
@@ -416,12 +412,12 @@ func (b *approleBackend) roleIDUpdate(req *request, d *fieldData) (*response, er
 type roleFieldPath struct {
 	name                 string
 	fields               fields
-	read, update, delete handlerFunc
+	read, update, delete approleHandler
 }
 
 // fieldRead answers a sub-path read with the fields make returns.
-func (b *approleBackend) fieldRead(get func(r *appRole) (map[string]any, []string)) handlerFunc {
-	return func(req *request, d *fieldData) (*response, error) {
+func fieldRead(get func(r *appRole) (map[string]any, []string)) approleHandler {
+	return func(b *approleBackend, req *request, d *fieldData) (*response, error) {
 		r := b.role(d.str("role_name"))
 		if r == nil {
 			return nil, nil
@@ -433,14 +429,14 @@ func (b *approleBackend) fieldRead(get func(r *appRole) (map[string]any, []strin
 
 // fieldUpdate runs set on a copy of an existing role and stores it; a
 // missing role is Vault's ErrUnsupportedPath.
-func (b *approleBackend) fieldUpdate(set func(r *appRole, d *fieldData) error) handlerFunc {
-	return func(req *request, d *fieldData) (*response, error) {
+func fieldUpdate(set func(b *approleBackend, r *appRole, d *fieldData) error) approleHandler {
+	return func(b *approleBackend, req *request, d *fieldData) (*response, error) {
 		old := b.role(d.str("role_name"))
 		if old == nil {
 			return nil, errUnsupportedPath
 		}
 		r := old.clone()
-		if err := set(r, d); err != nil {
+		if err := set(b, r, d); err != nil {
 			return nil, err
 		}
 		return nil, b.setRole(r, "", false)
@@ -448,8 +444,8 @@ func (b *approleBackend) fieldUpdate(set func(r *appRole, d *fieldData) error) h
 }
 
 // fieldDelete resets fields to their defaults; a missing role is a 204.
-func (b *approleBackend) fieldDelete(reset func(r *appRole)) handlerFunc {
-	return func(req *request, d *fieldData) (*response, error) {
+func fieldDelete(reset func(r *appRole)) approleHandler {
+	return func(b *approleBackend, req *request, d *fieldData) (*response, error) {
 		old := b.role(d.str("role_name"))
 		if old == nil {
 			return nil, nil
@@ -460,13 +456,13 @@ func (b *approleBackend) fieldDelete(reset func(r *appRole)) handlerFunc {
 	}
 }
 
-func (b *approleBackend) roleFieldPaths() []roleFieldPath {
+func roleFieldPaths() []roleFieldPath {
 	rn := func(f fields) fields { f["role_name"] = tString; return f }
 	secs := func(d time.Duration) int64 { return int64(d / time.Second) }
 	// boundCIDRUpdate is pathRoleBoundCIDRUpdateCommon, fed only the
 	// field of its own sub-path.
-	secretCIDRUpdate := func(field string) func(r *appRole, d *fieldData) error {
-		return func(r *appRole, d *fieldData) error {
+	secretCIDRUpdate := func(field string) func(b *approleBackend, r *appRole, d *fieldData) error {
+		return func(b *approleBackend, r *appRole, d *fieldData) error {
 			if !d.has(field) {
 				return nil
 			}
@@ -484,7 +480,7 @@ func (b *approleBackend) roleFieldPaths() []roleFieldPath {
 	return []roleFieldPath{
 		{
 			name: "policies", fields: rn(fields{"policies": tCommaSlice, "token_policies": tCommaSlice}),
-			read: b.fieldRead(func(r *appRole) (map[string]any, []string) {
+			read: fieldRead(func(r *appRole) (map[string]any, []string) {
 				p := r.TokenPolicies
 				if p == nil {
 					p = []string{}
@@ -495,7 +491,7 @@ func (b *approleBackend) roleFieldPaths() []roleFieldPath {
 				}
 				return m, nil
 			}),
-			update: b.fieldUpdate(func(r *appRole, d *fieldData) error {
+			update: fieldUpdate(func(b *approleBackend, r *appRole, d *fieldData) error {
 				switch {
 				case d.has("token_policies"):
 					r.TokenPolicies = sanitizePolicies(d.strings("token_policies"), false)
@@ -512,31 +508,31 @@ func (b *approleBackend) roleFieldPaths() []roleFieldPath {
 				}
 				return nil
 			}),
-			delete: b.fieldDelete(func(r *appRole) { r.TokenPolicies, r.Policies = nil, nil }),
+			delete: fieldDelete(func(r *appRole) { r.TokenPolicies, r.Policies = nil, nil }),
 		},
 		{
 			name: "bound-cidr-list", fields: rn(fields{"bound_cidr_list": tCommaSlice}),
-			read: b.fieldRead(func(r *appRole) (map[string]any, []string) {
+			read: fieldRead(func(r *appRole) (map[string]any, []string) {
 				return map[string]any{"bound_cidr_list": r.BoundCIDRList},
 					[]string{`The "bound_cidr_list" field is deprecated and will be removed. Please use "secret_id_bound_cidrs" instead.`}
 			}),
-			update: b.fieldUpdate(secretCIDRUpdate("bound_cidr_list")),
-			delete: b.fieldDelete(func(r *appRole) { r.BoundCIDRList = nil }),
+			update: fieldUpdate(secretCIDRUpdate("bound_cidr_list")),
+			delete: fieldDelete(func(r *appRole) { r.BoundCIDRList = nil }),
 		},
 		{
 			name: "secret-id-bound-cidrs", fields: rn(fields{"secret_id_bound_cidrs": tCommaSlice}),
-			read: b.fieldRead(func(r *appRole) (map[string]any, []string) {
+			read: fieldRead(func(r *appRole) (map[string]any, []string) {
 				return map[string]any{"secret_id_bound_cidrs": r.SecretIDBoundCIDRs}, nil
 			}),
-			update: b.fieldUpdate(secretCIDRUpdate("secret_id_bound_cidrs")),
-			delete: b.fieldDelete(func(r *appRole) { r.SecretIDBoundCIDRs = nil }),
+			update: fieldUpdate(secretCIDRUpdate("secret_id_bound_cidrs")),
+			delete: fieldDelete(func(r *appRole) { r.SecretIDBoundCIDRs = nil }),
 		},
 		{
 			name: "token-bound-cidrs", fields: rn(fields{"token_bound_cidrs": tCommaSlice}),
-			read: b.fieldRead(func(r *appRole) (map[string]any, []string) {
+			read: fieldRead(func(r *appRole) (map[string]any, []string) {
 				return map[string]any{"token_bound_cidrs": r.TokenBoundCIDRs}, nil
 			}),
-			update: b.fieldUpdate(func(r *appRole, d *fieldData) error {
+			update: fieldUpdate(func(b *approleBackend, r *appRole, d *fieldData) error {
 				if !d.has("token_bound_cidrs") {
 					return nil
 				}
@@ -547,28 +543,28 @@ func (b *approleBackend) roleFieldPaths() []roleFieldPath {
 				r.TokenBoundCIDRs = c
 				return nil
 			}),
-			delete: b.fieldDelete(func(r *appRole) { r.TokenBoundCIDRs = nil }),
+			delete: fieldDelete(func(r *appRole) { r.TokenBoundCIDRs = nil }),
 		},
 		{
 			name: "bind-secret-id", fields: rn(fields{"bind_secret_id": tBool}),
-			read: b.fieldRead(func(r *appRole) (map[string]any, []string) {
+			read: fieldRead(func(r *appRole) (map[string]any, []string) {
 				return map[string]any{"bind_secret_id": r.BindSecretID}, nil
 			}),
-			update: b.fieldUpdate(func(r *appRole, d *fieldData) error {
+			update: fieldUpdate(func(b *approleBackend, r *appRole, d *fieldData) error {
 				if !d.has("bind_secret_id") {
 					return badRequest("missing bind_secret_id")
 				}
 				r.BindSecretID = d.boolean("bind_secret_id", true)
 				return nil
 			}),
-			delete: b.fieldDelete(func(r *appRole) { r.BindSecretID = true }),
+			delete: fieldDelete(func(r *appRole) { r.BindSecretID = true }),
 		},
 		{
 			name: "secret-id-num-uses", fields: rn(fields{"secret_id_num_uses": tInt}),
-			read: b.fieldRead(func(r *appRole) (map[string]any, []string) {
+			read: fieldRead(func(r *appRole) (map[string]any, []string) {
 				return map[string]any{"secret_id_num_uses": r.SecretIDNumUses}, nil
 			}),
-			update: b.fieldUpdate(func(r *appRole, d *fieldData) error {
+			update: fieldUpdate(func(b *approleBackend, r *appRole, d *fieldData) error {
 				if !d.has("secret_id_num_uses") {
 					return badRequest("missing secret_id_num_uses")
 				}
@@ -578,32 +574,32 @@ func (b *approleBackend) roleFieldPaths() []roleFieldPath {
 				}
 				return nil
 			}),
-			delete: b.fieldDelete(func(r *appRole) { r.SecretIDNumUses = 0 }),
+			delete: fieldDelete(func(r *appRole) { r.SecretIDNumUses = 0 }),
 		},
 		{
 			name: "secret-id-ttl", fields: rn(fields{"secret_id_ttl": tDuration}),
-			read: b.fieldRead(func(r *appRole) (map[string]any, []string) {
+			read: fieldRead(func(r *appRole) (map[string]any, []string) {
 				return map[string]any{"secret_id_ttl": secs(r.SecretIDTTL)}, nil
 			}),
-			update: b.fieldUpdate(func(r *appRole, d *fieldData) error {
+			update: fieldUpdate(func(b *approleBackend, r *appRole, d *fieldData) error {
 				if !d.has("secret_id_ttl") {
 					return badRequest("missing secret_id_ttl")
 				}
 				r.SecretIDTTL = d.duration("secret_id_ttl")
 				return nil
 			}),
-			delete: b.fieldDelete(func(r *appRole) { r.SecretIDTTL = 0 }),
+			delete: fieldDelete(func(r *appRole) { r.SecretIDTTL = 0 }),
 		},
 		{
 			name: "period", fields: rn(fields{"period": tDuration, "token_period": tDuration}),
-			read: b.fieldRead(func(r *appRole) (map[string]any, []string) {
+			read: fieldRead(func(r *appRole) (map[string]any, []string) {
 				m := map[string]any{"token_period": secs(r.TokenPeriod)}
 				if r.Period > 0 {
 					m["period"] = secs(r.Period)
 				}
 				return m, nil
 			}),
-			update: b.fieldUpdate(func(r *appRole, d *fieldData) error {
+			update: fieldUpdate(func(b *approleBackend, r *appRole, d *fieldData) error {
 				switch {
 				case d.has("token_period"):
 					r.TokenPeriod = d.duration("token_period")
@@ -624,28 +620,28 @@ func (b *approleBackend) roleFieldPaths() []roleFieldPath {
 				}
 				return nil
 			}),
-			delete: b.fieldDelete(func(r *appRole) { r.TokenPeriod, r.Period = 0, 0 }),
+			delete: fieldDelete(func(r *appRole) { r.TokenPeriod, r.Period = 0, 0 }),
 		},
 		{
 			name: "token-num-uses", fields: rn(fields{"token_num_uses": tInt}),
-			read: b.fieldRead(func(r *appRole) (map[string]any, []string) {
+			read: fieldRead(func(r *appRole) (map[string]any, []string) {
 				return map[string]any{"token_num_uses": r.TokenNumUses}, nil
 			}),
-			update: b.fieldUpdate(func(r *appRole, d *fieldData) error {
+			update: fieldUpdate(func(b *approleBackend, r *appRole, d *fieldData) error {
 				if !d.has("token_num_uses") {
 					return badRequest("missing token_num_uses")
 				}
 				r.TokenNumUses = d.integer("token_num_uses")
 				return nil
 			}),
-			delete: b.fieldDelete(func(r *appRole) { r.TokenNumUses = 0 }),
+			delete: fieldDelete(func(r *appRole) { r.TokenNumUses = 0 }),
 		},
 		{
 			name: "token-ttl", fields: rn(fields{"token_ttl": tDuration}),
-			read: b.fieldRead(func(r *appRole) (map[string]any, []string) {
+			read: fieldRead(func(r *appRole) (map[string]any, []string) {
 				return map[string]any{"token_ttl": secs(r.TokenTTL)}, nil
 			}),
-			update: b.fieldUpdate(func(r *appRole, d *fieldData) error {
+			update: fieldUpdate(func(b *approleBackend, r *appRole, d *fieldData) error {
 				if !d.has("token_ttl") {
 					return badRequest("missing token_ttl")
 				}
@@ -655,14 +651,14 @@ func (b *approleBackend) roleFieldPaths() []roleFieldPath {
 				}
 				return nil
 			}),
-			delete: b.fieldDelete(func(r *appRole) { r.TokenTTL = 0 }),
+			delete: fieldDelete(func(r *appRole) { r.TokenTTL = 0 }),
 		},
 		{
 			name: "token-max-ttl", fields: rn(fields{"token_max_ttl": tDuration}),
-			read: b.fieldRead(func(r *appRole) (map[string]any, []string) {
+			read: fieldRead(func(r *appRole) (map[string]any, []string) {
 				return map[string]any{"token_max_ttl": secs(r.TokenMaxTTL)}, nil
 			}),
-			update: b.fieldUpdate(func(r *appRole, d *fieldData) error {
+			update: fieldUpdate(func(b *approleBackend, r *appRole, d *fieldData) error {
 				if !d.has("token_max_ttl") {
 					return badRequest("missing token_max_ttl")
 				}
@@ -672,7 +668,7 @@ func (b *approleBackend) roleFieldPaths() []roleFieldPath {
 				}
 				return nil
 			}),
-			delete: b.fieldDelete(func(r *appRole) { r.TokenMaxTTL = 0 }),
+			delete: fieldDelete(func(r *appRole) { r.TokenMaxTTL = 0 }),
 		},
 	}
 }

@@ -27,6 +27,17 @@ type secretIDEntry struct {
 	TokenBoundCIDRs []string
 }
 
+func (e *secretIDEntry) clone() *secretIDEntry {
+	cp := *e
+	cp.Metadata = make(map[string]string, len(e.Metadata))
+	for k, v := range e.Metadata {
+		cp.Metadata[k] = v
+	}
+	cp.CIDRList = cloneStrings(e.CIDRList)
+	cp.TokenBoundCIDRs = cloneStrings(e.TokenBoundCIDRs)
+	return &cp
+}
+
 var secretIDGenFields = fields{
 	"role_name": tString, "metadata": tString, "cidr_list": tCommaSlice,
 	"token_bound_cidrs": tCommaSlice, "num_uses": tInt, "ttl": tDuration,

@@ -259,3 +259,30 @@ func arErrorsOf(m map[string]any) string {
 	}
 	return strings.Join(out, "|")
 }
+
+func TestAppRoleSnapshotRestore(t *testing.T) {
+	v := approleVault(t)
+	c := v.Client
+	roleID, secretID := arCreds(t, c, "approle", "r", map[string]any{"secret_id_num_uses": 1})
+	sn := v.Server.Snapshot()
+	// Spend the secret ID and delete the role; a restore brings both back,
+	// as many times as asked.
+	arLogin(t, c, "approle", roleID, secretID)
+	if _, err := c.Logical().Delete("auth/approle/role/r"); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		v.Server.Restore(sn)
+		if s := arRead(t, c, "auth/approle/role/r"); s.Data["secret_id_num_uses"] != json.Number("1") {
+			t.Fatalf("restored role: %v", s.Data)
+		}
+		arLogin(t, c, "approle", roleID, secretID)
+		_, err := c.Logical().Write("auth/approle/login", map[string]any{"role_id": roleID, "secret_id": secretID})
+		wantErr(t, err, 400, "invalid role or secret ID")
+	}
+	// Reset drops the mount and its roles.
+	v.Server.Reset()
+	if code, body := arRespBody(t, c, "GET", "auth/approle/role/r", nil); code != 404 || !strings.Contains(arErrorsOf(body), "no handler for route") {
+		t.Fatalf("approle mount survived Reset: %d %v", code, body)
+	}
+}
