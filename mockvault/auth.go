@@ -92,34 +92,9 @@ func (s *Server) authenticate(req *request) (*tokenEntry, error) {
 	return te, nil
 }
 
-// authorize checks the caller's policies against the request.
+// authorize checks the caller's policies against the request (acl.go).
 func (s *Server) authorize(req *request, te *tokenEntry, fd *fieldData) error {
-	a := s.aclFor(te.Policies)
-	if a.root {
-		return nil
-	}
-	caps, rules := a.capabilities(req.path, req.op)
-	if caps&capDeny != 0 || caps&opCapability(req.op) == 0 {
-		return errACLDenied
-	}
-	if s.isSudoPath(req) && caps&capSudo == 0 {
-		return errACLDenied
-	}
-	switch req.op {
-	case opCreate, opUpdate, opPatch:
-		if err := checkParams(rules, req.data); err != nil {
-			return err
-		}
-	}
-	if rules != nil && req.wrapTTL > 0 {
-		if rules.minWrap > 0 && req.wrapTTL < rules.minWrap {
-			return badRequest("wrapping ttl too short")
-		}
-		if rules.maxWrap > 0 && req.wrapTTL > rules.maxWrap {
-			return badRequest("wrapping ttl too long")
-		}
-	}
-	return nil
+	return s.checkACL(req, te)
 }
 
 // useToken spends one use of a limited-use token; at zero it is revoked.

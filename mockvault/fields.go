@@ -37,6 +37,8 @@ type fields map[string]fieldType
 type fieldData struct {
 	raw    map[string]any
 	schema fields
+	// vars are the path captures, merged into raw but never "ignored".
+	vars map[string]string
 }
 
 var nameStringRe = regexp.MustCompile(`^\w(([\w-.]+)?\w)?$`)
@@ -61,7 +63,9 @@ func (d *fieldData) ignored() []string {
 	var out []string
 	for k := range d.raw {
 		if _, ok := d.schema[k]; !ok {
-			out = append(out, k)
+			if _, isVar := d.vars[k]; !isVar {
+				out = append(out, k)
+			}
 		}
 	}
 	sort.Strings(out)

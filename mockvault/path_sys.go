@@ -13,6 +13,8 @@ var sysRootPaths = []string{
 	"rotate", "config/cors", "config/auditing/*", "config/ui/headers/*", "plugins/catalog/*",
 	"revoke-prefix/*", "revoke-force/*", "leases/revoke-prefix/*", "leases/revoke-force/*",
 	"leases/lookup/*", "storage/raft/snapshot-auto/config/*", "leases",
+	"plugins/runtimes/catalog/*", "reporting/scan", "internal/inspect/*",
+	"internal/counters/activity/export", "seal", "step-down",
 }
 
 const clusterName = "vault-cluster-mockvault"

@@ -301,8 +301,19 @@ func (s *Server) decode(w http.ResponseWriter, hr *http.Request) (*request, erro
 // handle routes and authorises a logical request. Caller holds s.mu.
 func (s *Server) handle(req *request) (*response, error) {
 	req.now = s.now()
+	if s.sealed && !strings.HasPrefix(req.path, "sys/") {
+		return nil, errSealed
+	}
+	// Vault refuses writes to a directory path before anything else.
+	if (req.op == opUpdate || req.op == opPatch) && strings.HasSuffix(req.path, "/") {
+		return nil, badRequest("cannot write to a path ending in '/'")
+	}
 	m := s.mountFor(req.path)
 	if m == nil {
+		// Vault checks the token and the ACL before it finds no route.
+		if err := s.preRouteCheck(req); err != nil {
+			return nil, err
+		}
 		return nil, errCode(http.StatusNotFound, "no handler for route %q. route entry not found.", req.path)
 	}
 	req.mount = m
@@ -312,9 +323,10 @@ func (s *Server) handle(req *request) (*response, error) {
 	}
 	p, vars, err := m.backend.match(req.op, req.rel)
 	if err != nil {
-		// Unknown path with no token: Vault checks the token first.
-		if _, aerr := s.authenticate(req); aerr != nil && !req.internal && !isUnauthPath(m, req.rel) {
-			return nil, aerr
+		if !isUnauthPath(m, req.rel) {
+			if aerr := s.preRouteCheck(req); aerr != nil {
+				return nil, aerr
+			}
 		}
 		return nil, err
 	}
@@ -326,14 +338,12 @@ func (s *Server) handle(req *request) (*response, error) {
 	for k, v := range vars {
 		raw[k] = v
 	}
-	fd := &fieldData{raw: raw, schema: p.fields}
-	if p.exists != nil && req.op == opUpdate {
-		if ok, err := p.exists(req, fd); err == nil && !ok {
-			req.op = opCreate
-		}
-	}
+	fd := &fieldData{raw: raw, schema: p.fields, vars: vars}
 	if req.internal {
 		req.te = &tokenEntry{Policies: []string{"root"}, Type: tokenTypeService, Path: "auth/token/root", DisplayName: "root", CreationTime: req.now}
+		if err := s.existenceCheck(req, p, fd); err != nil {
+			return nil, err
+		}
 	} else if !p.unauthenticated {
 		te, err := s.authenticate(req)
 		if err != nil {
@@ -342,6 +352,12 @@ func (s *Server) handle(req *request) (*response, error) {
 		// Vault spends a use before the ACL verdict: denied requests count.
 		s.useToken(te)
 		req.te = te
+		// The existence check (create or update?) comes before the ACL,
+		// and validates the fields on the way, as Vault's does.
+		if err := s.existenceCheck(req, p, fd); err != nil {
+			s.finishUse(te)
+			return nil, err
+		}
 		if err := s.authorize(req, te, fd); err != nil {
 			s.finishUse(te)
 			return nil, err
@@ -374,6 +390,47 @@ func (s *Server) handle(req *request) (*response, error) {
 		return s.wrapResponse(req, resp)
 	}
 	return resp, nil
+}
+
+// existenceCheck turns an update into a create when the target does not
+// exist yet, for paths that tell them apart.
+func (s *Server) existenceCheck(req *request, p *path, fd *fieldData) error {
+	if p.exists == nil || req.op != opUpdate {
+		return nil
+	}
+	if err := fd.validate(); err != nil {
+		// Inside Vault's existence check the framework's prefix is absent.
+		_, msgs := statusOf(err)
+		return badRequest("%s", strings.TrimPrefix(msgs[0], "Field validation failed: "))
+	}
+	ok, err := p.exists(req, fd)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		req.op = opCreate
+	}
+	return nil
+}
+
+// preRouteCheck authenticates and authorises a request whose path has no
+// handler: Vault answers 403 before 404 when the token may not go there.
+func (s *Server) preRouteCheck(req *request) error {
+	if req.internal {
+		return nil
+	}
+	te, err := s.authenticate(req)
+	if err != nil {
+		return err
+	}
+	s.useToken(te)
+	req.te = te
+	defer s.finishUse(te)
+	if req.mount == nil {
+		req.mount = &mount{typ: "none"}
+		defer func() { req.mount = nil }()
+	}
+	return s.checkACL(req, te)
 }
 
 // write renders a logical response as Vault's HTTP answer.
