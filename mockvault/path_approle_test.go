@@ -154,7 +154,7 @@ func TestAppRoleRoleValidation(t *testing.T) {
 		{"batchuses", map[string]any{"token_type": "batch", "token_num_uses": 2}, 400, "'token_type' cannot be 'batch' or 'default_batch' when set to generate tokens with limited use count"},
 		{"negnum", map[string]any{"token_num_uses": -1}, 400, "'token_num_uses' cannot be negative"},
 		{"negsec", map[string]any{"secret_id_num_uses": -1}, 400, "secret_id_num_uses cannot be negative"},
-		{"negttl", map[string]any{"token_ttl": -5}, 400, `Field validation failed: error converting input for field "token_ttl": cannot provide negative value '-5'`},
+		{"negttl", map[string]any{"token_ttl": -5}, 400, `error converting input for field "token_ttl": cannot provide negative value '-5'`},
 		{"noconstraint", map[string]any{"bind_secret_id": false}, 500, "1 error occurred:\n\t* at least one constraint should be enabled on the role\n\n"},
 		{"emptyroleid", map[string]any{"role_id": ""}, 400, "invalid role_id supplied, or failed to generate a role_id"},
 		{"badcidr", map[string]any{"secret_id_bound_cidrs": "10.0.0.1"}, 500, "failed to validate CIDR blocks: invalid CIDR address: 10.0.0.1"},
