@@ -101,6 +101,7 @@ func init() {
 		s.engines[m.path] = newApproleBackend()
 		return approleRouter(s)
 	}
+	authRenewers["approle"] = approleRenewParams
 	onMountRemoved = append(onMountRemoved, func(s *Server, m *mount) {
 		if m != nil && m.typ == "approle" {
 			delete(s.engines, m.path)

@@ -219,7 +219,7 @@ func (b *approleBackend) doLogin(req *request, d *fieldData, roleID string) (*re
 // approleRenewParams is what Vault's AppRole AuthRenew hands back on a
 // renewal of a token issued by mount m: the role's *current* token_ttl,
 // token_max_ttl and token_period. A renewal of a token whose role is gone
-// fails. (To be called from renewToken; see the report of issue 5.)
+// fails. Registered in authRenewers.
 func approleRenewParams(s *Server, m *mount, te *tokenEntry) (ttl, maxTTL, period time.Duration, err error) {
 	name := te.Meta["role_name"]
 	r := approleState(s, m).roles[strings.ToLower(name)]
