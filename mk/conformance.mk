@@ -16,7 +16,7 @@ conformance:
 	cd e2e && MOCKVAULT_E2E_BUILD=1 MOCKVAULT_E2E_RECORD=1 \
 		$(if $(REAL),MOCKVAULT_E2E_REAL=$(REAL)) \
 		$(if $(ALLOW_KNOWN),MOCKVAULT_E2E_ALLOW_KNOWN=$(ALLOW_KNOWN)) \
-		$(GO) test -count=1 -timeout 60m $(if $(RUN),-run 'TestConformance/$(RUN)')
+		$(GO) test -mod=mod -count=1 -timeout 60m $(if $(RUN),-run 'TestConformance/$(RUN)')
 
 realvault:
 	sh tools/realvault/build.sh
