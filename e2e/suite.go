@@ -19,6 +19,7 @@ import (
 //	env             VAULT_ADDR+VAULT_TOKEN (fail if unset)
 //	docker          a dockertest container (fail if impossible)
 //	binary          run the vault binary directly (MOCKVAULT_VAULT_BIN)
+//	replay          recorded real answers (testdata/) as the reference
 //	none            mock only
 func RealMode() string {
 	m := strings.ToLower(strings.TrimSpace(os.Getenv("MOCKVAULT_E2E_REAL")))
@@ -38,7 +39,7 @@ const howToEnable = "to compare against real Vault " + VaultVersion + ": start D
 func FindRealTarget() (Target, string, error) {
 	mode := RealMode()
 	switch mode {
-	case "none", "off", "mock":
+	case "none", "off", "mock", "replay":
 		return nil, "skipped: MOCKVAULT_E2E_REAL=" + mode, nil
 	case "env":
 		t, ok := NewEnvTarget()
@@ -54,7 +55,7 @@ func FindRealTarget() (Target, string, error) {
 		return NewBinaryTarget(bin), "", nil
 	case "docker", "auto":
 	default:
-		return nil, "", fmt.Errorf("MOCKVAULT_E2E_REAL=%q: want auto, env, docker, binary or none", mode)
+		return nil, "", fmt.Errorf("MOCKVAULT_E2E_REAL=%q: want auto, env, docker, binary, replay or none", mode)
 	}
 	if mode == "auto" {
 		if t, ok := NewEnvTarget(); ok {

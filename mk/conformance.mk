@@ -3,7 +3,7 @@
 #
 #   make conformance                    # Docker container (binary built on demand), or VAULT_ADDR+VAULT_TOKEN
 #   make conformance RUN=token/create   # only scenarios whose name matches
-#   make conformance REAL=none          # mock only; REAL=env|docker|binary to force a target
+#   make conformance REAL=none          # mock only; REAL=env|docker|binary|replay to force a target
 #   make conformance ALLOW_KNOWN=1      # known mock differences do not fail the run
 #   make realvault                      # just build/cache the static vault binary
 GO ?= go
