@@ -16,7 +16,26 @@ type mount struct {
 	defaultLeaseTTL time.Duration // 0: the system default
 	maxLeaseTTL     time.Duration // 0: the system max
 	tokenType       string        // auth mounts: default-service, default-batch, service, batch
-	backend         *backend
+	// listingVisibility is the tuned listing_visibility: "", "hidden" or
+	// "unauth" (shown by sys/internal/ui/mounts to callers with no token).
+	listingVisibility string
+	// backend is the mount's router. It holds no state of its own (engine
+	// state lives in Server.engines), so copies of a mount may share it.
+	backend *backend
+}
+
+// clone copies a mount entry for Snapshot/Restore. The options map is
+// copied too: copies never share mutable state. (Handlers also replace
+// options rather than write to them, see tuneWrite.)
+func (m mount) clone() mount {
+	if m.options != nil {
+		opts := make(map[string]string, len(m.options))
+		for k, v := range m.options {
+			opts[k] = v
+		}
+		m.options = opts
+	}
+	return m
 }
 
 // ttls returns the mount's effective default and max lease TTLs.

@@ -1,6 +1,7 @@
 package mockvault
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -17,23 +18,105 @@ import (
 // The KV secrets engine, version 1 (passthrough) and version 2 (versioned),
 // as vault-plugin-secrets-kv serves them. secret/ is mounted as KV v2 when
 // the server starts, as in dev mode.
+//
+// Each KV mount keeps its data in s.engines under the mount path (a
+// *kvData), so Snapshot, Restore and Reset cover it and two servers never
+// share secrets. Handlers look the data up on every request and never keep
+// it across requests: Restore swaps it for a copy. The router itself holds
+// no data and no *mount, so Snapshot and Restore may share it.
 func init() {
-	backendFactories["kv"] = func(s *Server, m *mount) *backend { return s.kvBackend(m) }
+	backendFactories["kv"] = func(s *Server, m *mount) *backend {
+		s.engines[m.path] = newKVData()
+		return s.kvBackend(m.path)
+	}
 	initHooks = append(initHooks, func(s *Server) {
 		m := &mount{path: "secret/", typ: "kv", description: "key/value secret storage", options: map[string]string{"version": "2"}}
-		m.backend = s.kvBackend(m)
+		m.backend = backendFactories["kv"](s, m)
 		s.addMount(m)
 	})
 }
 
-// kvStore is the state of one KV mount. The mount's options say which
+// kvData is the state of one KV mount. The mount's options say which
 // version is served; a v1 mount tuned to version 2 is upgraded in place.
-type kvStore struct {
-	s    *Server
-	m    *mount
+type kvData struct {
 	v1   map[string]map[string]any
 	v2   map[string]*kvMeta
 	conf kvConfig
+}
+
+func newKVData() *kvData {
+	return &kvData{v1: map[string]map[string]any{}, v2: map[string]*kvMeta{}}
+}
+
+// cloneState deep-copies the data for Snapshot/Restore.
+func (k *kvData) cloneState() engineState {
+	out := &kvData{
+		v1:   make(map[string]map[string]any, len(k.v1)),
+		v2:   make(map[string]*kvMeta, len(k.v2)),
+		conf: k.conf,
+	}
+	for key, data := range k.v1 {
+		out.v1[key] = deepCopyJSON(data)
+	}
+	for key, m := range k.v2 {
+		out.v2[key] = m.clone()
+	}
+	return out
+}
+
+func (a *kvAttribution) clone() *kvAttribution {
+	if a == nil {
+		return nil
+	}
+	cp := *a
+	return &cp
+}
+
+func (v *kvVersion) clone() *kvVersion {
+	cp := *v
+	if v.deletion != nil {
+		t := *v.deletion
+		cp.deletion = &t
+	}
+	cp.data = bytes.Clone(v.data)
+	cp.createdBy = v.createdBy.clone()
+	cp.deletedBy = v.deletedBy.clone()
+	return &cp
+}
+
+func (m *kvMeta) clone() *kvMeta {
+	cp := *m
+	if m.custom != nil {
+		cp.custom = make(map[string]string, len(m.custom))
+		for k, v := range m.custom {
+			cp.custom[k] = v
+		}
+	}
+	if m.versions != nil {
+		cp.versions = make(map[uint64]*kvVersion, len(m.versions))
+		for n, v := range m.versions {
+			cp.versions[n] = v.clone()
+		}
+	}
+	cp.lastUpdatedBy = m.lastUpdatedBy.clone()
+	return &cp
+}
+
+// kvStore is the view of one request on a KV mount: the mount serving it
+// and that mount's data.
+type kvStore struct {
+	m *mount
+	*kvData
+}
+
+// kvStoreFor returns the KV data of mount m, creating it if needed.
+func kvStoreFor(s *Server, m *mount) *kvStore {
+	data, ok := s.engines[m.path].(*kvData)
+	if !ok {
+		data = newKVData()
+		s.engines[m.path] = data
+	}
+	return &kvStore{m: m, kvData: data}
 }
 
 type kvConfig struct {
@@ -72,8 +155,12 @@ type kvMeta struct {
 	lastUpdatedBy   *kvAttribution
 }
 
-func (k *kvStore) version() int {
-	if k.m.options["version"] == "2" {
+// kvVersionOf is the KV version a mount serves (0 for no mount).
+func kvVersionOf(m *mount) int {
+	switch {
+	case m == nil:
+		return 0
+	case m.options["version"] == "2":
 		return 2
 	}
 	return 1
@@ -93,10 +180,22 @@ func allOps(ops map[op]handlerFunc) map[op]handlerFunc {
 }
 
 // kvBackend builds the routes of both versions; each route only matches
-// while the mount serves its version.
-func (s *Server) kvBackend(m *mount) *backend {
-	k := &kvStore{s: s, m: m, v1: map[string]map[string]any{}, v2: map[string]*kvMeta{}}
+// while the mount at mountPath serves its version. The mount is looked up
+// in s.mounts when routing (under s.mu, as every request is), never kept:
+// Restore and tune replace the mount entry.
+func (s *Server) kvBackend(mountPath string) *backend {
 	r := mux.NewRouter()
+	// h and ex give a handler the KV data of the request's mount.
+	h := func(fn func(*kvStore, *request, *fieldData) (*response, error)) handlerFunc {
+		return func(req *request, d *fieldData) (*response, error) {
+			return fn(kvStoreFor(s, req.mount), req, d)
+		}
+	}
+	ex := func(fn func(*kvStore, *request, *fieldData) (bool, error)) func(*request, *fieldData) (bool, error) {
+		return func(req *request, d *fieldData) (bool, error) {
+			return fn(kvStoreFor(s, req.mount), req, d)
+		}
+	}
 	add := func(version int, p *path) {
 		var methods []string
 		for o := range p.ops {
@@ -106,11 +205,11 @@ func (s *Server) kvBackend(m *mount) *backend {
 			methods = append(methods, "UPDATE")
 		}
 		r.Path("/" + p.pattern).Methods(methods...).
-			MatcherFunc(func(*http.Request, *mux.RouteMatch) bool { return k.version() == version }).
+			MatcherFunc(func(*http.Request, *mux.RouteMatch) bool { return kvVersionOf(s.mounts[mountPath]) == version }).
 			Handler(matchedPath{p: p})
 	}
-	add(1, &path{pattern: "{path:.*}", fields: fields{"path": tString}, exists: k.v1Exists,
-		ops: allOps(map[op]handlerFunc{opRead: k.v1Read, opList: k.v1List, opCreate: k.v1Write, opUpdate: k.v1Write, opDelete: k.v1Delete})})
+	add(1, &path{pattern: "{path:.*}", fields: fields{"path": tString}, exists: ex((*kvStore).v1Exists),
+		ops: allOps(map[op]handlerFunc{opRead: h((*kvStore).v1Read), opList: h((*kvStore).v1List), opCreate: h((*kvStore).v1Write), opUpdate: h((*kvStore).v1Write), opDelete: h((*kvStore).v1Delete)})})
 
 	dataFields := fields{"path": tString, "version": tInt, "options": tMap, "data": tMap}
 	metaFields := fields{"path": tString, "exclude_deleted": tBool, "cas_required": tBool, "max_versions": tInt,
@@ -118,16 +217,16 @@ func (s *Server) kvBackend(m *mount) *backend {
 	verFields := fields{"path": tString, "versions": tCommaSlice}
 	for _, p := range []*path{
 		{pattern: "config", fields: fields{"max_versions": tInt, "cas_required": tBool, "delete_version_after": tString},
-			ops: allOps(map[op]handlerFunc{opRead: k.configRead, opUpdate: k.configWrite})},
-		{pattern: "data/{path:.*[^/]}", fields: dataFields, exists: k.v2Exists,
-			ops: allOps(map[op]handlerFunc{opRead: k.dataRead, opCreate: k.dataWrite, opUpdate: k.dataWrite, opDelete: k.dataDelete, opPatch: k.dataPatch})},
-		{pattern: "metadata/{path:.*}", fields: metaFields, exists: k.v2Exists,
-			ops: allOps(map[op]handlerFunc{opRead: k.metaRead, opList: k.metaList, opCreate: k.metaWrite, opUpdate: k.metaWrite, opDelete: k.metaDelete, opPatch: k.metaPatch})},
-		{pattern: "destroy/{path:.*}", fields: verFields, ops: allOps(map[op]handlerFunc{opUpdate: k.destroy})},
-		{pattern: "subkeys/{path:.*}", fields: fields{"path": tString, "depth": tInt, "version": tInt}, ops: allOps(map[op]handlerFunc{opRead: k.subkeys})},
-		{pattern: "delete/{path:.*}", fields: verFields, ops: allOps(map[op]handlerFunc{opUpdate: k.deleteVersions})},
-		{pattern: "undelete/{path:.*}", fields: verFields, ops: allOps(map[op]handlerFunc{opUpdate: k.undelete})},
-		{pattern: "{path:.*}", ops: map[op]handlerFunc{opRead: k.invalid, opList: k.invalid, opUpdate: k.invalid, opDelete: k.invalid, opPatch: k.invalid}},
+			ops: allOps(map[op]handlerFunc{opRead: h((*kvStore).configRead), opUpdate: h((*kvStore).configWrite)})},
+		{pattern: "data/{path:.*[^/]}", fields: dataFields, exists: ex((*kvStore).v2Exists),
+			ops: allOps(map[op]handlerFunc{opRead: h((*kvStore).dataRead), opCreate: h((*kvStore).dataWrite), opUpdate: h((*kvStore).dataWrite), opDelete: h((*kvStore).dataDelete), opPatch: h((*kvStore).dataPatch)})},
+		{pattern: "metadata/{path:.*}", fields: metaFields, exists: ex((*kvStore).v2Exists),
+			ops: allOps(map[op]handlerFunc{opRead: h((*kvStore).metaRead), opList: h((*kvStore).metaList), opCreate: h((*kvStore).metaWrite), opUpdate: h((*kvStore).metaWrite), opDelete: h((*kvStore).metaDelete), opPatch: h((*kvStore).metaPatch)})},
+		{pattern: "destroy/{path:.*}", fields: verFields, ops: allOps(map[op]handlerFunc{opUpdate: h((*kvStore).destroy)})},
+		{pattern: "subkeys/{path:.*}", fields: fields{"path": tString, "depth": tInt, "version": tInt}, ops: allOps(map[op]handlerFunc{opRead: h((*kvStore).subkeys)})},
+		{pattern: "delete/{path:.*}", fields: verFields, ops: allOps(map[op]handlerFunc{opUpdate: h((*kvStore).deleteVersions)})},
+		{pattern: "undelete/{path:.*}", fields: verFields, ops: allOps(map[op]handlerFunc{opUpdate: h((*kvStore).undelete)})},
+		{pattern: "{path:.*}", ops: map[op]handlerFunc{opRead: h((*kvStore).invalid), opList: h((*kvStore).invalid), opUpdate: h((*kvStore).invalid), opDelete: h((*kvStore).invalid), opPatch: h((*kvStore).invalid)}},
 	} {
 		add(2, p)
 	}

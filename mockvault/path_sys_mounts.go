@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/hashicorp/go-secure-stdlib/parseutil"
@@ -39,43 +38,6 @@ func init() {
 			{pattern: "internal/ui/mounts/{path:.+}", fields: fields{"path": tString}, unauthenticated: true, ops: map[op]handlerFunc{opRead: s.uiMount}},
 		}
 	})
-}
-
-// mountExtra holds mount settings the mount table struct has no field
-// for yet.
-type mountExtra struct {
-	listingVisibility string
-}
-
-var (
-	mountExtrasMu sync.Mutex
-	mountExtras   = map[*mount]*mountExtra{}
-)
-
-func extraOf(m *mount) *mountExtra {
-	mountExtrasMu.Lock()
-	defer mountExtrasMu.Unlock()
-	e := mountExtras[m]
-	if e == nil {
-		e = &mountExtra{}
-		mountExtras[m] = e
-	}
-	return e
-}
-
-func peekExtra(m *mount) *mountExtra {
-	mountExtrasMu.Lock()
-	defer mountExtrasMu.Unlock()
-	if e := mountExtras[m]; e != nil {
-		return e
-	}
-	return &mountExtra{}
-}
-
-func dropExtra(m *mount) {
-	mountExtrasMu.Lock()
-	delete(mountExtras, m)
-	mountExtrasMu.Unlock()
 }
 
 // builtinAuthTypes and builtinSecretTypes are the plugins Vault 1.21
@@ -224,7 +186,8 @@ func (s *Server) authEnable(req *request, d *fieldData) (*response, error) {
 	}
 	m := &mount{path: "auth/" + p, typ: typ, auth: true, description: d.str("description"),
 		local: d.boolean("local", false), sealWrap: d.boolean("seal_wrap", false), options: opts,
-		defaultLeaseTTL: def, maxLeaseTTL: max, tokenType: tokenType}
+		defaultLeaseTTL: def, maxLeaseTTL: max, tokenType: tokenType,
+		listingVisibility: cfg.ListingVisibility}
 	if m.options == nil {
 		m.options = map[string]string{}
 	}
@@ -232,9 +195,6 @@ func (s *Server) authEnable(req *request, d *fieldData) (*response, error) {
 		m.backend = factory(s, m)
 	} else {
 		m.backend = newBackend(nil)
-	}
-	if cfg.ListingVisibility != "" {
-		extraOf(m).listingVisibility = cfg.ListingVisibility
 	}
 	s.addMount(m)
 	return nil, nil
@@ -304,7 +264,8 @@ func (s *Server) mountEnable(req *request, d *fieldData) (*response, error) {
 		return nil, badRequest("plugin not found in the catalog: %s", typ)
 	}
 	m := &mount{path: p, typ: typ, description: d.str("description"), local: d.boolean("local", false),
-		sealWrap: d.boolean("seal_wrap", false), options: opts, defaultLeaseTTL: def, maxLeaseTTL: max}
+		sealWrap: d.boolean("seal_wrap", false), options: opts, defaultLeaseTTL: def, maxLeaseTTL: max,
+		listingVisibility: cfg.ListingVisibility}
 	if m.options == nil {
 		m.options = map[string]string{}
 	}
@@ -312,9 +273,6 @@ func (s *Server) mountEnable(req *request, d *fieldData) (*response, error) {
 		m.backend = factory(s, m)
 	} else {
 		m.backend = newBackend(nil)
-	}
-	if cfg.ListingVisibility != "" {
-		extraOf(m).listingVisibility = cfg.ListingVisibility
 	}
 	s.addMount(m)
 	return nil, nil
@@ -354,7 +312,8 @@ func (s *Server) removeMount(m *mount) {
 		h(s, m)
 	}
 	delete(s.mounts, m.path)
-	dropExtra(m)
+	// Engine state dies with its mount, whatever the engine.
+	delete(s.engines, m.path)
 }
 
 func (s *Server) authDisable(req *request, d *fieldData) (*response, error) {
@@ -414,7 +373,7 @@ func (s *Server) tuneRead(p string) (*response, error) {
 	if m.auth {
 		data["token_type"] = tokenTypeOf(m)
 	}
-	if lv := peekExtra(m).listingVisibility; lv != "" {
+	if lv := m.listingVisibility; lv != "" {
 		data["listing_visibility"] = lv
 	}
 	if len(m.options) > 0 {
@@ -507,7 +466,7 @@ func (s *Server) tuneWrite(req *request, p string, d *fieldData) (*response, err
 		if !validListingVisibility(lv.(string)) {
 			return nil, badRequest("invalid listing_visibility %s", lv)
 		}
-		extraOf(m).listingVisibility = lv.(string)
+		m.listingVisibility = lv.(string)
 	}
 	if tt, ok := d.getOk("token_type"); ok {
 		if !strings.HasPrefix(p, "auth/") {
@@ -547,6 +506,8 @@ func (s *Server) tuneWrite(req *request, p string, d *fieldData) (*response, err
 				resp = &response{warnings: []string{fmt.Sprintf("Upgrading mount from version %d to version %d. This mount will be unavailable for a brief period and will resume service shortly.", cur, want)}}
 			}
 		}
+		// Copy on write: copies of this mount entry (snapshots) may share
+		// the old map, so it is replaced, never written to.
 		merged := map[string]string{}
 		for k, v := range m.options {
 			merged[k] = v
@@ -571,7 +532,7 @@ func (s *Server) uiMountInfo(m *mount) map[string]any {
 		def, max := effectiveTTLs(m)
 		cfg["default_lease_ttl"] = int64(def.Seconds())
 		cfg["max_lease_ttl"] = int64(max.Seconds())
-		if lv := peekExtra(m).listingVisibility; lv != "" {
+		if lv := m.listingVisibility; lv != "" {
 			cfg["listing_visibility"] = lv
 		}
 	}
@@ -611,7 +572,7 @@ func (s *Server) uiMounts(req *request, d *fieldData) (*response, error) {
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].path < all[j].path })
 	for _, m := range all {
-		visible := peekExtra(m).listingVisibility == "unauth" || (a != nil && a.hasMountAccess(m.path))
+		visible := m.listingVisibility == "unauth" || (a != nil && a.hasMountAccess(m.path))
 		if !visible {
 			continue
 		}
