@@ -460,9 +460,9 @@ func TestAppRoleRenewUsesCurrentRole(t *testing.T) {
 	}
 	// A shorter token_max_ttl on the role bounds later renewals.
 	arWrite(t, c, "auth/approle/role/app/token-max-ttl", map[string]any{"token_max_ttl": "90m"})
-	v.Clock.Advance(time.Hour)
+	v.Clock.Advance(time.Hour - time.Minute)
 	r, err = tc.Auth().Token().RenewSelf(0)
-	if err != nil || r.Auth.LeaseDuration != 1800 {
+	if err != nil || r.Auth.LeaseDuration != 1860 {
 		t.Fatalf("renew under the role's new max: %v %v", r, err)
 	}
 	// A period set on the role afterwards makes renewals periodic.

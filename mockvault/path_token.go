@@ -681,15 +681,30 @@ func (s *Server) renewToken(req *request, te *tokenEntry, increment time.Duratio
 	if te.Role != "" {
 		role := s.tokenRoles[te.Role]
 		if role == nil {
-			return nil, errCode(500, "1 error occurred:\n\t* original token role %q could not be found, not renewing\n\n", te.Role)
+			return nil, multiErr(500, "failed to renew entry: original token role %q could not be found, not renewing", te.Role)
 		}
 		period, explicitMax = role.TokenPeriod, role.TokenExplicitMaxTTL
 	}
-	defTTL, maxTTL := s.mountOf(te).ttls()
-	if te.maxTTL > 0 && te.maxTTL < maxTTL {
-		maxTTL = te.maxTTL
+	m := s.mountOf(te)
+	defTTL, maxTTL := m.ttls()
+	backendTTL := te.leaseTTL
+	if te.Role == "" {
+		// Auth methods renew with their role's current settings (Vault's
+		// AuthRenew callbacks), e.g. AppRole's token_ttl and token_max_ttl.
+		if renew := authRenewers[m.typ]; renew != nil {
+			t, bmax, p, err := renew(s, m, te)
+			if err != nil {
+				return nil, err
+			}
+			backendTTL, period = t, p
+			if bmax > 0 && bmax < maxTTL {
+				maxTTL = bmax
+			}
+		} else if te.maxTTL > 0 && te.maxTTL < maxTTL {
+			maxTTL = te.maxTTL
+		}
 	}
-	ttl, warnings, err := calculateTTL(req.now, defTTL, maxTTL, increment, te.leaseTTL, period, explicitMax, te.CreationTime)
+	ttl, warnings, err := calculateTTL(req.now, defTTL, maxTTL, increment, backendTTL, period, explicitMax, te.CreationTime)
 	if err != nil {
 		return nil, err
 	}

@@ -44,7 +44,7 @@ func (s *Server) snapshotLocked() *Snapshot {
 		sn.policies[k] = p // parsed policies are never mutated in place
 	}
 	for k, m := range s.mounts {
-		sn.mounts[k] = *m
+		sn.mounts[k] = m.clone()
 	}
 	for k, r := range s.tokenRoles {
 		cp := *r
@@ -63,8 +63,10 @@ func (s *Server) snapshotLocked() *Snapshot {
 	return sn
 }
 
-// Restore puts the server back in the state of sn. Tokens issued since the
-// snapshot stop working; batch tokens sealed before it keep working.
+// Restore puts the server back in the state of sn, which must come from
+// this server (its mounts route to this server's engines). Tokens issued
+// since the snapshot stop working; batch tokens sealed before it keep
+// working.
 func (s *Server) Restore(sn *Snapshot) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -76,7 +78,7 @@ func (s *Server) Restore(sn *Snapshot) {
 	}
 	s.mounts = make(map[string]*mount, len(sn.mounts))
 	for k, m := range sn.mounts {
-		cp := m
+		cp := m.clone()
 		s.mounts[k] = &cp
 	}
 	s.tokenRoles = make(map[string]*tokenRole, len(sn.tokenRoles))
