@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"regexp"
 	"sort"
 	"strings"
@@ -215,16 +216,85 @@ func convertField(raw any, t fieldType) (any, bool, error) {
 }
 
 // decodeJSONBody parses a request body the way Vault's HTTP layer does:
-// numbers stay json.Number so large integers survive.
+// first its structural check of JSON containers (whose failures Vault
+// answers with a 500 and the bare message), then the decoding into an
+// object (a 400), with numbers kept as json.Number.
 func decodeJSONBody(b []byte) (map[string]any, error) {
 	out := map[string]any{}
 	if len(strings.TrimSpace(string(b))) == 0 {
 		return out, nil
 	}
+	if err := checkJSONContainers(b); err != nil {
+		return nil, errCode(http.StatusInternalServerError, "%s", err.Error())
+	}
 	dec := json.NewDecoder(strings.NewReader(string(b)))
 	dec.UseNumber()
 	if err := dec.Decode(&out); err != nil {
-		return nil, err
+		return nil, badRequest("error parsing JSON: failed to parse JSON input: %s", err)
+	}
+	if out == nil { // a JSON null body
+		out = map[string]any{}
 	}
 	return out, nil
 }
+
+// checkJSONContainers scans a body that starts with '{' or '[' for
+// unbalanced containers, trailing commas and data after the top-level
+// value, with the messages Vault's request-limits check gives.
+func checkJSONContainers(b []byte) error {
+	i := 0
+	for i < len(b) && isJSONSpace(b[i]) {
+		i++
+	}
+	if i == len(b) || (b[i] != '{' && b[i] != '[') {
+		return nil
+	}
+	depth, done := 0, false
+	inString, escaped := false, false
+	var last byte
+	for ; i < len(b); i++ {
+		c := b[i]
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+				last = '"'
+			}
+			continue
+		}
+		if isJSONSpace(c) {
+			continue
+		}
+		if done {
+			return fmt.Errorf("invalid character '%c' after top-level value", c)
+		}
+		switch c {
+		case '"':
+			inString = true
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if last == ',' {
+				if c == '}' {
+					return errors.New("invalid character '}' after object key-value pair")
+				}
+				return errors.New("invalid character ']' after array element")
+			}
+			depth--
+			if depth == 0 {
+				done = true
+			}
+		}
+		last = c
+	}
+	if depth > 0 {
+		return errors.New("malformed JSON, unclosed containers")
+	}
+	return nil
+}
+
+func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }

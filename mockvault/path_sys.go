@@ -22,14 +22,23 @@ const clusterName = "vault-cluster-mockvault"
 // sysBackend serves sys/. Further sys families register in their own files.
 func (s *Server) sysBackend() *backend {
 	paths := []*path{
-		{pattern: "health", unauthenticated: true, ops: map[op]handlerFunc{opRead: s.sysHealth}},
-		{pattern: "seal-status", unauthenticated: true, ops: map[op]handlerFunc{opRead: s.sysSealStatus}},
-		{pattern: "leader", unauthenticated: true, ops: map[op]handlerFunc{opRead: s.sysLeader}},
+		{pattern: "health", unauthenticated: true, ops: rawHTTPOps(s.sysHealth)},
+		{pattern: "seal-status", unauthenticated: true, ops: rawHTTPOps(s.sysSealStatus)},
+		{pattern: "leader", unauthenticated: true, ops: rawHTTPOps(s.sysLeader)},
 		{pattern: "auth", ops: map[op]handlerFunc{opRead: s.sysAuthList}},
 		{pattern: "mounts", ops: map[op]handlerFunc{opRead: s.sysMountsList}},
 	}
 	paths = append(paths, s.sysExtraPaths()...)
 	return newBackend(paths)
+}
+
+// rawHTTPOps serves read with h; Vault's raw HTTP handlers answer any other
+// method with a bare 405.
+func rawHTTPOps(h handlerFunc) map[op]handlerFunc {
+	refuse := func(*request, *fieldData) (*response, error) {
+		return nil, &vaultError{code: http.StatusMethodNotAllowed, msgs: []string{}}
+	}
+	return map[op]handlerFunc{opRead: h, opList: refuse, opUpdate: refuse, opDelete: refuse, opPatch: refuse}
 }
 
 // sysExtraPaths lets other files add sys endpoints without touching this one.
@@ -63,7 +72,7 @@ func (s *Server) sysHealth(req *request, d *fieldData) (*response, error) {
 		"replication_performance_mode": "disabled", "replication_dr_mode": "disabled",
 		"server_time_utc": req.now.Unix(), "version": s.version, "enterprise": false,
 		"cluster_name": clusterName, "cluster_id": s.clusterID(), "echo_duration_ms": 0,
-		"clock_skew_ms": 0, "replication_primary_canary_age_ms": 0, "removed_from_cluster": false,
+		"clock_skew_ms": 0, "replication_primary_canary_age_ms": 0,
 	}
 	if s.sealed {
 		delete(body, "cluster_name")
@@ -79,7 +88,7 @@ func (s *Server) sysSealStatus(req *request, d *fieldData) (*response, error) {
 	body := map[string]any{
 		"type": "shamir", "initialized": true, "sealed": s.sealed, "t": 1, "n": 1, "progress": 0,
 		"nonce": "", "version": s.version, "build_date": "2025-11-18T13:04:32Z", "migration": false,
-		"recovery_seal": false, "storage_type": "inmem", "removed_from_cluster": false,
+		"recovery_seal": false, "storage_type": "inmem",
 	}
 	if !s.sealed {
 		body["cluster_name"] = clusterName
@@ -110,16 +119,34 @@ func (s *Server) mountInfo(m *mount) map[string]any {
 		}
 		cfg["token_type"] = tt
 	}
+	switch m.typ {
+	case "system":
+		cfg["passthrough_request_headers"] = []string{"Accept"}
+	case "identity":
+		cfg["passthrough_request_headers"] = []string{"Authorization"}
+	}
 	var opts any
 	if m.options != nil {
 		opts = m.options
 	}
-	return map[string]any{
+	running := "v" + s.version + "+builtin.vault"
+	if m.typ == "kv" {
+		// KV is a plugin with its own version.
+		running = "v0.25.0+builtin"
+	}
+	info := map[string]any{
 		"accessor": m.accessor, "config": cfg, "description": m.description,
 		"external_entropy_access": false, "local": m.local, "options": opts,
-		"plugin_version": "", "running_plugin_version": "v" + s.version + "+builtin.vault",
+		"plugin_version": "", "running_plugin_version": running,
 		"running_sha256": "", "seal_wrap": m.sealWrap, "type": m.typ, "uuid": m.uuid,
 	}
+	switch m.typ {
+	case "system", "cubbyhole", "identity", "token":
+	default:
+		// Builtin plugins (as opposed to core mounts) report a status.
+		info["deprecation_status"] = "supported"
+	}
+	return info
 }
 
 func (s *Server) sysAuthList(req *request, d *fieldData) (*response, error) {

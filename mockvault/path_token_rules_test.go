@@ -436,9 +436,18 @@ func TestHTTPErrors(t *testing.T) {
 	if code != 403 || errorsOf(m) != "2 errors occurred:\n\t* permission denied\n\t* invalid token\n\n" {
 		t.Fatalf("bad token: %d %v", code, m)
 	}
+	// Vault's structural JSON check answers 500; decoding errors are 400.
 	code, m = raw(t, v, "POST", "auth/token/create", v.RootToken, "{nope")
-	if code != 400 || errorsOf(m) != "error parsing JSON" {
+	if code != 500 || errorsOf(m) != "malformed JSON, unclosed containers" {
 		t.Fatalf("bad json: %d %v", code, m)
+	}
+	code, m = raw(t, v, "POST", "auth/token/create", v.RootToken, `{"a":1} {"b":2}`)
+	if code != 500 || errorsOf(m) != "invalid character '{' after top-level value" {
+		t.Fatalf("trailing json: %d %v", code, m)
+	}
+	code, m = raw(t, v, "POST", "auth/token/create", v.RootToken, `[1]`)
+	if code != 400 || !strings.HasPrefix(errorsOf(m), "error parsing JSON: failed to parse JSON input: json: cannot unmarshal array") {
+		t.Fatalf("array json: %d %v", code, m)
 	}
 	code, m = raw(t, v, "POST", "auth/token/create", v.RootToken, `{"num_uses":"many"}`)
 	if code != 400 || !strings.HasPrefix(errorsOf(m), `Field validation failed: error converting input for field "num_uses"`) {

@@ -22,6 +22,15 @@ type request struct {
 	now        time.Time
 	// internal requests come from Go (seeding) and act as root.
 	internal bool
+	reqID    string
+}
+
+// id is the request's id, made on first use.
+func (r *request) id() string {
+	if r.reqID == "" {
+		r.reqID = newUUID()
+	}
+	return r.reqID
 }
 
 // response is what a handler returns; the HTTP layer turns it into Vault's

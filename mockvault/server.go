@@ -12,8 +12,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"sync"
@@ -109,7 +111,7 @@ func (s *Server) init() {
 	s.cubbyholes = map[string]map[string]map[string]any{}
 	s.sealed = false
 	now := s.clock.Now()
-	s.addMount(&mount{path: "sys/", typ: "system", description: "system endpoints used for control, policy and debugging", backend: s.sysBackend(), sealWrap: false})
+	s.addMount(&mount{path: "sys/", typ: "system", description: "system endpoints used for control, policy and debugging", backend: s.sysBackend(), sealWrap: true})
 	s.addMount(&mount{path: "cubbyhole/", typ: "cubbyhole", description: "per-token private secret storage", backend: s.cubbyholeBackend(), local: true})
 	s.addMount(&mount{path: "identity/", typ: "identity", description: "identity store", backend: newBackend(nil)})
 	s.addMount(&mount{path: "auth/token/", typ: "token", auth: true, description: "token based credentials", backend: s.tokenBackend(), tokenType: "default-service"})
@@ -273,12 +275,29 @@ func (s *Server) decode(w http.ResponseWriter, hr *http.Request) (*request, erro
 			}
 			return nil, badRequest("error parsing JSON")
 		}
+		if isFormBody(body, hr.Header.Get("Content-Type")) {
+			vals, err := url.ParseQuery(string(body))
+			if err != nil {
+				return nil, badRequest("error parsing form data")
+			}
+			for k, v := range vals {
+				switch len(v) {
+				case 0:
+				case 1:
+					req.data[k] = v[0]
+				default:
+					req.data[k] = v
+				}
+			}
+			goto token
+		}
 		data, err := decodeJSONBody(body)
 		if err != nil {
-			return nil, badRequest("error parsing JSON")
+			return nil, err
 		}
 		req.data = data
 	}
+token:
 	req.token = hr.Header.Get("X-Vault-Token")
 	if req.token == "" {
 		if a := hr.Header.Get("Authorization"); strings.HasPrefix(a, "Bearer ") {
@@ -290,12 +309,35 @@ func (s *Server) decode(w http.ResponseWriter, hr *http.Request) (*request, erro
 	}
 	if wt := hr.Header.Get("X-Vault-Wrap-TTL"); wt != "" {
 		d, err := parseDurationSecond(wt)
-		if err != nil || d < 0 {
-			return nil, badRequest("error parsing wrap TTL: %v", err)
+		if err != nil {
+			return nil, badRequest("error parsing X-Vault-Wrap-TTL header: %v", err)
+		}
+		if d < 0 {
+			return nil, badRequest("error parsing X-Vault-Wrap-TTL header: requested wrap ttl cannot be negative")
 		}
 		req.wrapTTL = d
 	}
 	return req, nil
+}
+
+// isFormBody tells a form post from JSON as Vault does: the form content
+// type, and a body that does not start like JSON.
+func isFormBody(body []byte, contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil || mt != "application/x-www-form-urlencoded" {
+		return false
+	}
+	for _, c := range body {
+		switch c {
+		case ' ', '\t', '\n', '\r':
+			continue
+		case '[', '{':
+			return false
+		default:
+			return true
+		}
+	}
+	return true
 }
 
 // handle routes and authorises a logical request. Caller holds s.mu.
@@ -465,7 +507,7 @@ func (s *Server) write(w http.ResponseWriter, req *request, resp *response, err 
 		}
 	}
 	env := envelope{
-		RequestID: newUUID(), LeaseID: resp.leaseID, Renewable: resp.renewable,
+		RequestID: req.id(), LeaseID: resp.leaseID, Renewable: resp.renewable,
 		LeaseDuration: resp.leaseDuration, Data: resp.data, WrapInfo: resp.wrapInfo,
 		Warnings: resp.warnings, Auth: resp.auth, MountType: req.mount.typ,
 	}
@@ -473,6 +515,8 @@ func (s *Server) write(w http.ResponseWriter, req *request, resp *response, err 
 		env.MountType = ""
 	}
 	if resp.wrapInfo != nil {
+		// A wrapped answer carries nothing of the original, not even its id.
+		env.RequestID = ""
 		env.Data = nil
 		env.Auth = nil
 		env.MountType = ""
@@ -481,7 +525,45 @@ func (s *Server) write(w http.ResponseWriter, req *request, resp *response, err 
 	if status == 0 {
 		status = http.StatusOK
 	}
+	if resp.wrapInfo == nil && len(env.Data) > 0 && injectsDataAtTop(req.path) {
+		writeJSON(w, status, withDataAtTop(env))
+		return
+	}
 	writeJSON(w, status, env)
+}
+
+// injectsDataAtTop lists the sys routes whose data Vault also repeats at the
+// top level of the body (its legacy response format).
+func injectsDataAtTop(p string) bool {
+	switch p {
+	case "sys/audit", "sys/auth", "sys/config/cors", "sys/config/auditing/request-headers",
+		"sys/capabilities", "sys/capabilities-accessor", "sys/capabilities-self", "sys/ha-status",
+		"sys/key-status", "sys/mounts", "sys/policy", "sys/rekey/backup",
+		"sys/rekey/recovery-key-backup", "sys/remount", "sys/rotate", "sys/wrapping/wrap":
+		return true
+	}
+	for _, prefix := range []string{"sys/audit/", "sys/audit-hash/", "sys/auth/", "sys/config/auditing/request-headers/", "sys/mounts/", "sys/policy/"} {
+		if strings.HasPrefix(p, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// withDataAtTop merges data keys into the envelope; envelope keys win, as
+// they do for a JSON decoder reading Vault's duplicated keys.
+func withDataAtTop(env envelope) map[string]any {
+	out := make(map[string]any, len(env.Data)+9)
+	for k, v := range env.Data {
+		out[k] = v
+	}
+	b, _ := json.Marshal(env)
+	var top map[string]json.RawMessage
+	_ = json.Unmarshal(b, &top)
+	for k, v := range top {
+		out[k] = v
+	}
+	return out
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
