@@ -1,7 +1,9 @@
 package mockvault
 
 import (
+	"errors"
 	"net"
+	"net/http"
 	"strings"
 	"time"
 )
@@ -16,6 +18,10 @@ func (s *Server) lookupToken(id string) (*tokenEntry, error) {
 	now := s.now()
 	if strings.HasPrefix(id, batchPrefix) {
 		te, err := openBatch(s.batchKey, id)
+		var de *batchDecodeError
+		if errors.As(err, &de) {
+			return nil, de
+		}
 		if err != nil || te.expired(now) {
 			return nil, errInvalidToken
 		}
@@ -83,6 +89,10 @@ func (s *Server) authenticate(req *request) (*tokenEntry, error) {
 		return nil, errPermissionDenied
 	}
 	te, err := s.lookupToken(req.token)
+	var de *batchDecodeError
+	if errors.As(err, &de) {
+		return nil, errCode(http.StatusInternalServerError, "error performing token check: %s", de.Error())
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -60,7 +60,13 @@ func newBackend(paths []*path) *backend {
 		if _, ok := p.ops[opCreate]; ok {
 			methods = append(methods, "UPDATE")
 		}
-		r.Path("/" + p.pattern).Methods(methods...).Handler(matchedPath{p: p})
+		pattern := "/" + p.pattern
+		if strings.HasSuffix(pattern, "/") && len(pattern) > 1 {
+			// Vault's list paths ("roles/?") also match without the
+			// slash, so a GET there is a 405, not a 404.
+			pattern = strings.TrimSuffix(pattern, "/") + "{_slash:/?}"
+		}
+		r.Path(pattern).Methods(methods...).Handler(matchedPath{p: p})
 	}
 	return &backend{router: r}
 }
@@ -80,6 +86,7 @@ func (b *backend) match(o op, rel string) (*path, map[string]string, error) {
 		return nil, nil, errUnsupportedPath
 	}
 	mp := m.Handler.(matchedPath)
+	delete(m.Vars, "_slash")
 	return mp.p, m.Vars, nil
 }
 

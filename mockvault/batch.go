@@ -61,6 +61,11 @@ func sealBatch(key []byte, te *tokenEntry) (string, error) {
 
 var errBadBatch = errors.New("invalid batch token")
 
+// batchDecodeError is a batch token that is not even base64.
+type batchDecodeError struct{ err error }
+
+func (e *batchDecodeError) Error() string { return e.err.Error() }
+
 // openBatch authenticates and decodes a batch token id.
 func openBatch(key []byte, id string) (*tokenEntry, error) {
 	if !strings.HasPrefix(id, batchPrefix) {
@@ -68,7 +73,8 @@ func openBatch(key []byte, id string) (*tokenEntry, error) {
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(id[len(batchPrefix):])
 	if err != nil {
-		return nil, errBadBatch
+		// Vault reports undecodable batch tokens with the decoder's text.
+		return nil, &batchDecodeError{err}
 	}
 	aead, err := newAEAD(key)
 	if err != nil {

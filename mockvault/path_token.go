@@ -1,7 +1,9 @@
 package mockvault
 
 import (
+	"errors"
 	"fmt"
+	"net/http"
 	"regexp"
 	"sort"
 	"strings"
@@ -38,13 +40,17 @@ func (s *Server) tokenBackend() *backend {
 		{pattern: "revoke-orphan", fields: tokenField, ops: map[op]handlerFunc{opUpdate: s.tokenRevokeOrphan}},
 		{pattern: "accessors/", ops: map[op]handlerFunc{opList: s.tokenAccessors}},
 		{pattern: "roles/", ops: map[op]handlerFunc{opList: s.tokenRoleList}},
-		{pattern: "roles/{role_name:[^/]+}", fields: tokenRoleFields, exists: s.tokenRoleExists,
+		{pattern: "roles/{role_name:" + nameRegex + "}", fields: tokenRoleFields, exists: s.tokenRoleExists,
 			ops: map[op]handlerFunc{opRead: s.tokenRoleRead, opCreate: s.tokenRoleWrite, opUpdate: s.tokenRoleWrite, opDelete: s.tokenRoleDelete}},
 		{pattern: "tidy", ops: map[op]handlerFunc{opUpdate: s.tokenTidy}},
 	})
 }
 
 var displayNameSanitize = regexp.MustCompile("[^a-zA-Z0-9-]")
+
+// nameRegex is Vault's GenericNameRegex (without capture groups, which
+// gorilla/mux refuses).
+const nameRegex = `\w(?:[\w\-.]*\w)?`
 
 // sanitizePolicies lowercases, trims, dedupes and sorts policy names,
 // adding "default" when asked; "root" swallows everything else.
@@ -198,11 +204,16 @@ func (s *Server) createToken(req *request, d *fieldData, orphan bool, role *toke
 	if numUses < 0 {
 		return nil, badRequest("number of uses cannot be negative")
 	}
-	if d.str("entity_alias") != "" {
+	var explicitEntity string
+	if alias := d.str("entity_alias"); alias != "" {
 		if role == nil {
 			return nil, badRequest("'entity_alias' is only allowed in combination with token role")
 		}
-		return nil, badRequest("invalid 'entity_alias' value")
+		alias = strings.ToLower(alias)
+		if !contains(role.AllowedEntityAliases, alias) && !containsGlob(role.AllowedEntityAliases, alias) {
+			return nil, badRequest("invalid 'entity_alias' value")
+		}
+		explicitEntity = s.entityForAlias("auth/token/", alias)
 	}
 	te := &tokenEntry{
 		Parent: parent.ID, Path: "auth/token/" + req.rel, Meta: d.kv("meta"),
@@ -321,7 +332,10 @@ func (s *Server) createToken(req *request, d *fieldData, orphan bool, role *toke
 			te.Parent = ""
 		}
 	}
-	if te.Parent != "" {
+	switch {
+	case explicitEntity != "":
+		te.EntityID = explicitEntity
+	case te.Parent != "":
 		te.EntityID = parent.EntityID
 		if role == nil {
 			te.BoundCIDRs = parent.BoundCIDRs
@@ -594,6 +608,9 @@ func maxInt(a, b int) int {
 }
 
 func (s *Server) tokenLookup(req *request, d *fieldData) (*response, error) {
+	if v, ok := req.data["token"]; ok && v == nil {
+		return nil, errCode(http.StatusForbidden, "invalid token")
+	}
 	id := d.str("token")
 	if id == "" {
 		id = req.token
@@ -602,6 +619,10 @@ func (s *Server) tokenLookup(req *request, d *fieldData) (*response, error) {
 		return nil, badRequest("missing token ID")
 	}
 	te, err := s.lookupToken(id)
+	var de *batchDecodeError
+	if errors.As(err, &de) {
+		return nil, badRequest("%s", de.Error())
+	}
 	if err != nil {
 		if id == req.token && req.te != nil {
 			te = req.te

@@ -58,6 +58,9 @@ type Server struct {
 	version  string
 
 	tokenRoles map[string]*tokenRole
+	// aliasEntities maps mount+alias to an entity id (token roles'
+	// entity_alias).
+	aliasEntities map[string]string
 	cubbyholes map[string]map[string]map[string]any // by token id
 	// wrapHook wraps a response (set by the wrapping family).
 	wrapHook func(*request, *response) (*response, error)
@@ -107,6 +110,7 @@ func (s *Server) init() {
 	s.policies = newPolicyStore()
 	s.mounts = map[string]*mount{}
 	s.tokenRoles = map[string]*tokenRole{}
+	s.aliasEntities = map[string]string{}
 	s.engines = map[string]engineState{}
 	s.cubbyholes = map[string]map[string]map[string]any{}
 	s.sealed = false

@@ -18,6 +18,7 @@ type Snapshot struct {
 	tokenRoles map[string]*tokenRole
 	cubbyholes map[string]map[string]map[string]any
 	engines    map[string]engineState
+	aliases    map[string]string
 	sealed     bool
 }
 
@@ -38,7 +39,11 @@ func (s *Server) snapshotLocked() *Snapshot {
 		tokenRoles: make(map[string]*tokenRole, len(s.tokenRoles)),
 		cubbyholes: make(map[string]map[string]map[string]any, len(s.cubbyholes)),
 		engines:    make(map[string]engineState, len(s.engines)),
+		aliases:    make(map[string]string, len(s.aliasEntities)),
 		sealed:     s.sealed,
+	}
+	for k, v := range s.aliasEntities {
+		sn.aliases[k] = v
 	}
 	for k, p := range s.policies.byName {
 		sn.policies[k] = p // parsed policies are never mutated in place
@@ -97,6 +102,10 @@ func (s *Server) Restore(sn *Snapshot) {
 	s.engines = make(map[string]engineState, len(sn.engines))
 	for k, e := range sn.engines {
 		s.engines[k] = e.cloneState()
+	}
+	s.aliasEntities = make(map[string]string, len(sn.aliases))
+	for k, v := range sn.aliases {
+		s.aliasEntities[k] = v
 	}
 	s.sealed = sn.sealed
 }

@@ -46,3 +46,15 @@ func (s *Server) FillTokensForBench(n int) []string {
 	}
 	return ids
 }
+
+// entityForAlias returns the identity entity of an alias on a mount,
+// creating it on first use (Vault's identity store, reduced to ids).
+func (s *Server) entityForAlias(mountPath, alias string) string {
+	key := mountPath + "\x00" + alias
+	if id, ok := s.aliasEntities[key]; ok {
+		return id
+	}
+	id := newUUID()
+	s.aliasEntities[key] = id
+	return id
+}

@@ -3,9 +3,9 @@ package mockvault
 import (
 	"errors"
 	"fmt"
-	"net"
-	"strings"
 	"time"
+
+	"github.com/hashicorp/go-secure-stdlib/parseutil"
 )
 
 // tokenParams are the token_* fields auth methods share (Vault's tokenutil).
@@ -110,22 +110,16 @@ func (t *tokenParams) populate(m map[string]any) {
 	m["token_num_uses"] = t.TokenNumUses
 }
 
-// parseAddrs accepts IPs and CIDRs, as Vault's parseutil.ParseAddrs.
+// parseAddrs accepts IPs and CIDRs as Vault's parseutil.ParseAddrs does,
+// with its errors; a single-host CIDR reads back as the bare address.
 func parseAddrs(in []string) ([]string, error) {
-	var out []string
-	for _, a := range in {
-		a = strings.TrimSpace(a)
-		if a == "" {
-			continue
-		}
-		if strings.Contains(a, "/") {
-			if _, _, err := net.ParseCIDR(a); err != nil {
-				return nil, fmt.Errorf("error parsing CIDR %q: %w", a, err)
-			}
-		} else if net.ParseIP(a) == nil {
-			return nil, fmt.Errorf("error parsing IP address %q", a)
-		}
-		out = append(out, a)
+	addrs, err := parseutil.ParseAddrs(in)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(addrs))
+	for _, a := range addrs {
+		out = append(out, a.String())
 	}
 	return out, nil
 }
