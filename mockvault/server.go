@@ -61,7 +61,7 @@ type Server struct {
 	// aliasEntities maps mount+alias to an entity id (token roles'
 	// entity_alias).
 	aliasEntities map[string]string
-	cubbyholes map[string]map[string]map[string]any // by token id
+	cubbyholes    map[string]map[string]map[string]any // by token id
 	// wrapHook wraps a response (set by the wrapping family).
 	wrapHook func(*request, *response) (*response, error)
 	// engines holds per-mount engine state (AppRole roles, KV data…) by
