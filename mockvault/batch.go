@@ -51,6 +51,12 @@ func sealBatch(key []byte, te *tokenEntry) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	// Pad the JSON so the sealed blob is a whole number of base64 quanta,
+	// as Vault's are: then data appended to a token still decodes, and is
+	// refused as an invalid token rather than as bad base64.
+	for (aead.NonceSize()+len(plain)+aead.Overhead())%3 != 0 {
+		plain = append(plain, ' ')
+	}
 	nonce := make([]byte, aead.NonceSize())
 	if _, err := rand.Read(nonce); err != nil {
 		return "", err
@@ -71,7 +77,12 @@ func openBatch(key []byte, id string) (*tokenEntry, error) {
 	if !strings.HasPrefix(id, batchPrefix) {
 		return nil, errBadBatch
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(id[len(batchPrefix):])
+	payload := id[len(batchPrefix):]
+	// Like Vault, drop a ".<namespace id>" suffix before decoding.
+	if i := strings.LastIndexByte(payload, '.'); i >= 0 {
+		payload = payload[:i]
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(payload)
 	if err != nil {
 		// Vault reports undecodable batch tokens with the decoder's text.
 		return nil, &batchDecodeError{err}
