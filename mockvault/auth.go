@@ -97,7 +97,9 @@ func (s *Server) authenticate(req *request) (*tokenEntry, error) {
 		return nil, err
 	}
 	if len(te.BoundCIDRs) > 0 && !te.ExpireTime.IsZero() && !cidrAllows(te.BoundCIDRs, req.remoteAddr) {
-		return nil, errACLDenied
+		// Vault refuses a token used from outside its CIDRs before any
+		// policy is consulted, with the bare message.
+		return nil, errPermissionDenied
 	}
 	return te, nil
 }
