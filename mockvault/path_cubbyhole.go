@@ -1,6 +1,7 @@
 package mockvault
 
 import (
+	"net/http"
 	"sort"
 	"strings"
 )
@@ -20,6 +21,11 @@ func (s *Server) cubbyholeBackend() *backend {
 func (s *Server) cubby(req *request) (map[string]map[string]any, error) {
 	if req.te.Type == tokenTypeBatch {
 		return nil, badRequest("cubbyhole operations are only supported by \"service\" type tokens")
+	}
+	if strings.Contains(req.rel, "..") {
+		// Vault's storage refuses relative keys; the cubbyhole reports it
+		// as an internal error.
+		return nil, multiErr(http.StatusInternalServerError, "internal error")
 	}
 	c := s.cubbyholes[req.te.ID]
 	if c == nil && req.op != opCreate && req.op != opUpdate {

@@ -71,6 +71,10 @@ func (s *Server) policyWrite(req *request, d *fieldData) (*response, error) {
 	if b, err := base64.StdEncoding.DecodeString(text); err == nil {
 		text = string(b)
 	}
+	if strings.Contains(name, "..") {
+		// Vault's storage refuses keys with ".." (logical.ErrRelativePath).
+		return nil, badRequest("failed looking up conflicting policy: relative paths not supported")
+	}
 	p, err := parsePolicy(name, text)
 	if err != nil {
 		return nil, badRequest("%s", err.Error())

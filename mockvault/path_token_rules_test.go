@@ -465,10 +465,21 @@ func TestHTTPErrors(t *testing.T) {
 	if code != 202 || m["mount_type"] != "" {
 		t.Fatalf("tidy: %d %v", code, m)
 	}
+	// Vault's JSON limits: a string over 1 MiB is refused (500) before
+	// the 32 MiB body limit (413) is reached.
 	big := `{"meta":{"k":"` + strings.Repeat("x", 33<<20) + `"}}`
-	code, _ = raw(t, v, "POST", "auth/token/create", v.RootToken, big)
-	if code != 413 {
+	code, m = raw(t, v, "POST", "auth/token/create", v.RootToken, big)
+	if code != 500 || errorsOf(m) != "JSON string value exceeds allowed length" {
+		t.Fatalf("huge string: %d %v", code, m)
+	}
+	many := `{"meta":{"k":"` + strings.Repeat(`x","`, 1) + `"}, "a":[` + strings.Repeat(`1,`, 17<<20) + `1]}`
+	code, _ = raw(t, v, "POST", "auth/token/create", v.RootToken, many)
+	if code != 500 && code != 413 {
 		t.Fatalf("huge body: %d", code)
+	}
+	code, m = raw(t, v, "POST", "auth/token/create", v.RootToken, `{"a":1,"a":2}`)
+	if code != 500 || errorsOf(m) != "duplicate key 'a' in object" {
+		t.Fatalf("duplicate key: %d %v", code, m)
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	pathpkg "path"
 	"sort"
 	"strings"
 	"sync"
@@ -163,6 +164,23 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		s.serveAdmin(w, hr)
 		return
 	}
+	// Vault sits behind Go's ServeMux, which redirects unclean paths
+	// ("a/../b") and refuses NUL bytes before Vault sees the request.
+	if hr.Method != http.MethodConnect {
+		if ep := hr.URL.EscapedPath(); cleanURLPath(ep) != ep {
+			u := *hr.URL
+			u.RawPath = ""
+			u.Path = cleanURLPath(hr.URL.Path)
+			w.Header().Set("Cache-Control", "no-store")
+			http.Redirect(w, hr, u.String(), http.StatusTemporaryRedirect)
+			return
+		}
+	}
+	if strings.ContainsRune(hr.URL.Path, 0) {
+		w.Header().Set("Content-Length", "0")
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
 	if !strings.HasPrefix(hr.URL.Path, "/v1/") {
 		http.NotFound(w, hr)
 		return
@@ -207,6 +225,21 @@ func (s *Server) handleSafe(req *request) (resp *response, err error) {
 
 // Panics counts handler panics recovered since start (tests assert 0).
 func (s *Server) Panics() int64 { return s.panics.Load() }
+
+// cleanURLPath is path.Clean keeping a trailing slash, as ServeMux does.
+func cleanURLPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	if p[0] != '/' {
+		p = "/" + p
+	}
+	np := pathpkg.Clean(p)
+	if p[len(p)-1] == '/' && np != "/" {
+		np += "/"
+	}
+	return np
+}
 
 // statusRecorder remembers the status written, for the request log.
 type statusRecorder struct {
@@ -275,6 +308,11 @@ func (s *Server) decode(w http.ResponseWriter, hr *http.Request) (*request, erro
 		if err != nil {
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {
+				// Vault's streaming limits check fails first when it can
+				// (a string over 1 MiB), else the size limit answers.
+				if cerr := checkJSONContainers(body); cerr != nil && !strings.HasPrefix(cerr.Error(), "malformed JSON, unclosed") {
+					return nil, errCode(http.StatusInternalServerError, "%s", cerr.Error())
+				}
 				return nil, errCode(http.StatusRequestEntityTooLarge, "error parsing JSON")
 			}
 			return nil, badRequest("error parsing JSON")
