@@ -4,8 +4,8 @@
 #   step_in NAME WANT_RC FILE CMD...   the same with stdin from FILE
 #   field KEY                    a row of the last step's table output
 #   note TEXT                    a verdict line in the record
-#   same A B LABEL               records "LABEL: same" or "LABEL: different"
-#   finish                       prints the summary, exits 1 on unexpected exit codes
+#   same A B LABEL               records "LABEL: same" or "LABEL: different" (a failure)
+#   finish                       prints the summary, exits 1 on any failure
 # TTL_MODE=round (default) rounds durations in ttl rows to the minute;
 # TTL_MODE=mask masks them (for the agent's 10 s tokens).
 # The caller sets SCRIPT (its name, for messages) before sourcing.
@@ -49,7 +49,7 @@ normalise() {
 		-e 's/(hvs|hvb|hvr)\.[A-Za-z0-9_-]+/<TOKEN>/g' \
 		-e 's/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/<UUID>/g' \
 		-e 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+(Z|[+-][0-9:]+)/<TIME>/g' "$1" |
-	awk -v addr="$VAULT_ADDR" -v ttlmode="${TTL_MODE:-round}" '
+	awk -v addr="$VAULT_ADDR" -v addr2="${MASK_ADDR:-}" -v ttlmode="${TTL_MODE:-round}" '
 	function dur2s(d,   s, n, u) {
 		s = 0
 		while (match(d, /^[0-9.]+[hms]/)) {
@@ -70,6 +70,8 @@ normalise() {
 		line = $0
 		while ((i = index(line, addr)) > 0)
 			line = substr(line, 1, i - 1) "$VAULT_ADDR" substr(line, i + length(addr))
+		while (addr2 != "" && (i = index(line, addr2)) > 0)
+			line = substr(line, 1, i - 1) "$MASK_ADDR" substr(line, i + length(addr2))
 		n = split(line, f, /[ \t]+/)
 		key = f[1]
 		if (n >= 2 && key ~ /^(accessor|token_accessor|secret_id_accessor|id|entity_id|request_id|creation_time|expire_time|issue_time|last_renewal|last_renewal_time|created_time|deletion_time|role_id|secret_id|expiration_time|last_updated_time)$/ && f[2] != "n/a" && f[2] != "<nil>") {
@@ -133,16 +135,23 @@ field() { awk -v k="$1" '$1 == k { print $2; exit }' "$out.stdout"; }
 # note TEXT: a line in the record that is not a command (a check's verdict)
 note() { printf '%s\n' "-- $*" >&3; }
 
-# same TOKEN_A TOKEN_B LABEL: record whether two captured values are equal
+# same A B LABEL: record whether two captured values are equal; "different"
+# fails the run (the values are checked on each server on its own)
 same() {
-	if [ "$1" = "$2" ]; then note "$3: same"; else note "$3: different"; fi
+	if [ -n "$1" ] && [ "$1" = "$2" ]; then
+		note "$3: same"
+	else
+		note "$3: different"
+		echo "$SCRIPT: check failed: $3: '$1' vs '$2'" >&2
+		failed=$((failed + 1))
+	fi
 }
 
 # finish: summary line; exit 1 if a step did not exit as expected
 finish() {
-	note "steps: $n, unexpected exit codes: $failed"
+	note "steps: $n, failures: $failed"
 	if [ "$failed" -ne 0 ]; then
-		echo "$SCRIPT: $failed of $n steps did not exit as on Vault 1.21.1" >&2
+		echo "$SCRIPT: $failed failure(s) in $n steps: not as on Vault 1.21.1" >&2
 		exit 1
 	fi
 	echo "$SCRIPT: all $n steps exited as on Vault 1.21.1 ($VAULT_ADDR)" >&2
