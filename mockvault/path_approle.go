@@ -40,6 +40,9 @@ type approleBackend struct {
 	entities map[string]string
 	// failed counts failed logins per role_id for Vault's user lockout.
 	failed map[string]*failedLogin
+	// started is when the mount's state was made: the periodic tidy of
+	// expired secret IDs ticks every minute from it.
+	started time.Time
 }
 
 // approleHandler serves one endpoint with the state of the request's mount.
@@ -50,6 +53,7 @@ func approleState(s *Server, m *mount) *approleBackend {
 	b, ok := s.engines[m.path].(*approleBackend)
 	if !ok {
 		b = newApproleBackend()
+		b.started = s.now()
 		s.engines[m.path] = b
 	}
 	b.s, b.m = s, m
@@ -59,6 +63,7 @@ func approleState(s *Server, m *mount) *approleBackend {
 // cloneState deep-copies the state for Snapshot/Restore.
 func (b *approleBackend) cloneState() engineState {
 	out := newApproleBackend()
+	out.started = b.started
 	for k, r := range b.roles {
 		out.roles[k] = r.clone()
 	}
@@ -98,7 +103,9 @@ const (
 
 func init() {
 	backendFactories["approle"] = func(s *Server, m *mount) *backend {
-		s.engines[m.path] = newApproleBackend()
+		b := newApproleBackend()
+		b.started = s.now()
+		s.engines[m.path] = b
 		return approleRouter(s)
 	}
 	authRenewers["approle"] = approleRenewParams

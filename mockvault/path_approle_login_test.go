@@ -252,9 +252,11 @@ func TestAppRoleLoginErrors(t *testing.T) {
 	arLogin(t, c, "approle", roleID, one)
 	wantErr(t, login(map[string]any{"role_id": roleID, "secret_id": one}), 400, "invalid role or secret ID")
 
-	// An expired secret ID (server clock).
+	// An expired secret ID (server clock). Vault's login does not check the
+	// expiry: the secret ID works until the periodic tidy (every minute)
+	// deletes it.
 	short := arWrite(t, c, "auth/approle/role/r/secret-id", map[string]any{"ttl": "10m"}).Data["secret_id"].(string)
-	v.Clock.Advance(10*time.Minute + time.Second)
+	v.Clock.Advance(10*time.Minute + 2*time.Minute)
 	wantErr(t, login(map[string]any{"role_id": roleID, "secret_id": short}), 400, "invalid role or secret ID")
 
 	// bind_secret_id=false: the role ID alone logs in, from a bound CIDR.

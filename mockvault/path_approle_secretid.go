@@ -21,6 +21,11 @@ type secretIDEntry struct {
 	TTL             time.Duration // as requested (lookup shows this one)
 	CreationTime    time.Time
 	ExpirationTime  time.Time // zero: never expires
+	// removeAt is when Vault's periodic tidy (once a minute, counted from
+	// the mount's start) deletes the entry after it expired. Vault's login
+	// does not look at ExpirationTime: until then an expired secret ID
+	// still works.
+	removeAt time.Time
 	LastUpdatedTime time.Time
 	Metadata        map[string]string
 	CIDRList        []string
@@ -55,11 +60,32 @@ func (r *appRole) roleHMAC() string {
 	return h
 }
 
-// expired reports whether the secret ID's TTL ran out at now. Vault's
-// periodic tidy deletes such entries (within a minute); the mock treats
-// them as deleted at the exact expiry time.
+// expired reports whether the periodic tidy has deleted the expired secret
+// ID by now (see removeAt).
 func (e *secretIDEntry) expired(now time.Time) bool {
+	return !e.removeAt.IsZero() && !now.Before(e.removeAt)
+}
+
+// pastExpiry reports whether the secret ID's TTL ran out: what an explicit
+// tidy/secret-id removes.
+func (e *secretIDEntry) pastExpiry(now time.Time) bool {
 	return !e.ExpirationTime.IsZero() && now.After(e.ExpirationTime)
+}
+
+// approleTidyPeriod is how often Vault's AppRole backend tidies secret IDs.
+const approleTidyPeriod = time.Minute
+
+// nextTidy is the first periodic tidy strictly after t for a mount that
+// started at start.
+func nextTidy(start, t time.Time) time.Time {
+	if start.IsZero() {
+		start = t
+	}
+	if !t.After(start) {
+		return start.Add(approleTidyPeriod)
+	}
+	n := t.Sub(start)/approleTidyPeriod + 1
+	return start.Add(n * approleTidyPeriod)
 }
 
 // secretEntry returns the live secret ID stored under (local, roleHMAC,
@@ -173,6 +199,7 @@ func (b *approleBackend) registerSecretID(req *request, d *fieldData, secretID s
 	effTTL := b.deriveSecretIDTTL(ttl)
 	if effTTL != 0 {
 		e.ExpirationTime = req.now.Add(effTTL)
+		e.removeAt = nextTidy(b.started, e.ExpirationTime)
 	}
 	if b.secrets[r.localSecretIDs][roleHMAC] == nil {
 		b.secrets[r.localSecretIDs][roleHMAC] = map[string]*secretIDEntry{}
@@ -372,7 +399,7 @@ func (b *approleBackend) tidySecretIDs(req *request, d *fieldData) (*response, e
 		live := map[string]bool{}
 		for roleHMAC, bucket := range b.secrets[local] {
 			for sidHMAC, e := range bucket {
-				if _, ok := b.accessors[local][e.Accessor]; !ok || e.expired(req.now) {
+				if _, ok := b.accessors[local][e.Accessor]; !ok || e.pastExpiry(req.now) {
 					b.deleteSecret(local, roleHMAC, sidHMAC)
 					continue
 				}

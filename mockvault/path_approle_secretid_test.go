@@ -163,9 +163,15 @@ func TestAppRoleSecretIDTTLAndTidy(t *testing.T) {
 	if s := arWrite(t, c, "auth/approle/role/r/secret-id/lookup", map[string]any{"secret_id": sid}); s == nil {
 		t.Fatal("gone at exactly its expiration time")
 	}
+	// Expired, but Vault deletes it only at its next periodic tidy (every
+	// minute from the mount's start), and its login never checks the expiry.
 	v.Clock.Advance(time.Second)
+	if s := arWrite(t, c, "auth/approle/role/r/secret-id/lookup", map[string]any{"secret_id": sid}); s == nil {
+		t.Fatal("expired secret ID gone before the periodic tidy")
+	}
+	v.Clock.Advance(time.Minute)
 	if s, err := c.Logical().Write("auth/approle/role/r/secret-id/lookup", map[string]any{"secret_id": sid}); err != nil || s != nil {
-		t.Fatalf("expired secret ID still there: %v %v", s, err)
+		t.Fatalf("expired secret ID still there after the periodic tidy: %v %v", s, err)
 	}
 	// A secret ID TTL above the mount max is capped in the answer.
 	arWrite(t, c, "auth/approle/role/long", map[string]any{"secret_id_ttl": "1000h"})
