@@ -15,17 +15,17 @@ import (
 // secretIDEntry is a secret ID as Vault stores it (secretIDStorageEntry).
 // The secret itself is never kept: only its HMAC, as the map key.
 type secretIDEntry struct {
-	hmac            string // HMAC-SHA256 of the secret ID under the role's key
-	Accessor        string
-	NumUses         int
-	TTL             time.Duration // as requested (lookup shows this one)
-	CreationTime    time.Time
-	ExpirationTime  time.Time // zero: never expires
+	hmac           string // HMAC-SHA256 of the secret ID under the role's key
+	Accessor       string
+	NumUses        int
+	TTL            time.Duration // as requested (lookup shows this one)
+	CreationTime   time.Time
+	ExpirationTime time.Time // zero: never expires
 	// removeAt is when Vault's periodic tidy (once a minute, counted from
 	// the mount's start) deletes the entry after it expired. Vault's login
 	// does not look at ExpirationTime: until then an expired secret ID
 	// still works.
-	removeAt time.Time
+	removeAt        time.Time
 	LastUpdatedTime time.Time
 	Metadata        map[string]string
 	CIDRList        []string
