@@ -1,9 +1,12 @@
 package mockvault_test
 
 import (
+	"context"
+	"flag"
 	"fmt"
 	"net/http/httptest"
 	"runtime"
+	"sync"
 	"testing"
 
 	"github.com/hashicorp/vault/api"
@@ -12,27 +15,46 @@ import (
 )
 
 // Benchmarks go through the official client over loopback HTTP, as a user's
-// test would. Run: go test -run XXX -bench . -benchmem ./mockvault
+// test would. Every operation runs "serial" (one client) and "parallel"
+// (benchClients concurrent clients, each with its own connection).
+//
+//	go test -run XXX -bench . -benchmem ./mockvault          # make bench
+//	go test -run XXX -bench . -benchtime=1x ./mockvault      # CI: compile and run once
+//
+// The side-by-side comparison with real Vault is tools/benchcompare
+// (make bench-compare, results in docs/benchmarks.md).
 
-func BenchmarkServerReady(b *testing.B) {
-	for i := 0; i < b.N; i++ {
-		srv := mockvault.New(mockvault.Options{})
-		hs := httptest.NewServer(srv)
-		c, _ := testhelpers.NewClient(hs.URL, srv.RootToken())
-		if _, err := c.Sys().Health(); err != nil {
-			b.Fatal(err)
-		}
-		hs.Close()
+// benchClients is the number of concurrent clients of the parallel variants.
+const benchClients = 8
+
+// quickBench tells a smoke run (-short or -benchtime=1x, as CI runs it):
+// the slow set-ups (a million tokens, a thousand servers) shrink.
+func quickBench() bool {
+	if testing.Short() {
+		return true
 	}
+	f := flag.Lookup("test.benchtime")
+	return f != nil && f.Value.String() == "1x"
 }
 
-func benchClient(b *testing.B) (*testhelpers.Vault, *api.Client) {
-	v := testhelpers.RunT(b)
-	return v, v.Client
+// newBenchClient is one client with its own connection pool, so parallel
+// clients do not contend for (or churn) a shared pool's idle connections.
+func newBenchClient(b *testing.B, addr, token string) *api.Client {
+	b.Helper()
+	c, err := testhelpers.NewClient(addr, token)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return c
 }
 
-func runBoth(b *testing.B, fn func(c *api.Client) error, c *api.Client) {
+// runBoth runs fn serially with one client, then from benchClients
+// goroutines with a client each. token is the token the clients carry.
+func runBoth(b *testing.B, addr, token string, fn func(c *api.Client) error) {
 	b.Run("serial", func(b *testing.B) {
+		c := newBenchClient(b, addr, token)
+		b.ReportAllocs()
+		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
 			if err := fn(c); err != nil {
 				b.Fatal(err)
@@ -40,11 +62,16 @@ func runBoth(b *testing.B, fn func(c *api.Client) error, c *api.Client) {
 		}
 	})
 	b.Run("parallel", func(b *testing.B) {
+		b.SetParallelism((benchClients + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+		b.ReportAllocs()
 		b.RunParallel(func(pb *testing.PB) {
-			cc, _ := c.Clone()
-			cc.SetToken(c.Token())
+			c, err := testhelpers.NewClient(addr, token)
+			if err != nil {
+				b.Error(err)
+				return
+			}
 			for pb.Next() {
-				if err := fn(cc); err != nil {
+				if err := fn(c); err != nil {
 					b.Error(err)
 					return
 				}
@@ -53,86 +80,206 @@ func runBoth(b *testing.B, fn func(c *api.Client) error, c *api.Client) {
 	})
 }
 
-func BenchmarkTokenCreateService(b *testing.B) {
-	_, c := benchClient(b)
-	runBoth(b, func(c *api.Client) error {
-		_, err := c.Auth().Token().Create(&api.TokenCreateRequest{Policies: []string{"default"}, TTL: "1h"})
-		return err
-	}, c)
-}
-
-func BenchmarkTokenCreateBatch(b *testing.B) {
-	_, c := benchClient(b)
-	runBoth(b, func(c *api.Client) error {
-		_, err := c.Auth().Token().Create(&api.TokenCreateRequest{Type: "batch", Policies: []string{"default"}, TTL: "1h"})
-		return err
-	}, c)
-}
-
-func BenchmarkTokenLookup(b *testing.B) {
-	_, c := benchClient(b)
-	s, err := c.Auth().Token().Create(&api.TokenCreateRequest{Policies: []string{"default"}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	runBoth(b, func(c *api.Client) error {
-		_, err := c.Auth().Token().Lookup(s.Auth.ClientToken)
-		return err
-	}, c)
-}
-
-func BenchmarkTokenRenew(b *testing.B) {
-	_, c := benchClient(b)
-	s, err := c.Auth().Token().Create(&api.TokenCreateRequest{Policies: []string{"default"}, Period: "1h"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	runBoth(b, func(c *api.Client) error {
-		_, err := c.Auth().Token().Renew(s.Auth.ClientToken, 0)
-		return err
-	}, c)
-}
-
-// BenchmarkRevokeTree1000 revokes a tree of 1,000 tokens (1 root, 999 children).
-func BenchmarkRevokeTree1000(b *testing.B) {
-	v, c := benchClient(b)
-	_ = v.Server.SetPolicy("creator", `path "auth/token/create" { capabilities = ["update"] }`)
+// BenchmarkServerReady starts an in-process server and waits for a client's
+// first successful request (sys/health).
+func BenchmarkServerReady(b *testing.B) {
+	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		b.StopTimer()
-		p, err := c.Auth().Token().Create(&api.TokenCreateRequest{Policies: []string{"creator"}})
+		srv := mockvault.New(mockvault.Options{})
+		hs := httptest.NewServer(srv)
+		c, err := testhelpers.NewClient(hs.URL, srv.RootToken())
 		if err != nil {
 			b.Fatal(err)
 		}
-		pc, _ := c.Clone()
-		pc.SetToken(p.Auth.ClientToken)
-		for j := 0; j < 999; j++ {
-			if _, err := pc.Auth().Token().Create(&api.TokenCreateRequest{}); err != nil {
-				b.Fatal(err)
-			}
-		}
-		b.StartTimer()
-		if err := c.Auth().Token().RevokeTree(p.Auth.ClientToken); err != nil {
+		if _, err := c.Sys().Health(); err != nil {
 			b.Fatal(err)
 		}
+		hs.Close()
+		srv.Close()
 	}
 }
 
+func BenchmarkTokenCreateService(b *testing.B) {
+	v := testhelpers.RunT(b)
+	runBoth(b, v.Addr, v.RootToken, func(c *api.Client) error {
+		_, err := c.Auth().Token().Create(&api.TokenCreateRequest{Policies: []string{"default"}, TTL: "1h"})
+		return err
+	})
+}
+
+func BenchmarkTokenCreateBatch(b *testing.B) {
+	v := testhelpers.RunT(b)
+	runBoth(b, v.Addr, v.RootToken, func(c *api.Client) error {
+		_, err := c.Auth().Token().Create(&api.TokenCreateRequest{Type: "batch", Policies: []string{"default"}, TTL: "1h"})
+		return err
+	})
+}
+
+func BenchmarkTokenLookup(b *testing.B) {
+	v := testhelpers.RunT(b)
+	s, err := v.Client.Auth().Token().Create(&api.TokenCreateRequest{Policies: []string{"default"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	runBoth(b, v.Addr, v.RootToken, func(c *api.Client) error {
+		_, err := c.Auth().Token().Lookup(s.Auth.ClientToken)
+		return err
+	})
+}
+
+func BenchmarkTokenRenew(b *testing.B) {
+	v := testhelpers.RunT(b)
+	s, err := v.Client.Auth().Token().Create(&api.TokenCreateRequest{Policies: []string{"default"}, Period: "1h"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	runBoth(b, v.Addr, v.RootToken, func(c *api.Client) error {
+		_, err := c.Auth().Token().Renew(s.Auth.ClientToken, 0)
+		return err
+	})
+}
+
+// BenchmarkRevokeTree1000 revokes trees of 1,000 tokens (a parent and 999
+// children); one op is one tree. The trees are built in-process with the
+// timer stopped. The parallel variant revokes benchClients trees at once.
+func BenchmarkRevokeTree1000(b *testing.B) {
+	const size = 1000
+	v := testhelpers.RunT(b)
+	b.Run("serial", func(b *testing.B) {
+		c := newBenchClient(b, v.Addr, v.RootToken)
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			id := v.Server.FillTreeForBench(size)
+			b.StartTimer()
+			if err := c.Auth().Token().RevokeTree(id); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StopTimer()
+		checkTokenCount(b, v.Server, 1)
+	})
+	b.Run("parallel", func(b *testing.B) {
+		clients := make([]*api.Client, benchClients)
+		for i := range clients {
+			clients[i] = newBenchClient(b, v.Addr, v.RootToken)
+		}
+		ids := make([]string, benchClients)
+		b.ReportAllocs()
+		b.ResetTimer()
+		for done := 0; done < b.N; done += benchClients {
+			b.StopTimer()
+			n := min(benchClients, b.N-done)
+			for i := 0; i < n; i++ {
+				ids[i] = v.Server.FillTreeForBench(size)
+			}
+			b.StartTimer()
+			var wg sync.WaitGroup
+			for i := 0; i < n; i++ {
+				wg.Add(1)
+				go func(c *api.Client, id string) {
+					defer wg.Done()
+					if err := c.Auth().Token().RevokeTree(id); err != nil {
+						b.Error(err)
+					}
+				}(clients[i], ids[i])
+			}
+			wg.Wait()
+		}
+		b.StopTimer()
+		checkTokenCount(b, v.Server, 1)
+	})
+}
+
+// checkTokenCount fails when the server does not hold want service tokens
+// (a revoke that left tokens behind would make the benchmark meaningless).
+func checkTokenCount(b *testing.B, srv *mockvault.Server, want int) {
+	b.Helper()
+	if got := len(srv.Tokens()); got != want {
+		b.Fatalf("%d tokens left in the store, want %d", got, want)
+	}
+}
+
+// BenchmarkAppRoleLogin logs in with a role_id and an unlimited secret_id
+// (AppRole enabled at approle/, a role with the default policy).
+func BenchmarkAppRoleLogin(b *testing.B) {
+	v := testhelpers.RunT(b)
+	c := v.Client
+	if err := c.Sys().EnableAuthWithOptions("approle", &api.EnableAuthOptions{Type: "approle"}); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := c.Logical().Write("auth/approle/role/bench", map[string]any{
+		"token_policies": "default", "token_ttl": "1h", "token_max_ttl": "4h", "secret_id_num_uses": 0,
+	}); err != nil {
+		b.Fatal(err)
+	}
+	rid, err := c.Logical().Read("auth/approle/role/bench/role-id")
+	if err != nil {
+		b.Fatal(err)
+	}
+	sid, err := c.Logical().Write("auth/approle/role/bench/secret-id", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	creds := map[string]any{"role_id": rid.Data["role_id"], "secret_id": sid.Data["secret_id"]}
+	runBoth(b, v.Addr, "", func(c *api.Client) error {
+		s, err := c.Logical().Write("auth/approle/login", creds)
+		if err == nil && (s == nil || s.Auth == nil) {
+			err = fmt.Errorf("login: no auth in %+v", s)
+		}
+		return err
+	})
+}
+
+// kvReadPolicy is the narrow policy of the KV read benchmark: one secret,
+// read only.
+const kvReadPolicy = `path "secret/data/bench/app" { capabilities = ["read"] }`
+
+// BenchmarkKVReadUnderPolicy reads a KV v2 secret with a token whose only
+// grant is a read policy on that secret (plus the default policy).
+func BenchmarkKVReadUnderPolicy(b *testing.B) {
+	v := testhelpers.RunT(b)
+	c := v.Client
+	if err := c.Sys().PutPolicy("kv-read", kvReadPolicy); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := c.KVv2("secret").Put(context.Background(), "bench/app", map[string]any{"user": "app", "password": "s3cr3t"}); err != nil {
+		b.Fatal(err)
+	}
+	tok, err := c.Auth().Token().Create(&api.TokenCreateRequest{Policies: []string{"kv-read"}, TTL: "1h"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	runBoth(b, v.Addr, tok.Auth.ClientToken, func(c *api.Client) error {
+		s, err := c.KVv2("secret").Get(context.Background(), "bench/app")
+		if err == nil && s.Data["user"] != "app" {
+			err = fmt.Errorf("kv read: %+v", s.Data)
+		}
+		return err
+	})
+}
+
 // BenchmarkLookupWithManyTokens shows lookups do not slow down with store
-// size (the store is a hash map): compare the sub-benchmarks.
+// size (the store is a hash map): compare the sub-benchmarks. The 100k and
+// 1M stores are skipped in quick runs (-short, -benchtime=1x).
 func BenchmarkLookupWithManyTokens(b *testing.B) {
 	for _, n := range []int{1000, 100000, 1000000} {
 		b.Run(fmt.Sprintf("tokens=%d", n), func(b *testing.B) {
-			if testing.Short() && n > 1000 {
-				b.Skip("short")
+			if quickBench() && n > 1000 {
+				b.Skip("quick run: only the 1,000-token store")
 			}
 			srv := mockvault.New(mockvault.Options{})
+			defer srv.Close()
 			ids := srv.FillTokensForBench(n)
 			hs := httptest.NewServer(srv)
 			defer hs.Close()
-			c, _ := testhelpers.NewClient(hs.URL, srv.RootToken())
+			c := newBenchClient(b, hs.URL, srv.RootToken())
+			runtime.GC()
+			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				if _, err := c.Auth().Token().Lookup(ids[i%len(ids)]); err != nil {
+				// A stride visits the whole store, not a cache-warm corner.
+				if _, err := c.Auth().Token().Lookup(ids[(i*7919)%len(ids)]); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -142,20 +289,27 @@ func BenchmarkLookupWithManyTokens(b *testing.B) {
 
 // BenchmarkMemoryPerToken reports heap bytes per live service token.
 func BenchmarkMemoryPerToken(b *testing.B) {
-	const n = 100000
+	n := 100000
+	if quickBench() {
+		n = 10000
+	}
 	for i := 0; i < b.N; i++ {
 		before := heap()
 		srv := mockvault.New(mockvault.Options{})
 		srv.FillTokensForBench(n)
 		after := heap()
-		b.ReportMetric(float64(after-before)/n, "B/token")
+		b.ReportMetric(float64(after-before)/float64(n), "B/token")
 		runtime.KeepAlive(srv)
 	}
 }
 
-// BenchmarkMemoryPerServer reports heap bytes per idle server.
+// BenchmarkMemoryPerServer reports heap bytes per idle server, and what a
+// thousand of them take (target: under 200 MB).
 func BenchmarkMemoryPerServer(b *testing.B) {
-	const n = 1000
+	n := 1000
+	if quickBench() {
+		n = 100
+	}
 	for i := 0; i < b.N; i++ {
 		before := heap()
 		srvs := make([]*mockvault.Server, n)
@@ -163,8 +317,9 @@ func BenchmarkMemoryPerServer(b *testing.B) {
 			srvs[j] = mockvault.New(mockvault.Options{})
 		}
 		after := heap()
-		b.ReportMetric(float64(after-before)/n, "B/server")
-		b.ReportMetric(float64(after-before)/(1<<20), "MB/1000servers")
+		per := float64(after-before) / float64(n)
+		b.ReportMetric(per, "B/server")
+		b.ReportMetric(per*1000/(1<<20), "MB/1000servers")
 		runtime.KeepAlive(srvs)
 	}
 }

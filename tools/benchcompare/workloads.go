@@ -1,0 +1,246 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/vault/api"
+)
+
+// kvPolicy is the narrow policy of the KV read: one secret, read only.
+const kvPolicy = `path "secret/data/bench/app" { capabilities = ["read"] }`
+
+// creatorPolicy lets a tree's parent create its children.
+const creatorPolicy = `path "auth/token/create" { capabilities = ["update"] }`
+
+// prep is what a target was set up with before the timed runs.
+type prep struct {
+	lookupToken string // a service token to look up
+	renewToken  string // a periodic token to renew
+	kvToken     string // a token with only kvPolicy (and default)
+	roleID      string
+	secretID    string
+}
+
+// setup configures t identically whatever it is: policies, a KV secret,
+// AppRole at approle/ with one role and an unlimited secret ID, tokens.
+func setup(t *target) (*prep, error) {
+	c := t.client(t.root)
+	ctx := context.Background()
+	p := &prep{}
+	if err := c.Sys().PutPolicy("bench-kv", kvPolicy); err != nil {
+		return nil, err
+	}
+	if err := c.Sys().PutPolicy("bench-creator", creatorPolicy); err != nil {
+		return nil, err
+	}
+	if _, err := c.KVv2("secret").Put(ctx, "bench/app", map[string]any{"user": "app", "password": "s3cr3t"}); err != nil {
+		return nil, fmt.Errorf("kv put: %w", err)
+	}
+	create := func(r *api.TokenCreateRequest) (string, error) {
+		s, err := c.Auth().Token().Create(r)
+		if err != nil {
+			return "", err
+		}
+		return s.Auth.ClientToken, nil
+	}
+	var err error
+	if p.lookupToken, err = create(&api.TokenCreateRequest{Policies: []string{"default"}, TTL: "2h"}); err != nil {
+		return nil, err
+	}
+	if p.renewToken, err = create(&api.TokenCreateRequest{Policies: []string{"default"}, Period: "2h"}); err != nil {
+		return nil, err
+	}
+	if p.kvToken, err = create(&api.TokenCreateRequest{Policies: []string{"bench-kv"}, TTL: "2h"}); err != nil {
+		return nil, err
+	}
+	if err := c.Sys().EnableAuthWithOptions("approle", &api.EnableAuthOptions{Type: "approle"}); err != nil {
+		return nil, fmt.Errorf("enable approle: %w", err)
+	}
+	if _, err := c.Logical().Write("auth/approle/role/bench", map[string]any{
+		"token_policies": "default", "token_ttl": "1h", "token_max_ttl": "4h", "secret_id_num_uses": 0,
+	}); err != nil {
+		return nil, err
+	}
+	rid, err := c.Logical().Read("auth/approle/role/bench/role-id")
+	if err != nil {
+		return nil, err
+	}
+	sid, err := c.Logical().Write("auth/approle/role/bench/secret-id", nil)
+	if err != nil {
+		return nil, err
+	}
+	p.roleID, _ = rid.Data["role_id"].(string)
+	p.secretID, _ = sid.Data["secret_id"].(string)
+	return p, nil
+}
+
+// workload is one timed operation. op runs once per call with a client
+// carrying token(p).
+type workload struct {
+	key   string
+	name  string
+	token func(t *target, p *prep) string
+	op    func(p *prep) func(c *api.Client) error
+}
+
+func rootTok(t *target, _ *prep) string { return t.root }
+
+var workloads = []workload{
+	{key: "create-service", name: "token create (service)", token: rootTok, op: func(*prep) func(*api.Client) error {
+		return func(c *api.Client) error {
+			_, err := c.Auth().Token().Create(&api.TokenCreateRequest{Policies: []string{"default"}, TTL: "1h"})
+			return err
+		}
+	}},
+	{key: "create-batch", name: "token create (batch)", token: rootTok, op: func(*prep) func(*api.Client) error {
+		return func(c *api.Client) error {
+			_, err := c.Auth().Token().Create(&api.TokenCreateRequest{Type: "batch", Policies: []string{"default"}, TTL: "1h"})
+			return err
+		}
+	}},
+	{key: "lookup", name: "token lookup", token: rootTok, op: func(p *prep) func(*api.Client) error {
+		return func(c *api.Client) error {
+			_, err := c.Auth().Token().Lookup(p.lookupToken)
+			return err
+		}
+	}},
+	{key: "renew", name: "token renew", token: rootTok, op: func(p *prep) func(*api.Client) error {
+		return func(c *api.Client) error {
+			_, err := c.Auth().Token().Renew(p.renewToken, 0)
+			return err
+		}
+	}},
+	{key: "approle-login", name: "AppRole login", token: func(*target, *prep) string { return "" }, op: func(p *prep) func(*api.Client) error {
+		creds := map[string]any{"role_id": p.roleID, "secret_id": p.secretID}
+		return func(c *api.Client) error {
+			s, err := c.Logical().Write("auth/approle/login", creds)
+			if err == nil && (s == nil || s.Auth == nil) {
+				err = errors.New("login answer without auth")
+			}
+			return err
+		}
+	}},
+	{key: "kv-read", name: "KV v2 read under a narrow policy", token: func(_ *target, p *prep) string { return p.kvToken }, op: func(p *prep) func(*api.Client) error {
+		return func(c *api.Client) error {
+			s, err := c.KVv2("secret").Get(context.Background(), "bench/app")
+			if err == nil && s.Data["user"] != "app" {
+				err = fmt.Errorf("kv read: unexpected data %v", s.Data)
+			}
+			return err
+		}
+	}},
+}
+
+// measurement is a number of operations done in a time.
+type measurement struct {
+	ops     int64
+	elapsed time.Duration
+}
+
+func (m measurement) rate() float64 {
+	if m.elapsed <= 0 {
+		return 0
+	}
+	return float64(m.ops) / m.elapsed.Seconds()
+}
+
+// timedRun runs op from every client in a loop for about d, and counts.
+func timedRun(d time.Duration, clients []*api.Client, op func(c *api.Client) error) (measurement, error) {
+	var stop atomic.Bool
+	var total atomic.Int64
+	var firstErr error
+	var once sync.Once
+	var wg sync.WaitGroup
+	start := time.Now()
+	timer := time.AfterFunc(d, func() { stop.Store(true) })
+	defer timer.Stop()
+	for _, c := range clients {
+		wg.Add(1)
+		go func(c *api.Client) {
+			defer wg.Done()
+			for !stop.Load() {
+				if err := op(c); err != nil {
+					once.Do(func() { firstErr = err })
+					stop.Store(true)
+					return
+				}
+				total.Add(1)
+			}
+		}(c)
+	}
+	wg.Wait()
+	return measurement{ops: total.Load(), elapsed: time.Since(start)}, firstErr
+}
+
+// clientsFor makes n clients of t carrying token, each with its own
+// connection, as n separate client processes would have.
+func clientsFor(t *target, token string, n int) []*api.Client {
+	out := make([]*api.Client, n)
+	for i := range out {
+		out[i] = t.client(token)
+	}
+	return out
+}
+
+// buildTree creates a token tree on t through the API: a parent (child of
+// the root token, with the creator policy) and size-1 children created by
+// the parent, from conc clients at once. It returns the parent's token.
+func buildTree(t *target, size, conc int) (string, error) {
+	c := t.client(t.root)
+	s, err := c.Auth().Token().Create(&api.TokenCreateRequest{Policies: []string{"bench-creator"}, TTL: "2h"})
+	if err != nil {
+		return "", err
+	}
+	parent := s.Auth.ClientToken
+	var next atomic.Int64
+	var firstErr error
+	var once sync.Once
+	var wg sync.WaitGroup
+	for _, pc := range clientsFor(t, parent, conc) {
+		wg.Add(1)
+		go func(pc *api.Client) {
+			defer wg.Done()
+			for next.Add(1) < int64(size) {
+				if _, err := pc.Auth().Token().Create(&api.TokenCreateRequest{TTL: "1h"}); err != nil {
+					once.Do(func() { firstErr = err })
+					return
+				}
+			}
+		}(pc)
+	}
+	wg.Wait()
+	return parent, firstErr
+}
+
+// revokeTrees revokes the given trees from len(clients) clients at once
+// (each takes the next tree until none is left), timing only that.
+func revokeTrees(clients []*api.Client, trees []string) (measurement, error) {
+	var next atomic.Int64
+	var firstErr error
+	var once sync.Once
+	var wg sync.WaitGroup
+	start := time.Now()
+	for _, c := range clients {
+		wg.Add(1)
+		go func(c *api.Client) {
+			defer wg.Done()
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(len(trees)) {
+					return
+				}
+				if err := c.Auth().Token().RevokeTree(trees[i]); err != nil {
+					once.Do(func() { firstErr = err })
+					return
+				}
+			}
+		}(c)
+	}
+	wg.Wait()
+	return measurement{ops: int64(len(trees)), elapsed: time.Since(start)}, firstErr
+}
