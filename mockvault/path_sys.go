@@ -119,6 +119,9 @@ func (s *Server) mountInfo(m *mount) map[string]any {
 		}
 		cfg["token_type"] = tt
 	}
+	if m.listingVisibility != "" {
+		cfg["listing_visibility"] = m.listingVisibility
+	}
 	switch m.typ {
 	case "system":
 		cfg["passthrough_request_headers"] = []string{"Accept"}

@@ -290,6 +290,14 @@ func (s *Server) decode(w http.ResponseWriter, hr *http.Request) (*request, erro
 		req.op = opDelete
 	case http.MethodPatch:
 		req.op = opPatch
+		// Vault's HTTP layer demands a JSON merge patch for every PATCH.
+		mt, _, err := mime.ParseMediaType(hr.Header.Get("Content-Type"))
+		if err != nil {
+			return nil, badRequest("%s", err.Error())
+		}
+		if mt != "application/merge-patch+json" {
+			return nil, errCode(http.StatusUnsupportedMediaType, "PATCH requires Content-Type of application/merge-patch+json, provided %s", mt)
+		}
 	default:
 		return nil, errCode(http.StatusMethodNotAllowed, "")
 	}
