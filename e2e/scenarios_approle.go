@@ -433,6 +433,10 @@ func init() {
 			POST("auth/approle/login", M{"role_id": "{{rid}}", "secret_id": "{{sid2}}"}).Anonymous().SaveToken("t2").Want(200),
 			GET("auth/approle/role/r/role-id").Header("X-Vault-Wrap-TTL", "5m").Save("wt3", "wrap_info.token").Want(200),
 			POST("sys/wrapping/unwrap", nil).As("wt3").Want(200),
+			POST("auth/approle/login", M{"role_id": "{{rid}}", "secret_id": "{{sid}}"}).Anonymous().Header("X-Vault-Wrap-TTL", "2m").Save("wl", "wrap_info.token").Want(200).
+				Because("a wrapped login: wrap_info only, creation_path auth/approle/login"),
+			POST("sys/wrapping/unwrap", nil).As("wl").SaveToken("tw").Want(200).Because("the auth block, as the login would have answered"),
+			LookupSelf("tw").Want(200),
 		)...).Then(disableAuth("approle")),
 
 		// ---------------------------------------------------------- login
@@ -440,7 +444,14 @@ func init() {
 			enableAppRole("approle"),
 			POST("auth/approle/role/svc", M{"token_policies": "dev,ops", "token_ttl": "1h", "token_max_ttl": "2h"}).Want(204),
 			roleCreds("approle", "svc", "s"),
-			login("approle", "s").SaveToken("t").Want(200).Because("renewable service token, lease 1h, metadata.role_name"),
+			login("approle", "s").SaveToken("t").Save("e1", "auth.entity_id").Want(200).Because("renewable service token, lease 1h, metadata.role_name"),
+			login("approle", "s").SaveToken("t2").Want(200).Because("the same role ID: the same entity ({{e1}})"),
+			LookupSelf("t2").Want(200),
+			POST("auth/approle/role/svc/role-id", M{"role_id": "svc-new-role-id"}).Want(204),
+			POST("auth/approle/login", M{"role_id": "svc-new-role-id", "secret_id": "{{s_sid}}"}).Anonymous().SaveToken("t3").Want(200).
+				Because("a new role ID is a new alias: another entity"),
+			POST("auth/token/revoke", M{"token": "{{t2}}"}).Want(204),
+			POST("auth/token/revoke", M{"token": "{{t3}}"}).Want(204),
 			LookupSelf("t").Want(200),
 			Lookup("t").Want(200),
 			POST("auth/token/renew-self", M{"increment": "30m"}).As("t").Want(200),
@@ -538,6 +549,34 @@ func init() {
 			POST("sys/auth/approle/tune", M{"token_type": "default-service"}).Want(204),
 			login("approle", "dbat").Want(200).Because("default-batch role on a default-service mount: batch"),
 			GET("sys/auth/approle/tune").Want(200),
+		)...).Then(disableAuth("approle")),
+
+		// ---------------------------------------------------------- narrow tokens
+		S("approle/acl/orchestrator", steps(
+			enableAppRole("approle"),
+			POST("auth/approle/role/ci", M{"token_policies": "build", "token_type": "batch", "token_ttl": "10m"}).Want(204),
+			POST("auth/approle/role/other", M{"token_policies": "admin"}).Want(204),
+			Policy("orchestrator", `
+path "auth/approle/role/ci/secret-id" {
+  capabilities = ["update"]
+  min_wrapping_ttl = "10s"
+  max_wrapping_ttl = "5m"
+}
+path "auth/approle/role/ci/role-id" { capabilities = ["read"] }
+`),
+			Create("o", M{"policies": []string{"orchestrator"}}).Want(200),
+			GET("auth/approle/role/ci/role-id").As("o").Save("rid", "data.role_id").Want(200),
+			POST("auth/approle/role/ci/secret-id", nil).As("o").Want(403).Because("wrapping required by the policy"),
+			POST("auth/approle/role/ci/secret-id", nil).As("o").Header("X-Vault-Wrap-TTL", "1m").Save("wt", "wrap_info.token").Want(200),
+			POST("auth/approle/role/other/secret-id", nil).As("o").Header("X-Vault-Wrap-TTL", "1m").Want(403),
+			GET("auth/approle/role/other/role-id").As("o").Want(403),
+			GET("auth/approle/role/ci").As("o").Want(403),
+			LIST("auth/approle/role").As("o").Want(403),
+			POST("auth/approle/role/ci", M{"token_policies": "admin"}).As("o").Want(403),
+			POST("sys/wrapping/unwrap", nil).As("wt").Save("sid", "data.secret_id").Want(200).Because("the job unwraps with the wrapping token alone"),
+			POST("auth/approle/login", M{"role_id": "{{rid}}", "secret_id": "{{sid}}"}).Anonymous().SaveToken("job").Want(200),
+			LookupSelf("job").Want(200),
+			POST("auth/approle/role/ci/secret-id", nil).As("job").Header("X-Vault-Wrap-TTL", "1m").Want(403).Because("the job's token cannot mint more"),
 		)...).Then(disableAuth("approle")),
 
 		// ---------------------------------------------------------- seed article
