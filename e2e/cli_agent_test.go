@@ -12,24 +12,41 @@ import (
 	"time"
 )
 
-// The client scripts, run against every target (e2e/clients/).
-var cliScripts = []string{"seed_cli.sh", "agent_check.sh"}
+// The client scripts, run against every target (e2e/clients/):
+// seed_cli.sh first, then the other two at the same time (they use their
+// own mounts and names; agent_check.sh mostly waits for TTLs).
+var cliScripts = []string{"seed_cli.sh", "agent_check.sh", "ci_cli.sh"}
+
+// cliKnownDiffs marks script steps where the mock is known to differ from
+// real Vault 1.21.1 (script -> step name -> ids in facts/cli_diffs.md). A
+// known difference still fails the test unless MOCKVAULT_E2E_ALLOW_KNOWN=1;
+// when a marked step matches, the log says so: then delete its line.
+var cliKnownDiffs = map[string]map[string]string{
+	"ci_cli.sh": {
+		"status":    "C1,C2",
+		"path-help": "C3",
+	},
+}
 
 // TestCLIAgent runs e2e/clients/seed_cli.sh (every command of the seed
-// article through the vault CLI) and e2e/clients/agent_check.sh (Vault Agent
+// article through the vault CLI), e2e/clients/agent_check.sh (Vault Agent
 // with the seed's agent.hcl: auto-auth, sink, renewal, re-authentication,
-// proxy) against real Vault 1.21.1 (the binary as a local dev server), the
-// mock's binary (go build ./cmd/mockvault) and the mock's container image
-// (the repository's Dockerfile), all at once, and requires the mock's
-// records to equal real Vault's line for line.
+// proxy) and e2e/clients/ci_cli.sh (more CLI commands of CI pipelines)
+// against real Vault 1.21.1 (the binary as a local dev server), the mock's
+// binary (go build ./cmd/mockvault) and the mock's container image (the
+// repository's Dockerfile), all at once. Each script must pass on real
+// Vault, and the mock's records must equal real Vault's line for line.
 //
 // The vault binary is the CLI, the Agent and the reference server
 // ($MOCKVAULT_VAULT_BIN, default ~/.cache/mockvault/vault-1.21.1; `make
 // realvault`). Without it the test skips; without Docker only the container
-// target skips. MOCKVAULT_E2E_CLIENTS=0 skips the test (it takes ~45 s).
+// target skips. It runs only with MOCKVAULT_E2E_CLIENTS=1 (set by `make
+// clients`), so that `make conformance` does not run it a second time;
+// MOCKVAULT_E2E_CLIENTS_OUT=DIR keeps each target's records
+// (DIR/<target>/<script>.record) and raw outputs (DIR/<target>/raw/).
 func TestCLIAgent(t *testing.T) {
-	if v, err := strconv.ParseBool(os.Getenv("MOCKVAULT_E2E_CLIENTS")); err == nil && !v {
-		t.Skip("skipped: MOCKVAULT_E2E_CLIENTS=0")
+	if v, _ := strconv.ParseBool(os.Getenv("MOCKVAULT_E2E_CLIENTS")); !v {
+		t.Skip("skipped: the vault CLI and Vault Agent check (~1 min) runs with `make clients` or MOCKVAULT_E2E_CLIENTS=1")
 	}
 	vaultBin := DefaultVaultBin()
 	if !fileExists(vaultBin) {
@@ -41,6 +58,14 @@ func TestCLIAgent(t *testing.T) {
 
 	// build the mock: the plain binary and the static one for the image
 	dir := t.TempDir()
+	if keep := os.Getenv("MOCKVAULT_E2E_CLIENTS_OUT"); keep != "" {
+		// keep the records and raw outputs (e.g. as CI artifacts)
+		dir = keep
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("records and raw outputs in %s", dir)
+	}
 	mockBin := filepath.Join(dir, "mockvault")
 	linuxBin := filepath.Join(repoRoot(), "bin", "mockvault-linux")
 	var wg sync.WaitGroup
@@ -78,8 +103,8 @@ func TestCLIAgent(t *testing.T) {
 		targets = append(targets, c)
 	}
 
-	// every target: start, run the scripts one after the other; targets in
-	// parallel (the agent check waits for TTLs to run out: ~40 s)
+	// every target at the same time: start it, run seed_cli.sh, then the
+	// others (the agent check waits for TTLs to run out: ~35 s)
 	runs := make([]map[string]scriptRun, len(targets))
 	errs := make([]error, len(targets))
 	for i, tg := range targets {
@@ -108,12 +133,13 @@ func TestCLIAgent(t *testing.T) {
 		return
 	}
 
-	// each script must pass on its own everywhere, and the mock's records
-	// must equal real Vault's
+	// each script must pass on real Vault, and the mock's records must
+	// equal real Vault's
+	allowKnown, _ := strconv.ParseBool(os.Getenv("MOCKVAULT_E2E_ALLOW_KNOWN"))
 	var table strings.Builder
 	fmt.Fprintf(&table, "%-16s", "SCRIPT")
 	for _, tg := range targets {
-		fmt.Fprintf(&table, " %-24s", tg.Name())
+		fmt.Fprintf(&table, " %-26s", tg.Name())
 	}
 	table.WriteString("\n")
 	for _, s := range cliScripts {
@@ -121,25 +147,50 @@ func TestCLIAgent(t *testing.T) {
 		fmt.Fprintf(&table, "%-16s", s)
 		for i, tg := range targets {
 			r := runs[i][s]
-			verdict := "ok"
-			if r.ExitCode != 0 {
-				verdict = "FAIL"
-				t.Errorf("%s on %s exited %d:\n%s", s, tg.Name(), r.ExitCode, r.Stderr)
-			}
-			if i > 0 {
-				if d := diffRecords(ref.Record, r.Record, targets[0].Name(), tg.Name()); d != "" {
-					verdict += ", DIFF"
-					t.Errorf("%s: %s differs from %s:\n%s", s, tg.Name(), targets[0].Name(), d)
-				} else {
-					verdict += ", same"
+			var verdict string
+			if i == 0 {
+				verdict = fmt.Sprintf("ok %s steps", stepCount(r.Record))
+				if r.ExitCode != 0 {
+					verdict = "FAIL"
+					t.Errorf("%s on %s (the reference) exited %d:\n%s", s, tg.Name(), r.ExitCode, r.Stderr)
+				}
+			} else {
+				diffs := diffRecords(ref.Record, r.Record, targets[0].Name(), tg.Name())
+				var unknown, known []string
+				seen := map[string]bool{}
+				for _, d := range diffs {
+					if id := cliKnownDiffs[s][d.name]; id != "" {
+						known = append(known, id)
+						seen[d.name] = true
+						if allowKnown {
+							t.Logf("%s: %s: known difference %s (facts/cli_diffs.md):\n%s", s, tg.Name(), id, firstLines(d.text, 16))
+						} else {
+							t.Errorf("%s: %s: known difference %s (facts/cli_diffs.md; MOCKVAULT_E2E_ALLOW_KNOWN=1 tolerates it):\n%s", s, tg.Name(), id, firstLines(d.text, 16))
+						}
+						continue
+					}
+					unknown = append(unknown, d.text)
+				}
+				for name, id := range cliKnownDiffs[s] {
+					if !seen[name] {
+						t.Logf("%s: %s: known difference %s (step %s) matches now: remove its mark in cliKnownDiffs", s, tg.Name(), id, name)
+					}
+				}
+				switch {
+				case len(unknown) > 0:
+					verdict = fmt.Sprintf("DIFF in %d step(s)", len(unknown)+len(known))
+					t.Errorf("%s: %s differs from %s:\n%s", s, tg.Name(), targets[0].Name(), strings.Join(unknown, ""))
+				case len(known) > 0:
+					verdict = "known " + strings.Join(known, ",")
+				default:
+					verdict = "same"
 				}
 			}
-			fmt.Fprintf(&table, " %-24s", fmt.Sprintf("%s %s", verdict, r.Dur.Round(100*time.Millisecond)))
+			fmt.Fprintf(&table, " %-26s", fmt.Sprintf("%s %s", verdict, r.Dur.Round(100*time.Millisecond)))
 		}
 		table.WriteString("\n")
 	}
-	t.Logf("vault CLI and Agent (%s steps, %s steps), total %s:\n%s",
-		stepCount(runs[0]["seed_cli.sh"].Record), stepCount(runs[0]["agent_check.sh"].Record),
+	t.Logf("vault CLI and Agent against %d targets, total %s:\n%s", len(targets),
 		time.Since(started).Round(100*time.Millisecond), table.String())
 }
 
@@ -160,31 +211,68 @@ func runTarget(ctx context.Context, tg Target, vaultBin, dir string) (map[string
 		"VAULT_TOKEN=" + tg.RootToken(),
 		"VAULT=" + vaultBin,
 		"AGENT_LISTEN=" + listen,
-		"RAW_DIR=" + filepath.Join(dir, "raw"),
+	}
+	run := func(s string) (scriptRun, error) {
+		r, err := runScript(ctx, filepath.Join(moduleDir(), "clients", s), filepath.Join(dir, s+".record"),
+			append(env, "RAW_DIR="+filepath.Join(dir, "raw", strings.TrimSuffix(s, ".sh"))))
+		if err != nil {
+			return r, fmt.Errorf("%s: %w\n%s", s, err, r.Stderr)
+		}
+		return r, nil
 	}
 	out := map[string]scriptRun{}
-	for _, s := range cliScripts {
-		r, err := runScript(ctx, filepath.Join(moduleDir(), "clients", s), filepath.Join(dir, s+".record"), env)
-		if err != nil {
-			return out, fmt.Errorf("%s: %w\n%s", s, err, r.Stderr)
+	first, err := run(cliScripts[0])
+	if err != nil {
+		return out, err
+	}
+	out[cliScripts[0]] = first
+	rest := cliScripts[1:]
+	res := make([]scriptRun, len(rest))
+	errs := make([]error, len(rest))
+	var wg sync.WaitGroup
+	for i, s := range rest {
+		wg.Add(1)
+		go func() { defer wg.Done(); res[i], errs[i] = run(s) }()
+	}
+	wg.Wait()
+	for i, s := range rest {
+		if errs[i] != nil {
+			return out, errs[i]
 		}
-		out[s] = r
+		out[s] = res[i]
 	}
 	return out, nil
+}
+
+// firstLines clips s to n lines.
+func firstLines(s string, n int) string {
+	lines := strings.SplitAfter(s, "\n")
+	if len(lines) <= n {
+		return s
+	}
+	return strings.Join(lines[:n], "") + fmt.Sprintf("    ... (%d more lines)\n", len(lines)-n)
 }
 
 // recordStep is one step of a script's record: the "== NN name rc=N"
 // header, its normalised output and the check lines ("-- ...") after it.
 type recordStep struct {
-	title string
-	lines []string
+	title, name string
+	lines       []string
 }
 
 func parseRecord(rec string) []recordStep {
 	var steps []recordStep
 	for _, l := range strings.Split(strings.TrimRight(rec, "\n"), "\n") {
+		if strings.HasPrefix(l, "-- steps: ") {
+			continue // the summary: derived from the rc= lines compared anyway
+		}
 		if strings.HasPrefix(l, "== ") || len(steps) == 0 {
-			steps = append(steps, recordStep{title: strings.TrimPrefix(l, "== ")})
+			title := strings.TrimPrefix(l, "== ")
+			name := title
+			if f := strings.Fields(title); len(f) >= 2 {
+				name = f[1]
+			}
+			steps = append(steps, recordStep{title: title, name: name})
 		}
 		steps[len(steps)-1].lines = append(steps[len(steps)-1].lines, l)
 	}
@@ -201,29 +289,35 @@ func stepCount(rec string) string {
 	return strconv.Itoa(n)
 }
 
-// diffRecords shows every step whose record differs, both sides side by
+// stepDiff is one step whose record differs, shown side by side.
+type stepDiff struct {
+	name, text string
+}
+
+// diffRecords lists every step whose record differs, both sides side by
 // side (reference left; `|` changed, `<` only left, `>` only right).
-func diffRecords(a, b, nameA, nameB string) string {
+func diffRecords(a, b, nameA, nameB string) []stepDiff {
 	if a == b {
-		return ""
+		return nil
 	}
 	sa, sb := parseRecord(a), parseRecord(b)
-	var out strings.Builder
+	var diffs []stepDiff
 	for i := 0; i < len(sa) || i < len(sb); i++ {
 		var la, lb []string
-		title := ""
+		var title, name string
 		if i < len(sa) {
-			la, title = sa[i].lines, sa[i].title
+			la, title, name = sa[i].lines, sa[i].title, sa[i].name
 		}
 		if i < len(sb) {
 			lb = sb[i].lines
 			if title == "" {
-				title = sb[i].title
+				title, name = sb[i].title, sb[i].name
 			}
 		}
 		if strings.Join(la, "\n") == strings.Join(lb, "\n") {
 			continue
 		}
+		var out strings.Builder
 		fmt.Fprintf(&out, "  step %s\n", title)
 		w := 10
 		for _, l := range la {
@@ -233,6 +327,7 @@ func diffRecords(a, b, nameA, nameB string) string {
 		for _, r := range alignLines(la, lb) {
 			fmt.Fprintf(&out, "    %-*s %s %s\n", w, clip(r[0], w), r[2], r[1])
 		}
+		diffs = append(diffs, stepDiff{name: name, text: out.String()})
 	}
-	return out.String()
+	return diffs
 }

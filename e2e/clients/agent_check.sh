@@ -132,11 +132,14 @@ if ! sink_written; then
 	sed 's/^/    /' "$work/agent.log" >&2
 	finish
 fi
-t0=$(date +%s)
 tok1=$(cat "$work/sink")
 check "secret_id file removed after reading" test ! -e "$work/secret_id"
 
 step sink-token-lookup 0 "$VAULT" token lookup "$tok1"
+# the login time on the server's clock (unix seconds); all waits below count
+# from it (the servers run on this host's clock)
+t0=$(field creation_time)
+t0=${t0:-$(date +%s)}
 ttl1=$(seconds "$(field ttl)")
 issued1=$(field issue_time)
 check "sink token ttl at most ${ttl}s" test "$ttl1" -le "$ttl"
@@ -152,27 +155,24 @@ check "proxied lookup-self does not show the token" test -z "$(field id)$(field 
 step proxy-kv-get 0 via_agent kv get secret/agent/config
 
 # ---------------------------------------------------------------- renewal
-# The agent renews once right after login; wait for a renewal at least
-# ttl/2 later, which must come before the token would have expired.
+# The agent renews once right after login, then at about 2/3 of the ttl.
 renewed() {
 	"$VAULT" token lookup "$tok1" >"$work/renewed" 2>&1 || return 1
 	_lr=$(awk '$1 == "last_renewal_time" { print $2 }' "$work/renewed")
-	[ -n "$_lr" ] && [ "$_lr" -ge $((t0 + ttl / 2)) ]
+	[ -n "$_lr" ] && [ "$_lr" -ge $((t0 + 3)) ]
 }
-check "agent renewed the token again before it expired" wait_until $((ttl + 5)) renewed
-step sink-token-lookup-renewed 0 "$VAULT" token lookup "$tok1"
-left=$(seconds "$(field ttl)")
-last=$(field last_renewal_time)
-elapsed=$(($(date +%s) - t0))
-check "the renewal came before the ttl ran out" test "$last" -lt $((t0 + ttl))
-# without the renewal at most ttl-elapsed would be left
-check "the renewal refreshed the ttl" test "$left" -gt $((ttl - elapsed))
+check "agent renewed the token again" wait_until $((ttl + 5)) renewed
+# still alive after its first ttl: a renewal came before it expired
+while [ "$(date +%s)" -le $((t0 + ttl + 1)) ]; do sleep 1; done
+step sink-token-lookup-past-first-ttl 0 "$VAULT" token lookup "$tok1"
+check "sink token alive past its first ttl (renewed before expiry)" test "$rc" -eq 0
 
 # ---------------------------------------------------------------- re-authentication
 new_token() { [ -s "$work/sink" ] && [ "$(cat "$work/sink")" != "$tok1" ]; }
-check "agent logged in again when renewal could not extend past token_max_ttl" wait_until $((max + 15)) new_token
+check "agent logged in again when renewals could not extend past token_max_ttl" wait_until $((max + 15)) new_token
 reauth=$(($(date +%s) - t0))
-check "re-authenticated before the old token's max TTL ran out" test "$reauth" -le "$max"
+# Vault Agent re-authenticates ~1-2 s before the max TTL; allow some slack
+check "new sink token by the old token's max TTL (+3 s)" test "$reauth" -le $((max + 3))
 tok2=$(cat "$work/sink")
 step new-sink-token-lookup 0 "$VAULT" token lookup "$tok2"
 issued2=$(field issue_time)
@@ -181,7 +181,7 @@ same "$(field issue_time)" "$issued2" "proxied lookup-self answered for the new 
 step proxy-kv-get-after-reauth 0 via_agent kv get secret/agent/config
 
 # the old token dies at its max TTL
-while [ "$(date +%s)" -le $((t0 + max + 1)) ]; do sleep 1; done
+while [ "$(date +%s)" -le $((t0 + max + 2)) ]; do sleep 1; done
 step old-token-lookup-after-max-ttl 2 "$VAULT" token lookup "$tok1"
 
 # ---------------------------------------------------------------- stop
@@ -190,6 +190,12 @@ wait "$agent_pid" 2>/dev/null
 agent_pid=
 errors=$(grep -c '\[ERROR\]' "$work/agent.log")
 check "agent logged no errors" test "$errors" -eq 0
+# the agent's warnings and errors, without times, paths and addresses, in
+# the record (so that the mock must not cause any real Vault does not)
+note "agent warnings and errors:"
+grep -E '\[(WARN|ERROR)\]' "$work/agent.log" |
+	sed -E -e 's/^[^[]*//' -e "s|$work|<WORK>|g" -e 's/(request_id|accessor)=[^ ]*/\1=<masked>/g' |
+	sort -u | sed 's/^/--   /' >&3
 if [ "$errors" -ne 0 ]; then
 	grep '\[ERROR\]' "$work/agent.log" | sed 's/^/    /' >&2
 fi
