@@ -84,7 +84,7 @@ func init() {
 			Describe("malformed JSON, wrong types, unknown fields, absurd TTLs, awkward names, bad tokens")
 		cleanup := append([]Step(nil), f.cleanup...)
 		if strings.Contains(f.path, "NAME") {
-			for _, name := range []string{"badin", strings.Repeat("n", 300), "név-ü"} {
+			for _, name := range []string{"badin", "-bad", "%2e%2e", strings.Repeat("n", 300), "név-ü"} {
 				switch {
 				case strings.HasPrefix(f.path, "sys/auth/"), strings.HasPrefix(f.path, "cubbyhole/"):
 					cleanup = append(cleanup, DELETE(f.at(name)))

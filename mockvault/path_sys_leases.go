@@ -75,6 +75,13 @@ func (s *Server) leases(now time.Time) map[string]*tokenEntry {
 		}
 		out[s.tokenLeaseID(te)] = te
 	}
+	for id, te := range s.danglingLeases {
+		if te.expired(now) {
+			delete(s.danglingLeases, id)
+			continue
+		}
+		out[id] = te
+	}
 	return out
 }
 
@@ -142,6 +149,7 @@ func (s *Server) leaseRevoke(req *request, d *fieldData) (*response, error) {
 		return nil, badRequest("lease_id must be specified")
 	}
 	if te := s.leases(req.now)[id]; te != nil {
+		delete(s.danglingLeases, id)
 		s.revokeTree(te)
 	}
 	if !d.boolean("sync", true) {
@@ -160,7 +168,11 @@ func (s *Server) leaseRevokePrefix(req *request, d *fieldData) (*response, error
 			prefix += "/"
 		}
 		for id, te := range leases {
-			if strings.HasPrefix(id, prefix) && s.tokens.get(te.ID) == te {
+			if !strings.HasPrefix(id, prefix) {
+				continue
+			}
+			delete(s.danglingLeases, id)
+			if s.tokens.get(te.ID) == te {
 				s.revokeTree(te)
 			}
 		}

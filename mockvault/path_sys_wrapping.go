@@ -80,7 +80,7 @@ func (s *Server) wrap(req *request, resp *response, ttl time.Duration, stored, c
 		env := envelope{
 			RequestID: newUUID(), LeaseID: resp.leaseID, Renewable: resp.renewable,
 			LeaseDuration: resp.leaseDuration, Data: resp.data, Warnings: resp.warnings,
-			Auth: resp.auth, MountType: req.mount.typ,
+			Auth: resp.auth, MountType: wrappedMountType(req, resp),
 		}
 		b, err := json.Marshal(env)
 		if err != nil {
@@ -231,6 +231,9 @@ func (s *Server) wrappingRewrap(req *request, d *fieldData) (*response, error) {
 	cubby := s.cubbyholes[wte.ID]
 	info, stored := cubby[cubbyWrapInfo], cubby[cubbyWrapResponse]
 	if third {
+		// Vault destroys the old token but leaves its lease listed until
+		// its TTL runs out.
+		s.danglingLeases[s.tokenLeaseID(wte)] = wte
 		s.revokeTree(wte)
 	}
 	if info == nil || stored == nil {
@@ -245,4 +248,13 @@ func (s *Server) wrappingRewrap(req *request, d *fieldData) (*response, error) {
 	path, _ := info["creation_path"].(string)
 	body, _ := stored["response"].(string)
 	return s.wrap(req, &response{}, ttl, body, path)
+}
+
+// wrappedMountType is the mount_type kept in a wrapped response: none for
+// answers that have none (logins), as in Vault.
+func wrappedMountType(req *request, resp *response) string {
+	if resp.noMountType {
+		return ""
+	}
+	return req.mount.typ
 }

@@ -62,6 +62,9 @@ type Server struct {
 	// aliasEntities maps mount+alias to an entity id (token roles'
 	// entity_alias).
 	aliasEntities map[string]string
+	// danglingLeases are leases whose token is gone but which Vault keeps
+	// listing until they expire (a rewrapped token's).
+	danglingLeases map[string]*tokenEntry
 	cubbyholes    map[string]map[string]map[string]any // by token id
 	// wrapHook wraps a response (set by the wrapping family).
 	wrapHook func(*request, *response) (*response, error)
@@ -112,6 +115,7 @@ func (s *Server) init() {
 	s.mounts = map[string]*mount{}
 	s.tokenRoles = map[string]*tokenRole{}
 	s.aliasEntities = map[string]string{}
+	s.danglingLeases = map[string]*tokenEntry{}
 	s.engines = map[string]engineState{}
 	s.cubbyholes = map[string]map[string]map[string]any{}
 	s.sealed = false

@@ -19,6 +19,7 @@ type Snapshot struct {
 	cubbyholes map[string]map[string]map[string]any
 	engines    map[string]engineState
 	aliases    map[string]string
+	dangling   map[string]tokenEntry
 	sealed     bool
 }
 
@@ -44,6 +45,10 @@ func (s *Server) snapshotLocked() *Snapshot {
 	}
 	for k, v := range s.aliasEntities {
 		sn.aliases[k] = v
+	}
+	sn.dangling = make(map[string]tokenEntry, len(s.danglingLeases))
+	for k, te := range s.danglingLeases {
+		sn.dangling[k] = *te
 	}
 	for k, p := range s.policies.byName {
 		sn.policies[k] = p // parsed policies are never mutated in place
@@ -106,6 +111,11 @@ func (s *Server) Restore(sn *Snapshot) {
 	s.aliasEntities = make(map[string]string, len(sn.aliases))
 	for k, v := range sn.aliases {
 		s.aliasEntities[k] = v
+	}
+	s.danglingLeases = make(map[string]*tokenEntry, len(sn.dangling))
+	for k, te := range sn.dangling {
+		cp := te
+		s.danglingLeases[k] = &cp
 	}
 	s.sealed = sn.sealed
 }
