@@ -331,3 +331,26 @@ func diffRecords(a, b, nameA, nameB string) []stepDiff {
 	}
 	return diffs
 }
+
+// TestCLIRecordDiff checks the record parser and differ on their own (no
+// servers): CLI output that looks like a step header is indented in a
+// record, so it cannot start a step.
+func TestCLIRecordDiff(t *testing.T) {
+	a := "== 01 kv-get rc=0\n  == Secret Path ==\n  secret/data/a\n-- check: yes\n== 02 status rc=0\n  Sealed false\n-- steps: 2, failures: 0\n"
+	b := "== 01 kv-get rc=0\n  == Secret Path ==\n  secret/data/a\n-- check: yes\n== 02 status rc=2\n  Sealed true\n  Removed true\n-- steps: 2, failures: 1\n"
+	if n := stepCount(a); n != "2" {
+		t.Fatalf("stepCount = %s, want 2", n)
+	}
+	if d := diffRecords(a, a, "vault", "mock"); d != nil {
+		t.Fatalf("same records differ: %v", d)
+	}
+	d := diffRecords(a, b, "vault", "mock")
+	if len(d) != 1 || d[0].name != "status" {
+		t.Fatalf("diff = %+v, want one step named status", d)
+	}
+	for _, want := range []string{"step 02 status rc=0", "== 02 status rc=0 | == 02 status rc=2", "Sealed false      | Sealed true", "> Removed true"} {
+		if !strings.Contains(strings.Join(strings.Fields(d[0].text), " "), strings.Join(strings.Fields(want), " ")) {
+			t.Errorf("diff lacks %q:\n%s", want, d[0].text)
+		}
+	}
+}
