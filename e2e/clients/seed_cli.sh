@@ -15,13 +15,14 @@
 # record (RECORD, default stdout): per step its name, exit code and the
 # output normalised so that two servers can be compared line by line
 # (tokens, accessors, ids and timestamps masked, remaining TTLs rounded to the
-# minute). It exits 1 if any exit code differs from the expected one, so it
-# is a test on its own; e2e/cli_agent_test.go additionally compares the
-# records of the mock and of real Vault line by line.
+# minute). It exits 1 if any exit code differs from the expected one or a
+# check fails, so it is a test on its own; e2e/cli_agent_test.go additionally
+# compares the records of the mock and of real Vault line by line.
 #
-# Needs only the vault CLI and POSIX sh/awk/sed/mktemp. Leaves the server with
-# an approle mount, roles ci/app, policies app/build/agent/ops/dev and a KV
-# secret: run it against a fresh dev server.
+# Needs only the vault CLI and POSIX sh/awk/sed/mktemp. Run it against a fresh
+# dev server (the "Policy ... does not exist" warnings are part of the
+# record); it leaves an approle mount, roles ci/app, policies app/build and
+# KV secrets under secret/app and secret/build.
 set -u
 
 SCRIPT=seed_cli
