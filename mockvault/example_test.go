@@ -1,11 +1,13 @@
 package mockvault_test
 
 import (
+	"context"
 	"fmt"
 	"net/http/httptest"
 	"time"
 
 	"github.com/hashicorp/vault/api"
+	"github.com/hashicorp/vault/api/auth/approle"
 	"github.com/mockvault/mockvault/mockvault"
 	"github.com/mockvault/mockvault/testhelpers"
 )
@@ -130,4 +132,70 @@ func ExampleServer_Seal() {
 	// Output:
 	// sealed: true 503
 	// unsealed: true
+}
+
+// A 503 storm on AppRole login: the official approle helper, through a
+// client that retries, logs in once the storm is over.
+func ExampleServer_FailNext_approleLogin() {
+	srv := mockvault.New(mockvault.Options{})
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	root, _ := testhelpers.NewClient(hs.URL, srv.RootToken())
+	_ = root.Sys().EnableAuthWithOptions("approle", &api.EnableAuthOptions{Type: "approle"})
+	_, _ = root.Logical().Write("auth/approle/role/ci", map[string]any{"token_type": "batch", "token_ttl": "15m"})
+	rid, _ := root.Logical().Read("auth/approle/role/ci/role-id")
+	sid, _ := root.Logical().Write("auth/approle/role/ci/secret-id", nil)
+
+	srv.FailNext(mockvault.Fault{Method: "PUT", Path: "auth/approle/login", Count: 3, Status: 503})
+	c, _ := api.NewClient(&api.Config{Address: hs.URL, MaxRetries: 5, MinRetryWait: time.Millisecond, MaxRetryWait: time.Millisecond})
+	auth, _ := approle.NewAppRoleAuth(rid.Data["role_id"].(string), &approle.SecretID{FromString: sid.Data["secret_id"].(string)})
+	s, err := c.Auth().Login(context.Background(), auth)
+	fmt.Println("logged in:", err == nil, s.Auth.ClientToken[:4])
+	fmt.Println("login attempts:", srv.CountRequests("PUT", "auth/approle/login"))
+	// Output:
+	// logged in: true hvb.
+	// login attempts: 4
+}
+
+// A secret ID with ttl=10m stops working on the server clock. Vault only
+// deletes expired secret IDs in its once-a-minute tidy, and so does the
+// mock: move the clock past that.
+func ExampleManualClock_secretIDTTL() {
+	srv := mockvault.New(mockvault.Options{})
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	root, _ := testhelpers.NewClient(hs.URL, srv.RootToken())
+	_ = root.Sys().EnableAuthWithOptions("approle", &api.EnableAuthOptions{Type: "approle"})
+	_, _ = root.Logical().Write("auth/approle/role/app", map[string]any{"secret_id_ttl": "10m"})
+	rid, _ := root.Logical().Read("auth/approle/role/app/role-id")
+	sid, _ := root.Logical().Write("auth/approle/role/app/secret-id", nil)
+	login := func() error {
+		_, err := root.Logical().Write("auth/approle/login", map[string]any{"role_id": rid.Data["role_id"], "secret_id": sid.Data["secret_id"]})
+		return err
+	}
+	srv.Advance(9 * time.Minute)
+	fmt.Println("at 9m:", login() == nil)
+	srv.Advance(2 * time.Minute)
+	fmt.Println("at 11m:", login() == nil)
+	// Output:
+	// at 9m: true
+	// at 11m: false
+}
+
+// A response-wrapping token expires on the server clock.
+func ExampleManualClock_wrappingTokenExpiry() {
+	srv := mockvault.New(mockvault.Options{})
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	root, _ := testhelpers.NewClient(hs.URL, srv.RootToken())
+	wc, _ := root.Clone()
+	wc.SetToken(root.Token())
+	wc.SetWrappingLookupFunc(func(string, string) string { return "5m" })
+	wrapped, _ := wc.Logical().Write("sys/wrapping/wrap", map[string]any{"password": "s3cret"})
+
+	srv.Advance(5 * time.Minute)
+	_, err := root.Logical().Unwrap(wrapped.WrapInfo.Token)
+	fmt.Println("unwrap after 5m:", err.(*api.ResponseError).StatusCode)
+	// Output:
+	// unwrap after 5m: 400
 }
