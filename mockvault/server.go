@@ -65,7 +65,7 @@ type Server struct {
 	// danglingLeases are leases whose token is gone but which Vault keeps
 	// listing until they expire (a rewrapped token's).
 	danglingLeases map[string]*tokenEntry
-	cubbyholes    map[string]map[string]map[string]any // by token id
+	cubbyholes     map[string]map[string]map[string]any // by token id
 	// wrapHook wraps a response (set by the wrapping family).
 	wrapHook func(*request, *response) (*response, error)
 	// engines holds per-mount engine state (AppRole roles, KV data…) by
