@@ -21,12 +21,7 @@ var cliScripts = []string{"seed_cli.sh", "agent_check.sh", "ci_cli.sh"}
 // real Vault 1.21.1 (script -> step name -> ids in facts/cli_diffs.md). A
 // known difference still fails the test unless MOCKVAULT_E2E_ALLOW_KNOWN=1;
 // when a marked step matches, the log says so: then delete its line.
-var cliKnownDiffs = map[string]map[string]string{
-	"ci_cli.sh": {
-		"status":    "C1,C2",
-		"path-help": "C3",
-	},
-}
+var cliKnownDiffs = map[string]map[string]string{}
 
 // TestCLIAgent runs e2e/clients/seed_cli.sh (every command of the seed
 // article through the vault CLI), e2e/clients/agent_check.sh (Vault Agent

@@ -17,8 +17,6 @@ var sysRootPaths = []string{
 	"internal/counters/activity/export", "seal", "step-down",
 }
 
-const clusterName = "vault-cluster-mockvault"
-
 // sysBackend serves sys/. Further sys families register in their own files.
 func (s *Server) sysBackend() *backend {
 	paths := []*path{
@@ -54,7 +52,10 @@ func (s *Server) sysExtraPaths() []*path {
 // capabilities, wrapping, mounts management…), each in its own file.
 var sysPathRegistry []func(*Server) []*path
 
-func (s *Server) clusterID() string { return "6b1d3a1e-0000-4000-8000-6d6f636b7661" }
+// clusterID and clusterName are random per server, as a dev Vault's are.
+func (s *Server) clusterID() string { return s.cluster.id }
+
+func (s *Server) clusterName() string { return s.cluster.name }
 
 func (s *Server) sysHealth(req *request, d *fieldData) (*response, error) {
 	q := req.http.URL.Query()
@@ -71,7 +72,7 @@ func (s *Server) sysHealth(req *request, d *fieldData) (*response, error) {
 		"initialized": true, "sealed": s.sealed, "standby": false, "performance_standby": false,
 		"replication_performance_mode": "disabled", "replication_dr_mode": "disabled",
 		"server_time_utc": req.now.Unix(), "version": s.version, "enterprise": false,
-		"cluster_name": clusterName, "cluster_id": s.clusterID(), "echo_duration_ms": 0,
+		"cluster_name": s.clusterName(), "cluster_id": s.clusterID(), "echo_duration_ms": 0,
 		"clock_skew_ms": 0, "replication_primary_canary_age_ms": 0,
 	}
 	if s.sealed {
@@ -91,7 +92,7 @@ func (s *Server) sysSealStatus(req *request, d *fieldData) (*response, error) {
 		"recovery_seal": false, "storage_type": "inmem",
 	}
 	if !s.sealed {
-		body["cluster_name"] = clusterName
+		body["cluster_name"] = s.clusterName()
 		body["cluster_id"] = s.clusterID()
 	}
 	return &response{raw: body}, nil

@@ -23,6 +23,8 @@ type request struct {
 	// internal requests come from Go (seeding) and act as root.
 	internal bool
 	reqID    string
+	// help is a GET with ?help=1: Vault answers with the path's help.
+	help bool
 }
 
 // id is the request's id, made on first use.

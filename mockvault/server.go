@@ -86,6 +86,8 @@ type Server struct {
 	admin     http.Handler
 
 	panics atomic.Int64
+
+	cluster struct{ id, name string }
 }
 
 // New returns a dev-mode server.
@@ -100,6 +102,7 @@ func New(opts Options) *Server {
 	if s.clock == nil {
 		s.clock = NewManualClock(time.Now().UTC().Truncate(time.Second))
 	}
+	s.cluster.id, s.cluster.name = newUUID(), "vault-cluster-"+randomHex(4)
 	s.init()
 	return s
 }
@@ -308,6 +311,13 @@ func (s *Server) decode(w http.ResponseWriter, hr *http.Request) (*request, erro
 	if req.op == opList && !strings.HasSuffix(req.path, "/") {
 		req.path += "/"
 	}
+	if hr.Method == http.MethodGet {
+		if v := hr.URL.Query().Get("help"); v != "" {
+			if b, _ := parseBool(v); b {
+				req.help = true
+			}
+		}
+	}
 	if req.op == opRead || req.op == opList {
 		for k, v := range hr.URL.Query() {
 			if k == "list" || len(v) == 0 {
@@ -417,6 +427,9 @@ func (s *Server) handle(req *request) (*response, error) {
 	if s.sealed && !(m.typ == "system" && isUnsealedExempt(req.rel)) {
 		return nil, errSealed
 	}
+	if req.help {
+		return s.helpResponse(req, m)
+	}
 	p, vars, err := m.backend.match(req.op, req.rel)
 	if err != nil {
 		if !isUnauthPath(m, req.rel) {
@@ -486,6 +499,27 @@ func (s *Server) handle(req *request) (*response, error) {
 		return s.wrapResponse(req, resp)
 	}
 	return resp, nil
+}
+
+// helpResponse answers ?help=1. Vault's help texts are not carried: the
+// answer says which route matched, so `vault path-help` works.
+func (s *Server) helpResponse(req *request, m *mount) (*response, error) {
+	if _, err := s.authenticate(req); err != nil {
+		return nil, err
+	}
+	var ops []string
+	for _, o := range []op{opRead, opList, opUpdate, opDelete, opPatch} {
+		if p, _, err := m.backend.match(o, req.rel); err == nil && p != nil {
+			ops = append(ops, string(o))
+		}
+	}
+	if len(ops) == 0 {
+		return nil, errUnsupportedPath
+	}
+	help := fmt.Sprintf("Request:        %s\nMatching Route: %s\nOperations:     %s\n\n"+
+		"mockvault serves this path as Vault 1.21.1 does; see Vault's API documentation for its full help text.",
+		req.rel, m.path+req.rel, strings.Join(ops, ", "))
+	return &response{raw: map[string]any{"help": help}}, nil
 }
 
 // existenceCheck turns an update into a create when the target does not
