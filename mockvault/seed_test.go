@@ -1,6 +1,7 @@
 package mockvault_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -84,5 +85,32 @@ token "bad" { type = "batch", period = "1h" }
 	}
 	if _, err := v.Client.Auth().Token().Lookup("good"); err == nil {
 		t.Fatal("half-seeded: token good exists")
+	}
+}
+
+func TestDirectReadWrite(t *testing.T) {
+	v := testhelpers.RunT(t)
+	if _, err := v.Server.Write("sys/auth/approle", map[string]any{"type": "approle"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Server.Write("auth/approle/role/ci", map[string]any{"token_type": "batch", "token_ttl": "15m"}); err != nil {
+		t.Fatal(err)
+	}
+	role, err := v.Server.Read("auth/approle/role/ci")
+	if err != nil || role["token_type"] != "batch" {
+		t.Fatalf("role: %v %v", role, err)
+	}
+	if _, err := v.Server.Write("secret/data/app", map[string]any{"data": map[string]any{"k": "v"}}); err != nil {
+		t.Fatal(err)
+	}
+	sec, err := v.Client.KVv2("secret").Get(context.Background(), "app")
+	if err != nil || sec.Data["k"] != "v" {
+		t.Fatalf("kv: %v %v", sec, err)
+	}
+	if missing, err := v.Server.Read("auth/approle/role/nope"); err != nil || missing != nil {
+		t.Fatalf("missing role: %v %v", missing, err)
+	}
+	if _, err := v.Server.Write("auth/approle/role/bad", map[string]any{"token_type": "nope"}); err == nil || !strings.Contains(err.Error(), "invalid 'token_type' value") {
+		t.Fatalf("bad write: %v", err)
 	}
 }

@@ -1,6 +1,10 @@
 package mockvault
 
-import "strings"
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
 
 // SetPolicy creates or replaces an ACL policy without going over HTTP.
 // The rules are HCL or JSON, as sys/policies/acl accepts them.
@@ -57,4 +61,39 @@ func (s *Server) entityForAlias(mountPath, alias string) string {
 	id := newUUID()
 	s.aliasEntities[key] = id
 	return id
+}
+
+// Read reads a Vault path as the root token would, without HTTP (a role,
+// a secret, a mount's config…): the data of the answer, or nil when Vault
+// would answer 404.
+func (s *Server) Read(path string) (map[string]any, error) {
+	return s.directOp(opRead, path, nil)
+}
+
+// Write writes a Vault path as the root token would, without HTTP, with
+// the same checks as the API. It returns the answer's data, if any.
+func (s *Server) Write(path string, data map[string]any) (map[string]any, error) {
+	return s.directOp(opUpdate, path, data)
+}
+
+func (s *Server) directOp(o op, p string, data map[string]any) (map[string]any, error) {
+	if data == nil {
+		data = map[string]any{}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	resp, err := s.internalAs(nil, o, strings.TrimPrefix(p, "/"), data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s", p, errText(err))
+	}
+	if resp == nil {
+		return nil, nil
+	}
+	if resp.auth != nil {
+		b, _ := json.Marshal(resp.auth)
+		var m map[string]any
+		_ = json.Unmarshal(b, &m)
+		return map[string]any{"auth": m}, nil
+	}
+	return resp.data, nil
 }
