@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -80,6 +81,11 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- string) int {
 		fmt.Fprintln(stderr, "mockvault only runs in dev mode: add -dev")
 		return 2
 	}
+	level, ok := logLevels[strings.ToLower(c.logLevel)]
+	if !ok {
+		fmt.Fprintf(stderr, "Unknown log level: %s\n", c.logLevel)
+		return 2
+	}
 	if (c.tlsCert == "") != (c.tlsKey == "") {
 		fmt.Fprintln(stderr, "both -tls-cert-file and -tls-key-file are needed for TLS")
 		return 2
@@ -132,7 +138,11 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- string) int {
 	}
 	fmt.Fprintf(stdout, "    export VAULT_ADDR='%s'\n\n", addr)
 
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	var handler http.Handler = srv
+	if level <= levelDebug {
+		handler = logRequests(srv, stderr)
+	}
+	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() {
 		if c.tlsCert != "" {
@@ -184,4 +194,42 @@ func health(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stdout, "ok")
 	return 0
+}
+
+const (
+	levelTrace = iota
+	levelDebug
+	levelInfo
+	levelWarn
+	levelError
+)
+
+var logLevels = map[string]int{
+	"trace": levelTrace, "debug": levelDebug, "info": levelInfo,
+	"warn": levelWarn, "warning": levelWarn, "err": levelError, "error": levelError,
+}
+
+// logRequests writes one line per request at debug level: method, path,
+// status and duration. Never a token: headers and bodies are not logged.
+func logRequests(next http.Handler, w io.Writer) http.Handler {
+	var mu sync.Mutex
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusWriter{ResponseWriter: rw, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		mu.Lock()
+		fmt.Fprintf(w, "%s [DEBUG] request: method=%s path=%s status=%d duration=%s\n",
+			start.UTC().Format(time.RFC3339Nano), r.Method, r.URL.Path, rec.status, time.Since(start).Round(time.Microsecond))
+		mu.Unlock()
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
 }

@@ -2,6 +2,14 @@ package main
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -10,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/vault/api"
 	"github.com/mockvault/mockvault/testhelpers"
 )
 
@@ -82,4 +91,97 @@ func TestServerRefusesBadSeed(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut.String(), "line 1") || !strings.Contains(errOut.String(), `batch tokens cannot have "num_uses" set`) {
 		t.Fatalf("exit %d: %s", code, errOut.String())
 	}
+}
+
+// startServer runs the command in the background and returns its address
+// and a stop function.
+func startServer(t *testing.T, args ...string) (string, *syncBuf, *syncBuf) {
+	t.Helper()
+	var out, errOut syncBuf
+	ready := make(chan string, 1)
+	done := make(chan int, 1)
+	go func() {
+		done <- run(append([]string{"server", "-dev", "-dev-listen-address=127.0.0.1:0"}, args...), &out, &errOut, ready)
+	}()
+	select {
+	case addr := <-ready:
+		t.Cleanup(func() {
+			_ = syscall.Kill(syscall.Getpid(), syscall.SIGINT)
+			<-done
+		})
+		return addr, &out, &errOut
+	case code := <-done:
+		t.Fatalf("exited %d: %s", code, errOut.String())
+	case <-time.After(10 * time.Second):
+		t.Fatal("not ready")
+	}
+	return "", nil, nil
+}
+
+func TestServerTLS(t *testing.T) {
+	dir := t.TempDir()
+	certPEM, keyPEM := selfSigned(t)
+	cert, key := dir+"/cert.pem", dir+"/key.pem"
+	if err := os.WriteFile(cert, certPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(key, keyPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr, _, _ := startServer(t, "-tls-cert-file", cert, "-tls-key-file", key)
+	if !strings.HasPrefix(addr, "https://") {
+		t.Fatalf("address %s", addr)
+	}
+	cfg := api.DefaultConfig()
+	cfg.Address = addr
+	if err := cfg.ConfigureTLS(&api.TLSConfig{CACert: cert}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := api.NewClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetToken("root")
+	if _, err := c.Auth().Token().LookupSelf(); err != nil {
+		t.Fatalf("over TLS: %v", err)
+	}
+}
+
+func TestServerDebugLogHasNoTokens(t *testing.T) {
+	addr, _, errOut := startServer(t, "-log-level=debug", "-dev-root-token-id=sekrit-root")
+	c, _ := testhelpers.NewClient(addr, "sekrit-root")
+	if _, err := c.Auth().Token().LookupSelf(); err != nil {
+		t.Fatal(err)
+	}
+	log := errOut.String()
+	if !strings.Contains(log, "path=/v1/auth/token/lookup-self status=200") || strings.Contains(log, "sekrit-root") {
+		t.Fatalf("log: %s", log)
+	}
+	var o, e syncBuf
+	if code := run([]string{"server", "-dev", "-log-level=loud"}, &o, &e, nil); code != 2 || !strings.Contains(e.String(), "Unknown log level: loud") {
+		t.Fatalf("bad level: %d %s", code, e.String())
+	}
+}
+
+func selfSigned(t *testing.T) (certPEM, keyPEM []byte) {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, IsCA: true, BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := x509.MarshalECPrivateKey(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb})
 }
