@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-secure-stdlib/parseutil"
@@ -129,6 +130,16 @@ type policyStore struct {
 
 func newPolicyStore() *policyStore {
 	ps := &policyStore{byName: map[string]*policy{}}
+	for name, p := range builtinPolicies() {
+		ps.byName[name] = p
+	}
+	return ps
+}
+
+// builtinPolicies parses the built-in policies once per process: parsed
+// policies are never modified in place, so servers can share them.
+var builtinPolicies = sync.OnceValue(func() map[string]*policy {
+	out := map[string]*policy{}
 	for name, text := range map[string]string{
 		defaultPolicyName:          defaultPolicyText,
 		responseWrappingPolicyName: responseWrappingPolicyText,
@@ -138,10 +149,10 @@ func newPolicyStore() *policyStore {
 		if err != nil {
 			panic(err)
 		}
-		ps.byName[name] = p
+		out[name] = p
 	}
-	return ps
-}
+	return out
+})
 
 // sanitizePolicyName is how Vault normalises policy names.
 func sanitizePolicyName(name string) string { return strings.ToLower(strings.TrimSpace(name)) }

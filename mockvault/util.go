@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"math/big"
 	"strconv"
 	"time"
 
@@ -13,17 +12,22 @@ import (
 
 const base62 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
+// randomBase62 draws n characters uniformly from base62 (rejection
+// sampling over random bytes: 62*4 = 248 values map evenly).
 func randomBase62(n int) string {
-	b := make([]byte, n)
-	max := big.NewInt(int64(len(base62)))
-	for i := range b {
-		v, err := rand.Int(rand.Reader, max)
-		if err != nil {
+	out := make([]byte, 0, n)
+	buf := make([]byte, n+n/4+8)
+	for len(out) < n {
+		if _, err := rand.Read(buf); err != nil {
 			panic(err)
 		}
-		b[i] = base62[v.Int64()]
+		for _, c := range buf {
+			if c < 248 && len(out) < n {
+				out = append(out, base62[c%62])
+			}
+		}
 	}
-	return string(b)
+	return string(out)
 }
 
 func randomHex(n int) string {
