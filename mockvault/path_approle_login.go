@@ -190,7 +190,7 @@ func (b *approleBackend) doLogin(req *request, d *fieldData, roleID string) (*re
 
 	tokenCIDRs := r.TokenBoundCIDRs
 	if entry != nil && len(entry.TokenBoundCIDRs) > 0 {
-		c, err := parseAddrsVault(entry.TokenBoundCIDRs)
+		c, err := parseAddrs(entry.TokenBoundCIDRs)
 		if err != nil {
 			return nil, badRequest("%s", err.Error())
 		}

@@ -7,8 +7,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/hashicorp/go-secure-stdlib/parseutil"
 )
 
 // appRole is an AppRole role as Vault stores it (roleStorageEntry).
@@ -124,78 +122,6 @@ func validateCIDRListSlice(blocks []string) (bool, error) {
 	return true, nil
 }
 
-// parseAddrsVault is parseutil.ParseAddrs rendered back to strings as
-// Vault stores and shows them (a /32 shows as the bare IP).
-func parseAddrsVault(in []string) ([]string, error) {
-	addrs, err := parseutil.ParseAddrs(in)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]string, 0, len(addrs))
-	for _, a := range addrs {
-		out = append(out, a.String())
-	}
-	return out, nil
-}
-
-// parseTokenFieldsVault is tokenutil's ParseTokenFields, in its order and
-// with its texts.
-func parseTokenFieldsVault(t *tokenParams, d *fieldData) error {
-	if d.has("token_bound_cidrs") {
-		c, err := parseAddrsVault(d.strings("token_bound_cidrs"))
-		if err != nil {
-			return err
-		}
-		t.TokenBoundCIDRs = c
-	}
-	if d.has("token_explicit_max_ttl") {
-		t.TokenExplicitMaxTTL = d.duration("token_explicit_max_ttl")
-	}
-	if d.has("token_max_ttl") {
-		t.TokenMaxTTL = d.duration("token_max_ttl")
-	}
-	if d.has("token_no_default_policy") {
-		t.TokenNoDefaultPolicy = d.boolean("token_no_default_policy", false)
-	}
-	if d.has("token_period") {
-		t.TokenPeriod = d.duration("token_period")
-	}
-	if d.has("token_policies") {
-		t.TokenPolicies = d.strings("token_policies")
-	}
-	if d.has("token_type") {
-		switch v := d.str("token_type"); v {
-		case "", "default":
-			t.TokenType = "default"
-		case "service", "batch":
-			t.TokenType = v
-		default:
-			return fmt.Errorf("invalid 'token_type' value %q", v)
-		}
-	}
-	if d.has("token_num_uses") {
-		t.TokenNumUses = d.integer("token_num_uses")
-	}
-	if t.TokenNumUses < 0 {
-		return fmt.Errorf("'token_num_uses' cannot be negative")
-	}
-	if t.TokenType == "batch" || t.TokenType == "default-batch" {
-		if t.TokenPeriod != 0 {
-			return fmt.Errorf("'token_type' cannot be 'batch' or 'default_batch' when set to generate periodic tokens")
-		}
-		if t.TokenNumUses != 0 {
-			return fmt.Errorf("'token_type' cannot be 'batch' or 'default_batch' when set to generate tokens with limited use count")
-		}
-	}
-	if d.has("token_ttl") {
-		t.TokenTTL = d.duration("token_ttl")
-	}
-	if t.TokenTTL > 0 && t.TokenMaxTTL > 0 && t.TokenTTL > t.TokenMaxTTL {
-		return fmt.Errorf("'token_ttl' cannot be greater than 'token_max_ttl'")
-	}
-	return nil
-}
-
 // roleWrite creates or updates role/:name (pathRoleCreateUpdate).
 func (b *approleBackend) roleWrite(req *request, d *fieldData) (*response, error) {
 	roleName := d.str("role_name")
@@ -238,7 +164,7 @@ func (b *approleBackend) roleWrite(req *request, d *fieldData) (*response, error
 		hasResp = true
 	}
 	td := &fieldData{raw: raw, schema: d.schema}
-	if err := parseTokenFieldsVault(&r.tokenParams, td); err != nil {
+	if err := r.tokenParams.parse(td); err != nil {
 		return nil, badRequest("%s", err.Error())
 	}
 
@@ -536,7 +462,7 @@ func roleFieldPaths() []roleFieldPath {
 				if !d.has("token_bound_cidrs") {
 					return nil
 				}
-				c, err := parseAddrsVault(d.strings("token_bound_cidrs"))
+				c, err := parseAddrs(d.strings("token_bound_cidrs"))
 				if err != nil {
 					return badRequest("failed to parse token_bound_cidrs: %v", err)
 				}
