@@ -386,26 +386,8 @@ func (s *Server) createToken(req *request, d *fieldData, orphan bool, role *toke
 		break
 	}
 	if role != nil && te.Type != tokenTypeBatch {
-		if role.TokenExplicitMaxTTL != 0 {
-			if explicitMaxToUse == 0 {
-				explicitMaxToUse = role.TokenExplicitMaxTTL
-			} else {
-				if role.TokenExplicitMaxTTL < explicitMaxToUse {
-					explicitMaxToUse = role.TokenExplicitMaxTTL
-				}
-				warnings = append(warnings, fmt.Sprintf("Explicit max TTL specified both during creation call and in role; using the lesser value of %d seconds", int64(explicitMaxToUse.Seconds())))
-			}
-		}
-		if role.TokenPeriod != 0 {
-			if periodToUse == 0 {
-				periodToUse = role.TokenPeriod
-			} else {
-				if role.TokenPeriod < periodToUse {
-					periodToUse = role.TokenPeriod
-				}
-				warnings = append(warnings, fmt.Sprintf("Period specified both during creation call and in role; using the lesser value of %d seconds", int64(periodToUse.Seconds())))
-			}
-		}
+		explicitMaxToUse = lesserOfRole(explicitMaxToUse, role.TokenExplicitMaxTTL, "Explicit max TTL", &warnings)
+		periodToUse = lesserOfRole(periodToUse, role.TokenPeriod, "Period", &warnings)
 	}
 	defTTL, maxTTL := s.mounts["auth/token/"].ttls()
 	if periodToUse > 0 || te.TTL > 0 || !contains(te.Policies, "root") {
@@ -439,6 +421,22 @@ func (s *Server) createToken(req *request, d *fieldData, orphan bool, role *toke
 		}
 	}
 	return &response{auth: s.authBlock(te), warnings: warnings}, nil
+}
+
+// lesserOfRole merges a request's value with its role's: the role's when
+// the request has none, else the lesser, with Vault's warning.
+func lesserOfRole(requested, role time.Duration, what string, warnings *[]string) time.Duration {
+	switch {
+	case role == 0:
+		return requested
+	case requested == 0:
+		return role
+	}
+	if role < requested {
+		requested = role
+	}
+	*warnings = append(*warnings, fmt.Sprintf("%s specified both during creation call and in role; using the lesser value of %d seconds", what, int64(requested.Seconds())))
+	return requested
 }
 
 // storeNewToken gives te its id and accessor (service) or seals it (batch)
