@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"runtime"
 	"sync"
@@ -94,8 +95,67 @@ func BenchmarkServerReady(b *testing.B) {
 		if _, err := c.Sys().Health(); err != nil {
 			b.Fatal(err)
 		}
+		b.StopTimer()
 		hs.Close()
 		srv.Close()
+		b.StartTimer()
+	}
+}
+
+// memTransport hands a request straight to a handler: no socket, no
+// connection goroutines. It shows what a server costs without the loopback
+// network in between (see BenchmarkServerReadyInMemory).
+type memTransport struct{ h http.Handler }
+
+func (t memTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	in := r.Clone(r.Context())
+	in.RemoteAddr = "127.0.0.1:40000"
+	in.RequestURI = r.URL.RequestURI()
+	if in.Body == nil {
+		in.Body = http.NoBody
+	}
+	rec := httptest.NewRecorder()
+	t.h.ServeHTTP(rec, in)
+	if r.Body != nil {
+		r.Body.Close()
+	}
+	resp := rec.Result()
+	resp.Request = r
+	return resp, nil
+}
+
+// newMemClient is a vault/api client whose requests go to h in memory.
+func newMemClient(b *testing.B, h http.Handler, token string) *api.Client {
+	b.Helper()
+	c, err := api.NewClient(&api.Config{Address: "http://mockvault.in-memory", HttpClient: &http.Client{Transport: memTransport{h: h}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	c.SetToken(token)
+	c.ClearNamespace()
+	c.SetWrappingLookupFunc(func(string, string) string { return "" })
+	return c
+}
+
+// BenchmarkServerReadyInMemory is BenchmarkServerReady without the
+// loopback listener and connection: New, then the first sys/health through
+// an in-memory transport.
+func BenchmarkServerReadyInMemory(b *testing.B) {
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		srv := mockvault.New(mockvault.Options{})
+		if _, err := newMemClient(b, srv, srv.RootToken()).Sys().Health(); err != nil {
+			b.Fatal(err)
+		}
+		srv.Close()
+	}
+}
+
+// BenchmarkServerNew is the construction of a server alone.
+func BenchmarkServerNew(b *testing.B) {
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		mockvault.New(mockvault.Options{}).Close()
 	}
 }
 

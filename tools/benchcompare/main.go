@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -36,6 +37,8 @@ type config struct {
 	servers                      int
 	smallStore, bigStore         int
 	quick                        bool
+	only                         string
+	scaleRounds                  int
 }
 
 func main() {
@@ -56,14 +59,16 @@ func main() {
 	flag.IntVar(&c.treesParallel, "trees-parallel", 16, "trees revoked by the concurrent clients, per target")
 	flag.IntVar(&c.servers, "servers", 1000, "idle in-process servers for the memory target")
 	flag.IntVar(&c.smallStore, "small-store", 1000, "tokens in the small store of the lookup-scaling target")
+	flag.IntVar(&c.scaleRounds, "scale-rounds", 5, "timed lookup runs per store size, alternating (the best counts)")
 	flag.IntVar(&c.bigStore, "big-store", 1000000, "tokens in the big store of the lookup-scaling target")
 	flag.BoolVar(&c.quick, "quick", false, "smoke run: short runs and small sizes, same code paths")
+	flag.StringVar(&c.only, "only", "", "ready or scale: run only that part, print it and stop (no report; for profiling and quick checks)")
 	flag.Parse()
 	if c.quick {
 		c.d, c.warmup, c.rounds = 150*time.Millisecond, 20*time.Millisecond, 1
 		c.readyInproc, c.readyBin, c.readyReal = 5, 2, 1
 		c.treeSize, c.treesSerial, c.treesParallel = 100, 2, c.clients
-		c.servers, c.bigStore = 100, 20000
+		c.servers, c.bigStore, c.scaleRounds = 100, 20000, 1
 	}
 	if err := run(&c); err != nil {
 		fmt.Fprintln(os.Stderr, "benchcompare:", err)
@@ -113,7 +118,6 @@ type results struct {
 	ready            map[string][]time.Duration // by target key
 	rates            map[string]map[int]map[string]float64
 	revoke           map[int]map[string]float64
-	canned           map[int]float64
 	servers          serversResult
 	stores           []storeResult
 	cfg              *config
@@ -121,13 +125,23 @@ type results struct {
 	date             time.Time
 }
 
-var targetOrder = []string{"inproc", "binary", "real"}
+var targetOrder = []string{"inproc", "memory", "binary", "real", "ceiling"}
 
 func run(c *config) error {
 	began := time.Now()
 	res := &results{cfg: c, date: began.UTC(), machine: readMachine(), loadStart: loadAvg(),
 		ready: map[string][]time.Duration{}, rates: map[string]map[int]map[string]float64{},
-		revoke: map[int]map[string]float64{}, canned: map[int]float64{}}
+		revoke: map[int]map[string]float64{}}
+	if c.only == "scale" {
+		stores, err := measureStores([]int{c.smallStore, c.bigStore}, c.d, c.scaleRounds)
+		if err != nil {
+			return err
+		}
+		for _, s := range stores {
+			logf("store %-8d %4.0f B/token, fill %-8s lookups/s %.0f", s.n, s.bytesPer, fmtDur(s.fill), s.lookupRate)
+		}
+		return nil
+	}
 	vaultBin, err := findVault(c.vaultBin)
 	if err != nil {
 		return err
@@ -148,7 +162,7 @@ func run(c *config) error {
 	used := map[int]bool{}
 
 	// 1. Start-up, from nothing to the first 200 on sys/health.
-	logf("ready: in-process x%d", c.readyInproc)
+	logf("ready: in-process and in-memory x%d", c.readyInproc)
 	for i := 0; i < c.readyInproc; i++ {
 		start := time.Now()
 		t := startInProcess()
@@ -158,6 +172,19 @@ func run(c *config) error {
 		}
 		res.ready["inproc"] = append(res.ready["inproc"], time.Since(start))
 		t.stop()
+		start = time.Now()
+		t = startInMemory()
+		resp, err = t.client(t.root).Sys().Health()
+		if err != nil || !resp.Initialized || resp.Sealed {
+			return fmt.Errorf("in-memory health: %v", err)
+		}
+		res.ready["memory"] = append(res.ready["memory"], time.Since(start))
+		t.stop()
+		floor, err := readyFloor()
+		if err != nil {
+			return fmt.Errorf("ready floor: %w", err)
+		}
+		res.ready["ceiling"] = append(res.ready["ceiling"], floor)
 	}
 	for _, spec := range []struct {
 		key, bin string
@@ -183,9 +210,21 @@ func run(c *config) error {
 		}
 	}
 
+	if c.only == "ready" {
+		for _, k := range targetOrder {
+			ds := res.ready[k]
+			logf("ready %-7s median %-9s min %-9s runs %d", k, fmtDur(median(ds)), fmtDur(slices.Min(ds)), len(ds))
+		}
+		return nil
+	}
+
 	// 2. Throughput, the three targets side by side.
 	inproc := startInProcess()
 	defer inproc.stop()
+	mem := startInMemory()
+	defer mem.stop()
+	ceil := startCeiling()
+	defer ceil.stop()
 	binPort, err := pickPort(18400, 18409, 1, used)
 	if err != nil {
 		return err
@@ -204,7 +243,7 @@ func run(c *config) error {
 		return err
 	}
 	defer real.stop()
-	targets := []*target{inproc, bin, real}
+	targets := []*target{inproc, mem, bin, real, ceil}
 	preps := map[string]*prep{}
 	for _, t := range targets {
 		p, err := setup(t)
@@ -236,27 +275,12 @@ func run(c *config) error {
 			logf("%-34s clients=%d  %s", w.name, n, fmtRates(res.rates[w.key][n]))
 		}
 	}
-	// The client + loopback ceiling: a server that only sends a canned
-	// lookup answer.
-	canned := startCanned()
-	for _, n := range concs {
-		for r := 0; r < c.rounds; r++ {
-			clients := clientsFor(canned, canned.root, n)
-			op := workloads[2].op(&prep{lookupToken: "hvs.x"})
-			_, _ = timedRun(c.warmup, clients, op)
-			m, err := timedRun(c.d, clients, op)
-			if err != nil {
-				return fmt.Errorf("canned: %w", err)
-			}
-			res.canned[n] = max(res.canned[n], m.rate())
-		}
-	}
-	canned.stop()
-	logf("canned answer (client ceiling): %.0f / %.0f ops/s", res.canned[1], res.canned[c.clients])
-
 	// Revoke trees: built through the API beforehand, only the revocations
 	// are timed; one op is one tree.
 	for _, t := range targets {
+		if t.key == "ceiling" {
+			continue // a replayed revoke revokes nothing
+		}
 		logf("revoke: building %d trees of %d on %s", c.treesSerial+c.treesParallel, c.treeSize, t.name)
 		var trees []string
 		for i := 0; i < c.treesSerial+c.treesParallel; i++ {
@@ -288,16 +312,16 @@ func run(c *config) error {
 	for _, n := range concs {
 		logf("%-34s clients=%d  %s", "revoke tree", n, fmtRates(res.revoke[n]))
 	}
-	bin.stop()
-	real.stop()
-	inproc.stop()
-	bin.stop, real.stop, inproc.stop = func() {}, func() {}, func() {}
+	for _, t := range targets {
+		t.stop()
+		t.stop = func() {}
+	}
 
 	// 3. Scale targets, in-process.
 	logf("memory: %d idle servers", c.servers)
 	res.servers = measureServers(c.servers)
 	logf("lookup scaling: stores of %d and %d tokens", c.smallStore, c.bigStore)
-	res.stores, err = measureStores([]int{c.smallStore, c.bigStore}, c.d, max(c.rounds, 2))
+	res.stores, err = measureStores([]int{c.smallStore, c.bigStore}, c.d, c.scaleRounds)
 	if err != nil {
 		return err
 	}

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/vault/api"
@@ -99,21 +101,74 @@ func measureStores(sizes []int, d time.Duration, rounds int) ([]storeResult, err
 	return out, nil
 }
 
-// cannedLookup is a token lookup answer as the mock gives it, served by
-// the reference server that does nothing else.
-const cannedLookup = `{"request_id":"8f1f2f3e-4d5c-6b7a-8998-a7b6c5d4e3f2","lease_id":"","renewable":false,"lease_duration":0,"data":{"accessor":"x0FEHDq9OJmX4WcSvbEtTMGO","creation_time":1732690000,"creation_ttl":7200,"display_name":"token","entity_id":"","expire_time":"2025-11-27T08:46:40Z","explicit_max_ttl":0,"id":"hvs.CAESIJ0123456789abcdefghijklmnopq","issue_time":"2025-11-27T06:46:40Z","meta":null,"num_uses":0,"orphan":false,"path":"auth/token/create","policies":["default"],"renewable":true,"ttl":7199,"type":"service"},"wrap_info":null,"warnings":null,"auth":null,"mount_type":"token"}` + "\n"
+// replay answers each distinct request (method, URI, token, body) with
+// what the mock behind it answered the first time: after the warm-up the
+// server does no work at all, yet the client gets the very bytes it gets
+// from the mock. Its rate is the ceiling of any server for that operation,
+// measured with this client over this loopback on this machine.
+type replay struct {
+	h     http.Handler
+	mu    sync.Mutex
+	cache map[string]*recorded
+}
 
-// startCanned serves cannedLookup to every request: the same client over
-// the same loopback, with no server work at all. Its rate is the ceiling
-// of any in-process server measured with this client on this machine.
-func startCanned() *target {
+type recorded struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (rp *replay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	key := r.Method + " " + r.URL.RequestURI() + " " + r.Header.Get("X-Vault-Token") + " " + string(body)
+	rp.mu.Lock()
+	rec, ok := rp.cache[key]
+	rp.mu.Unlock()
+	if !ok {
+		rr := httptest.NewRecorder()
+		in := r.Clone(r.Context())
+		in.Body = io.NopCloser(bytes.NewReader(body))
+		rp.h.ServeHTTP(rr, in)
+		rec = &recorded{status: rr.Code, header: rr.Header().Clone(), body: rr.Body.Bytes()}
+		rp.mu.Lock()
+		rp.cache[key] = rec
+		rp.mu.Unlock()
+	}
+	for k, v := range rec.header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rec.status)
+	_, _ = w.Write(rec.body)
+}
+
+// startCeiling serves a replay of a fresh in-process mock on loopback.
+func startCeiling() *target {
+	srv := mockvault.New(mockvault.Options{Clock: mockvault.RealClock{}})
+	hs := httptest.NewServer(&replay{h: srv, cache: map[string]*recorded{}})
+	return &target{key: "ceiling", name: "loopback ceiling", addr: hs.URL, root: srv.RootToken(), srv: srv,
+		stop: func() { hs.Close(); srv.Close() }}
+}
+
+// cannedHealth is sys/health's answer, for the start-up floor.
+const cannedHealth = `{"initialized":true,"sealed":false,"standby":false,"performance_standby":false,"replication_performance_mode":"disabled","replication_dr_mode":"disabled","server_time_utc":1764226000,"version":"1.21.1","enterprise":false,"echo_duration_ms":0,"clock_skew_ms":0,"replication_primary_canary_age_ms":0,"removed_from_cluster":false}` + "\n"
+
+// readyFloor is the start-up of a loopback server that does nothing but
+// answer sys/health: httptest listener, a new client, the first request.
+func readyFloor() (time.Duration, error) {
+	start := time.Now()
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Cache-Control", "no-store")
-		_, _ = io.WriteString(w, cannedLookup)
+		_, _ = io.WriteString(w, cannedHealth)
 	}))
-	return &target{key: "canned", name: "canned answer", addr: hs.URL, root: "root", stop: hs.Close}
+	defer hs.Close()
+	c, err := testhelpers.NewClient(hs.URL, "")
+	if err != nil {
+		return 0, err
+	}
+	if _, err := c.Sys().Health(); err != nil {
+		return 0, err
+	}
+	return time.Since(start), nil
 }
 
 func median(ds []time.Duration) time.Duration {
