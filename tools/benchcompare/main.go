@@ -18,12 +18,17 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/mockvault/mockvault/mockvault"
 )
 
 type config struct {
@@ -59,11 +64,17 @@ func main() {
 	flag.IntVar(&c.treesParallel, "trees-parallel", 16, "trees revoked by the concurrent clients, per target")
 	flag.IntVar(&c.servers, "servers", 1000, "idle in-process servers for the memory target")
 	flag.IntVar(&c.smallStore, "small-store", 1000, "tokens in the small store of the lookup-scaling target")
-	flag.IntVar(&c.scaleRounds, "scale-rounds", 5, "timed lookup runs per store size, alternating (the best counts)")
+	flag.IntVar(&c.scaleRounds, "scale-rounds", 3, "timed lookup runs per store phase (small, big, small again; the best counts)")
 	flag.IntVar(&c.bigStore, "big-store", 1000000, "tokens in the big store of the lookup-scaling target")
 	flag.BoolVar(&c.quick, "quick", false, "smoke run: short runs and small sizes, same code paths")
 	flag.StringVar(&c.only, "only", "", "ready or scale: run only that part, print it and stop (no report; for profiling and quick checks)")
+	serveReplay := flag.String("serve-replay", "", "internal: serve a replaying mock on this address (the own-process ceiling)")
 	flag.Parse()
+	if *serveReplay != "" {
+		srv := mockvault.New(mockvault.Options{Clock: mockvault.RealClock{}})
+		fmt.Fprintln(os.Stderr, http.ListenAndServe(*serveReplay, &replay{h: srv, cache: map[string]*recorded{}}))
+		os.Exit(1)
+	}
 	if c.quick {
 		c.d, c.warmup, c.rounds = 150*time.Millisecond, 20*time.Millisecond, 1
 		c.readyInproc, c.readyBin, c.readyReal = 5, 2, 1
@@ -125,22 +136,32 @@ type results struct {
 	date             time.Time
 }
 
-var targetOrder = []string{"inproc", "memory", "binary", "real", "ceiling"}
+var targetOrder = []string{"inproc", "memory", "binary", "real", "ceiling", "ceilproc"}
 
 func run(c *config) error {
 	began := time.Now()
 	res := &results{cfg: c, date: began.UTC(), machine: readMachine(), loadStart: loadAvg(),
 		ready: map[string][]time.Duration{}, rates: map[string]map[int]map[string]float64{},
 		revoke: map[int]map[string]float64{}}
-	if c.only == "scale" {
-		stores, err := measureStores([]int{c.smallStore, c.bigStore}, c.d, c.scaleRounds)
+	// 1. Scale targets, in-process, first: the heap holds nothing else yet.
+	if c.only == "" || c.only == "scale" {
+		logf("memory: %d idle servers", c.servers)
+		res.servers = measureServers(c.servers)
+		runtime.GC()
+		logf("lookup scaling: stores of %d and %d tokens", c.smallStore, c.bigStore)
+		stores, err := measureStores(c.smallStore, c.bigStore, c.d, c.scaleRounds)
 		if err != nil {
 			return err
 		}
+		res.stores = stores
+		runtime.GC()
+		debug.FreeOSMemory()
 		for _, s := range stores {
-			logf("store %-8d %4.0f B/token, fill %-8s lookups/s %.0f", s.n, s.bytesPer, fmtDur(s.fill), s.lookupRate)
+			logf("store %-8d %4.0f B/token, fill %-8s lookups/s %.0f, GC %s/lookup", s.n, s.bytesPer, fmtDur(s.fill), s.lookupRate, fmtDur(s.gcPerOp))
 		}
-		return nil
+		if c.only == "scale" {
+			return nil
+		}
 	}
 	vaultBin, err := findVault(c.vaultBin)
 	if err != nil {
@@ -161,7 +182,7 @@ func run(c *config) error {
 	}
 	used := map[int]bool{}
 
-	// 1. Start-up, from nothing to the first 200 on sys/health.
+	// 2. Start-up, from nothing to the first 200 on sys/health.
 	logf("ready: in-process and in-memory x%d", c.readyInproc)
 	for i := 0; i < c.readyInproc; i++ {
 		start := time.Now()
@@ -218,7 +239,7 @@ func run(c *config) error {
 		return nil
 	}
 
-	// 2. Throughput, the three targets side by side.
+	// 3. Throughput, the targets side by side.
 	inproc := startInProcess()
 	defer inproc.stop()
 	mem := startInMemory()
@@ -243,7 +264,21 @@ func run(c *config) error {
 		return err
 	}
 	defer real.stop()
-	targets := []*target{inproc, mem, bin, real, ceil}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	cpPort, err := pickPort(18400, 18409, 1, used)
+	if err != nil {
+		return err
+	}
+	ceilProc, err := startBinaryTarget("ceilproc", "loopback ceiling, own process", self,
+		[]string{"-serve-replay", fmt.Sprintf("127.0.0.1:%d", cpPort)}, cpPort)
+	if err != nil {
+		return err
+	}
+	defer ceilProc.stop()
+	targets := []*target{inproc, mem, bin, real, ceil, ceilProc}
 	preps := map[string]*prep{}
 	for _, t := range targets {
 		p, err := setup(t)
@@ -278,7 +313,7 @@ func run(c *config) error {
 	// Revoke trees: built through the API beforehand, only the revocations
 	// are timed; one op is one tree.
 	for _, t := range targets {
-		if t.key == "ceiling" {
+		if t.key == "ceiling" || t.key == "ceilproc" {
 			continue // a replayed revoke revokes nothing
 		}
 		logf("revoke: building %d trees of %d on %s", c.treesSerial+c.treesParallel, c.treeSize, t.name)
@@ -317,14 +352,6 @@ func run(c *config) error {
 		t.stop = func() {}
 	}
 
-	// 3. Scale targets, in-process.
-	logf("memory: %d idle servers", c.servers)
-	res.servers = measureServers(c.servers)
-	logf("lookup scaling: stores of %d and %d tokens", c.smallStore, c.bigStore)
-	res.stores, err = measureStores([]int{c.smallStore, c.bigStore}, c.d, c.scaleRounds)
-	if err != nil {
-		return err
-	}
 	res.loadEnd = loadAvg()
 	res.elapsed = time.Since(began)
 
