@@ -44,6 +44,7 @@ type config struct {
 	quick                        bool
 	only                         string
 	scaleRounds                  int
+	scaleD                       time.Duration
 }
 
 func main() {
@@ -64,7 +65,8 @@ func main() {
 	flag.IntVar(&c.treesParallel, "trees-parallel", 16, "trees revoked by the concurrent clients, per target")
 	flag.IntVar(&c.servers, "servers", 1000, "idle in-process servers for the memory target")
 	flag.IntVar(&c.smallStore, "small-store", 1000, "tokens in the small store of the lookup-scaling target")
-	flag.IntVar(&c.scaleRounds, "scale-rounds", 3, "timed lookup runs per store phase (small, big, small again; the best counts)")
+	flag.IntVar(&c.scaleRounds, "scale-rounds", 4, "timed lookup runs per store phase (small, big, small again), all counted")
+	flag.DurationVar(&c.scaleD, "scale-d", 2*time.Second, "length of one timed lookup run of the scale phases")
 	flag.IntVar(&c.bigStore, "big-store", 1000000, "tokens in the big store of the lookup-scaling target")
 	flag.BoolVar(&c.quick, "quick", false, "smoke run: short runs and small sizes, same code paths")
 	flag.StringVar(&c.only, "only", "", "ready or scale: run only that part, print it and stop (no report; for profiling and quick checks)")
@@ -79,7 +81,7 @@ func main() {
 		c.d, c.warmup, c.rounds = 150*time.Millisecond, 20*time.Millisecond, 1
 		c.readyInproc, c.readyBin, c.readyReal = 5, 2, 1
 		c.treeSize, c.treesSerial, c.treesParallel = 100, 2, c.clients
-		c.servers, c.bigStore, c.scaleRounds = 100, 20000, 1
+		c.servers, c.bigStore, c.scaleRounds, c.scaleD = 100, 20000, 1, 150*time.Millisecond
 	}
 	if err := run(&c); err != nil {
 		fmt.Fprintln(os.Stderr, "benchcompare:", err)
@@ -149,7 +151,7 @@ func run(c *config) error {
 		res.servers = measureServers(c.servers)
 		runtime.GC()
 		logf("lookup scaling: stores of %d and %d tokens", c.smallStore, c.bigStore)
-		stores, err := measureStores(c.smallStore, c.bigStore, c.d, c.scaleRounds)
+		stores, err := measureStores(c.smallStore, c.bigStore, c.scaleD, c.scaleRounds)
 		if err != nil {
 			return err
 		}
@@ -157,7 +159,7 @@ func run(c *config) error {
 		runtime.GC()
 		debug.FreeOSMemory()
 		for _, s := range stores {
-			logf("store %-8d %4.0f B/token, fill %-8s lookups/s %.0f, GC %s/lookup", s.n, s.bytesPer, fmtDur(s.fill), s.lookupRate, fmtDur(s.gcPerOp))
+			logf("store %-8d %4.0f B/token, fill %-8s lookups/s %.0f, GC %s/lookup (%d cycles)", s.n, s.bytesPer, fmtDur(s.fill), s.lookupRate, fmtDur(s.gcPerOp), s.gcCycles)
 		}
 		if c.only == "scale" {
 			return nil

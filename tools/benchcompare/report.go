@@ -241,10 +241,10 @@ func render(res *results) string {
 	w("| Heap of %s idle servers | %.1f MB (%.0f KB per server; created in %s) |\n", thousands(res.servers.n),
 		float64(res.servers.bytes)/(1<<20), perServer/1024, fmtDur(res.servers.elapsed))
 	for _, s := range res.stores {
-		w("| Store of %s service tokens | %.0f heap bytes per token; filled in %s; %s serial lookups/s; GC CPU %s per lookup |\n",
-			thousands(s.n), s.bytesPer, fmtDur(s.fill), fmtRate(s.lookupRate), fmtDur(s.gcPerOp))
+		w("| Store of %s service tokens | %.0f heap bytes per token; filled in %s; %s serial lookups/s; GC CPU %s per lookup (%d collections) |\n",
+			thousands(s.n), s.bytesPer, fmtDur(s.fill), fmtRate(s.lookupRate), fmtDur(s.gcPerOp), s.gcCycles)
 	}
-	w("\nEach store is measured alone in the process (small, big, then small again; best of %d runs of %v per phase), lookups striding over the whole store.\n", c.scaleRounds, c.d)
+	w("\nEach store is measured alone in the process: small, big, then small again (the better small phase counts); a phase is %d runs of %v, all counted, collections included, from a fresh collection. Lookups stride over the whole store.\n", c.scaleRounds, c.scaleD)
 	w("\n%s\n", endMarker)
 	return b.String()
 }

@@ -51,8 +51,9 @@ type storeResult struct {
 	n          int
 	fill       time.Duration
 	bytesPer   float64
-	lookupRate float64 // best of the runs, serial, ops/s
+	lookupRate float64 // serial, ops/s, over all the runs of the phase
 	gcPerOp    time.Duration
+	gcCycles   uint32
 }
 
 // gcCPU is the CPU time the garbage collector has used so far.
@@ -78,13 +79,19 @@ func measureStore(n int, d time.Duration, rounds int) (storeResult, error) {
 	res.bytesPer = float64(heapNow()-before) / float64(n)
 	hs := httptest.NewServer(srv)
 	defer hs.Close()
+	// Every phase starts right after a collection, and counts all its
+	// runs, collections included: a big heap's GC is part of the cost.
+	runtime.GC()
+	var total measurement
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	gc0, cycles0 := gcCPU(), ms.NumGC
 	for r := 0; r < rounds; r++ {
 		c, err := testhelpers.NewClient(hs.URL, srv.RootToken())
 		if err != nil {
 			return res, err
 		}
 		k := 0
-		gc0 := gcCPU()
 		m, err := timedRun(d, []*api.Client{c}, func(c *api.Client) error {
 			k++
 			_, err := c.Auth().Token().Lookup(ids[(k*7919)%len(ids)])
@@ -93,17 +100,19 @@ func measureStore(n int, d time.Duration, rounds int) (storeResult, error) {
 		if err != nil {
 			return res, err
 		}
-		if m.rate() > res.lookupRate {
-			res.lookupRate = m.rate()
-			res.gcPerOp = (gcCPU() - gc0) / time.Duration(max(m.ops, 1))
-		}
+		total.ops += m.ops
+		total.elapsed += m.elapsed
 	}
+	runtime.ReadMemStats(&ms)
+	res.lookupRate = total.rate()
+	res.gcPerOp = (gcCPU() - gc0) / time.Duration(max(total.ops, 1))
+	res.gcCycles = ms.NumGC - cycles0
 	return res, nil
 }
 
 // measureStores measures the small store, the big one, then the small one
-// again (each alone in the heap), keeping the small store's better result:
-// a drift in background load then cannot favour either size.
+// again (each alone in the heap), keeping the small store's better phase:
+// a drift in background load then cannot favour the big one.
 func measureStores(small, big int, d time.Duration, rounds int) ([]storeResult, error) {
 	var out []storeResult
 	for _, n := range []int{small, big, small} {
