@@ -18,7 +18,7 @@ import (
 
 // Benchmarks go through the official client over loopback HTTP, as a user's
 // test would. Every operation runs "serial" (one client) and "parallel"
-// (benchClients concurrent clients, each with its own connection).
+// (at least benchClients concurrent clients, each with its own connection).
 //
 //	go test -run XXX -bench . -benchmem ./mockvault          # make bench
 //	go test -run XXX -bench . -benchtime=1x ./mockvault      # CI: compile and run once
@@ -50,8 +50,8 @@ func newBenchClient(b *testing.B, addr, token string) *api.Client {
 	return c
 }
 
-// runBoth runs fn serially with one client, then from benchClients
-// goroutines with a client each. token is the token the clients carry.
+// runBoth runs fn serially with one client, then from at least
+// benchClients goroutines (a multiple of GOMAXPROCS) with a client each. token is the token the clients carry.
 func runBoth(b *testing.B, addr, token string, fn func(c *api.Client) error) {
 	b.Run("serial", func(b *testing.B) {
 		c := newBenchClient(b, addr, token)

@@ -125,17 +125,17 @@ func buildMock(repo, dir string) (string, error) {
 
 // results gathers everything the report shows.
 type results struct {
-	machine          machine
-	loadStart        string
-	loadEnd          string
-	ready            map[string][]time.Duration // by target key
-	rates            map[string]map[int]map[string]float64
-	revoke           map[int]map[string]float64
-	servers          serversResult
-	stores           []storeResult
-	cfg              *config
-	started, elapsed time.Duration
-	date             time.Time
+	machine   machine
+	loadStart string
+	loadEnd   string
+	ready     map[string][]time.Duration // by target key
+	rates     map[string]map[int]map[string]float64
+	revoke    map[int]map[string]float64
+	servers   serversResult
+	stores    []storeResult
+	cfg       *config
+	elapsed   time.Duration
+	date      time.Time
 }
 
 var targetOrder = []string{"inproc", "memory", "binary", "real", "ceiling", "ceilproc"}
@@ -229,6 +229,9 @@ func run(c *config) error {
 				return err
 			}
 			p.kill()
+			for q := port; q < port+spec.step; q++ {
+				delete(used, q)
+			}
 			res.ready[spec.key] = append(res.ready[spec.key], took)
 		}
 	}
@@ -236,6 +239,9 @@ func run(c *config) error {
 	if c.only == "ready" {
 		for _, k := range targetOrder {
 			ds := res.ready[k]
+			if len(ds) == 0 {
+				continue
+			}
 			logf("ready %-7s median %-9s min %-9s runs %d", k, fmtDur(median(ds)), fmtDur(slices.Min(ds)), len(ds))
 		}
 		return nil
