@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/gorilla/mux"
 )
@@ -40,42 +41,103 @@ type path struct {
 // backend routes a mount's relative paths to their handlers.
 type backend struct {
 	router *mux.Router
+	// paths are this backend's endpoints; a shared router's routes name
+	// them by index (matchedPath.i).
+	paths []*path
+	// prefix, when set, is put before the relative path when matching
+	// (KV routes each version's paths under its own prefix).
+	prefix func() string
+	// build, when set, makes the real backend on first use: a server
+	// that never routes to a mount never pays for its route table.
+	build func() *backend
 }
+
+// lazyBackend defers building a backend to its first match (always under
+// the server lock).
+func lazyBackend(build func() *backend) *backend { return &backend{build: build} }
 
 type matchedPath struct {
 	p    *path
+	i    int // index in backend.paths when p is nil
 	vars map[string]string
 }
 
 func (m matchedPath) ServeHTTP(http.ResponseWriter, *http.Request) {}
 
+// routers caches compiled routers by route table: compiling gorilla/mux's
+// regexps is most of what a new server costs, and servers (and mounts of
+// one type) have the same tables. A router only reads after it is built.
+var routers sync.Map // string -> *mux.Router
+
+// opMethods are the router's method names, in a fixed order.
+var opMethods = [...]struct {
+	o op
+	m string
+}{{opRead, "READ"}, {opList, "LIST"}, {opCreate, "CREATE"}, {opUpdate, "UPDATE"}, {opDelete, "DELETE"}, {opPatch, "PATCH"}}
+
+// opMask is the set of operations p serves; writes are routed as updates
+// (create is decided later), so create implies update.
+func opMask(p *path) byte {
+	var mask byte
+	for i, om := range opMethods {
+		if _, ok := p.ops[om.o]; ok {
+			mask |= 1 << i
+		}
+	}
+	if mask&(1<<2) != 0 {
+		mask |= 1 << 3
+	}
+	return mask
+}
+
+func maskMethods(mask byte) []string {
+	var out []string
+	for i, om := range opMethods {
+		if mask&(1<<i) != 0 {
+			out = append(out, om.m)
+		}
+	}
+	return out
+}
+
 func newBackend(paths []*path) *backend {
-	r := mux.NewRouter()
+	n := 0
 	for _, p := range paths {
-		var methods []string
-		for o := range p.ops {
-			methods = append(methods, strings.ToUpper(string(o)))
-		}
-		// Writes are routed as updates; create is decided later.
-		if _, ok := p.ops[opCreate]; ok {
-			methods = append(methods, "UPDATE")
-		}
+		n += len(p.pattern) + 2
+	}
+	key := make([]byte, 0, n)
+	for _, p := range paths {
+		key = append(key, p.pattern...)
+		key = append(key, 0, opMask(p))
+	}
+	if r, ok := routers.Load(string(key)); ok {
+		return &backend{router: r.(*mux.Router), paths: paths}
+	}
+	r := mux.NewRouter()
+	for i, p := range paths {
 		pattern := "/" + p.pattern
 		if strings.HasSuffix(pattern, "/") && len(pattern) > 1 {
 			// Vault's list paths ("roles/?") also match without the
 			// slash, so a GET there is a 405, not a 404.
 			pattern = strings.TrimSuffix(pattern, "/") + "{_slash:/?}"
 		}
-		r.Path(pattern).Methods(methods...).Handler(matchedPath{p: p})
+		r.Path(pattern).Methods(maskMethods(opMask(p))...).Handler(matchedPath{i: i})
 	}
-	return &backend{router: r}
+	routers.Store(string(key), r)
+	return &backend{router: r, paths: paths}
 }
 
 // match finds the endpoint serving o on rel (relative to the mount).
 func (b *backend) match(o op, rel string) (*path, map[string]string, error) {
+	if b.build != nil {
+		*b = *b.build()
+	}
 	method := strings.ToUpper(string(o))
 	if o == opCreate {
 		method = "UPDATE"
+	}
+	if b.prefix != nil {
+		rel = b.prefix() + rel
 	}
 	req := &http.Request{Method: method, URL: &url.URL{Path: "/" + rel}}
 	var m mux.RouteMatch
@@ -87,6 +149,9 @@ func (b *backend) match(o op, rel string) (*path, map[string]string, error) {
 	}
 	mp := m.Handler.(matchedPath)
 	delete(m.Vars, "_slash")
+	if mp.p == nil {
+		return b.paths[mp.i], m.Vars, nil
+	}
 	return mp.p, m.Vars, nil
 }
 

@@ -7,11 +7,11 @@ import (
 	"encoding/json"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
 
-	"github.com/gorilla/mux"
 	"github.com/hashicorp/go-secure-stdlib/parseutil"
 )
 
@@ -27,7 +27,8 @@ import (
 func init() {
 	backendFactories["kv"] = func(s *Server, m *mount) *backend {
 		s.engines[m.path] = newKVData()
-		return s.kvBackend(m.path)
+		mp := m.path
+		return lazyBackend(func() *backend { return s.kvBackend(mp) })
 	}
 	initHooks = append(initHooks, func(s *Server) {
 		m := &mount{path: "secret/", typ: "kv", description: "key/value secret storage", options: map[string]string{"version": "2"}}
@@ -184,7 +185,7 @@ func allOps(ops map[op]handlerFunc) map[op]handlerFunc {
 // in s.mounts when routing (under s.mu, as every request is), never kept:
 // Restore and tune replace the mount entry.
 func (s *Server) kvBackend(mountPath string) *backend {
-	r := mux.NewRouter()
+	var paths []*path
 	// h and ex give a handler the KV data of the request's mount.
 	h := func(fn func(*kvStore, *request, *fieldData) (*response, error)) handlerFunc {
 		return func(req *request, d *fieldData) (*response, error) {
@@ -196,17 +197,12 @@ func (s *Server) kvBackend(mountPath string) *backend {
 			return fn(kvStoreFor(s, req.mount), req, d)
 		}
 	}
+	// Each version's routes live under a prefix ("_v1/", "_v2/") that
+	// match adds from the mount's current version, so the router is the
+	// same for every KV mount and shared (newBackend caches it).
 	add := func(version int, p *path) {
-		var methods []string
-		for o := range p.ops {
-			methods = append(methods, strings.ToUpper(string(o)))
-		}
-		if _, ok := p.ops[opCreate]; ok {
-			methods = append(methods, "UPDATE")
-		}
-		r.Path("/" + p.pattern).Methods(methods...).
-			MatcherFunc(func(*http.Request, *mux.RouteMatch) bool { return kvVersionOf(s.mounts[mountPath]) == version }).
-			Handler(matchedPath{p: p})
+		p.pattern = "_v" + strconv.Itoa(version) + "/" + p.pattern
+		paths = append(paths, p)
 	}
 	add(1, &path{pattern: "{path:.*}", fields: fields{"path": tString}, exists: ex((*kvStore).v1Exists),
 		ops: allOps(map[op]handlerFunc{opRead: h((*kvStore).v1Read), opList: h((*kvStore).v1List), opCreate: h((*kvStore).v1Write), opUpdate: h((*kvStore).v1Write), opDelete: h((*kvStore).v1Delete)})})
@@ -230,7 +226,9 @@ func (s *Server) kvBackend(mountPath string) *backend {
 	} {
 		add(2, p)
 	}
-	return &backend{router: r}
+	b := newBackend(paths)
+	b.prefix = func() string { return "_v" + strconv.Itoa(kvVersionOf(s.mounts[mountPath])) + "/" }
+	return b
 }
 
 // writeToDir is Vault's refusal of writes to a path ending in '/'.

@@ -123,10 +123,10 @@ func (s *Server) init() {
 	s.cubbyholes = map[string]map[string]map[string]any{}
 	s.sealed = false
 	now := s.clock.Now()
-	s.addMount(&mount{path: "sys/", typ: "system", description: "system endpoints used for control, policy and debugging", backend: s.sysBackend(), sealWrap: true})
-	s.addMount(&mount{path: "cubbyhole/", typ: "cubbyhole", description: "per-token private secret storage", backend: s.cubbyholeBackend(), local: true})
+	s.addMount(&mount{path: "sys/", typ: "system", description: "system endpoints used for control, policy and debugging", backend: lazyBackend(s.sysBackend), sealWrap: true})
+	s.addMount(&mount{path: "cubbyhole/", typ: "cubbyhole", description: "per-token private secret storage", backend: lazyBackend(s.cubbyholeBackend), local: true})
 	s.addMount(&mount{path: "identity/", typ: "identity", description: "identity store", backend: newBackend(nil)})
-	s.addMount(&mount{path: "auth/token/", typ: "token", auth: true, description: "token based credentials", backend: s.tokenBackend(), tokenType: "default-service"})
+	s.addMount(&mount{path: "auth/token/", typ: "token", auth: true, description: "token based credentials", backend: lazyBackend(s.tokenBackend), tokenType: "default-service"})
 	// vault server -dev creates its root token through auth/token/create
 	// with the chosen id, so it looks like any created root token.
 	root := &tokenEntry{
