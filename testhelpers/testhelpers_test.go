@@ -3,7 +3,10 @@ package testhelpers_test
 import (
 	"fmt"
 	"testing"
+	"time"
 
+	"github.com/hashicorp/vault/api"
+	"github.com/mockvault/mockvault/mockvault"
 	"github.com/mockvault/mockvault/testhelpers"
 )
 
@@ -46,5 +49,25 @@ func TestRunTWithAnyTester(t *testing.T) {
 	}
 	if _, err := v.Client.Sys().Health(); err == nil {
 		t.Fatal("server still answering after cleanup")
+	}
+}
+
+func TestRunInMemory(t *testing.T) {
+	v := testhelpers.RunInMemory(t)
+	s, err := v.Client.Auth().Token().Create(&api.TokenCreateRequest{Policies: []string{"default"}, TTL: "15m"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := testhelpers.NewInMemoryClient(v.Server, s.Auth.ClientToken)
+	v.Clock.Advance(15 * time.Minute)
+	if _, err := c.Auth().Token().LookupSelf(); err == nil {
+		t.Fatal("expired token still works")
+	}
+	v.Server.FailNext(mockvault.Fault{Path: "sys/health", Drop: true})
+	if _, err := v.Client.Sys().Health(); err == nil {
+		t.Fatal("dropped request answered")
+	}
+	if _, err := v.Client.Sys().Health(); err != nil {
+		t.Fatalf("after the drop: %v", err)
 	}
 }
