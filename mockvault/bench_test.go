@@ -103,38 +103,14 @@ func BenchmarkServerReady(b *testing.B) {
 	}
 }
 
-// memTransport hands a request straight to a handler: no socket, no
-// connection goroutines. It shows what a server costs without the loopback
-// network in between (see BenchmarkServerReadyInMemory).
-type memTransport struct{ h http.Handler }
-
-func (t memTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	in := r.Clone(r.Context())
-	in.RemoteAddr = "127.0.0.1:40000"
-	in.RequestURI = r.URL.RequestURI()
-	if in.Body == nil {
-		in.Body = http.NoBody
-	}
-	rec := httptest.NewRecorder()
-	t.h.ServeHTTP(rec, in)
-	if r.Body != nil {
-		r.Body.Close()
-	}
-	resp := rec.Result()
-	resp.Request = r
-	return resp, nil
-}
-
-// newMemClient is a vault/api client whose requests go to h in memory.
+// newMemClient is a vault/api client whose requests go to h in memory
+// (testhelpers.NewInMemoryClient).
 func newMemClient(b *testing.B, h http.Handler, token string) *api.Client {
 	b.Helper()
-	c, err := api.NewClient(&api.Config{Address: "http://mockvault.in-memory", HttpClient: &http.Client{Transport: memTransport{h: h}}})
+	c, err := testhelpers.NewInMemoryClient(h, token)
 	if err != nil {
 		b.Fatal(err)
 	}
-	c.SetToken(token)
-	c.ClearNamespace()
-	c.SetWrappingLookupFunc(func(string, string) string { return "" })
 	return c
 }
 

@@ -639,7 +639,9 @@ func (s *Server) tokenLookupSelf(req *request, d *fieldData) (*response, error) 
 	return dataResp(data), nil
 }
 
-func (s *Server) tokenLookupAccessor(req *request, d *fieldData) (*response, error) {
+// liveByAccessor resolves the request's accessor to a live token, with
+// Vault's errors for a missing or unknown one.
+func (s *Server) liveByAccessor(req *request, d *fieldData) (*tokenEntry, error) {
 	acc := d.str("accessor")
 	if acc == "" {
 		return nil, multiErr(400, "missing accessor")
@@ -647,6 +649,14 @@ func (s *Server) tokenLookupAccessor(req *request, d *fieldData) (*response, err
 	te := s.tokens.getByAccessor(acc)
 	if te == nil || !s.alive(te, req.now) {
 		return nil, multiErr(400, "invalid accessor")
+	}
+	return te, nil
+}
+
+func (s *Server) tokenLookupAccessor(req *request, d *fieldData) (*response, error) {
+	te, err := s.liveByAccessor(req, d)
+	if err != nil {
+		return nil, err
 	}
 	data := s.tokenData(te, req.now)
 	data["id"] = ""
@@ -670,13 +680,9 @@ func (s *Server) tokenRenewSelf(req *request, d *fieldData) (*response, error) {
 }
 
 func (s *Server) tokenRenewAccessor(req *request, d *fieldData) (*response, error) {
-	acc := d.str("accessor")
-	if acc == "" {
-		return nil, multiErr(400, "missing accessor")
-	}
-	te := s.tokens.getByAccessor(acc)
-	if te == nil || !s.alive(te, req.now) {
-		return nil, multiErr(400, "invalid accessor")
+	te, err := s.liveByAccessor(req, d)
+	if err != nil {
+		return nil, err
 	}
 	resp, err := s.renewToken(req, te, d.duration("increment"))
 	if resp != nil && resp.auth != nil {

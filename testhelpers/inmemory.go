@@ -20,16 +20,7 @@ const InMemoryAddr = "http://mockvault.in-memory"
 // Drop faults answer the client with a transport error.
 func RunInMemory(t Tester, opts ...mockvault.Options) *Vault {
 	t.Helper()
-	var o mockvault.Options
-	if len(opts) > 0 {
-		o = opts[0]
-	}
-	clock, _ := o.Clock.(*mockvault.ManualClock)
-	if o.Clock == nil {
-		clock = mockvault.NewManualClock(time.Now().UTC().Truncate(time.Second))
-		o.Clock = clock
-	}
-	srv := mockvault.New(o)
+	srv, clock := newServer(opts)
 	t.Cleanup(srv.Close)
 	client, err := NewInMemoryClient(srv, srv.RootToken())
 	if err != nil {

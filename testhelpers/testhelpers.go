@@ -43,16 +43,7 @@ type Vault struct {
 // test ends.
 func RunT(t Tester, opts ...mockvault.Options) *Vault {
 	t.Helper()
-	var o mockvault.Options
-	if len(opts) > 0 {
-		o = opts[0]
-	}
-	clock, _ := o.Clock.(*mockvault.ManualClock)
-	if o.Clock == nil {
-		clock = mockvault.NewManualClock(time.Now().UTC().Truncate(time.Second))
-		o.Clock = clock
-	}
-	srv := mockvault.New(o)
+	srv, clock := newServer(opts)
 	hs := httptest.NewServer(srv)
 	t.Cleanup(func() {
 		hs.Close()
@@ -84,4 +75,19 @@ func NewClient(addr, token string) (*api.Client, error) {
 	c.ClearNamespace()
 	c.SetWrappingLookupFunc(func(string, string) string { return "" })
 	return c, nil
+}
+
+// newServer builds a server from the optional options, on a ManualClock
+// unless the options bring a clock.
+func newServer(opts []mockvault.Options) (*mockvault.Server, *mockvault.ManualClock) {
+	var o mockvault.Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	clock, _ := o.Clock.(*mockvault.ManualClock)
+	if o.Clock == nil {
+		clock = mockvault.NewManualClock(time.Now().UTC().Truncate(time.Second))
+		o.Clock = clock
+	}
+	return mockvault.New(o), clock
 }

@@ -27,20 +27,17 @@ type target struct {
 	stop func()
 	// srv is the in-process server (nil for processes).
 	srv *mockvault.Server
-	// transport, when set, carries requests instead of the network.
-	transport http.RoundTripper
+	// inMemory: clients reach srv without a socket.
+	inMemory bool
 }
 
 // client returns a client of its own (own connection pool) for t.
 func (t *target) client(token string) *api.Client {
-	if t.transport != nil {
-		c, err := api.NewClient(&api.Config{Address: t.addr, HttpClient: &http.Client{Transport: t.transport, Timeout: 30 * time.Second}, MaxRetries: 0})
+	if t.inMemory {
+		c, err := testhelpers.NewInMemoryClient(t.srv, token)
 		if err != nil {
 			panic(err)
 		}
-		c.SetToken(token)
-		c.ClearNamespace()
-		c.SetWrappingLookupFunc(func(string, string) string { return "" })
 		return c
 	}
 	c, err := testhelpers.NewClient(t.addr, token)
@@ -50,34 +47,12 @@ func (t *target) client(token string) *api.Client {
 	return c
 }
 
-// memTransport hands requests straight to a handler: no socket, no
-// connection goroutines, the request and response still go through
-// net/http's types and the client's JSON. It shows what the mock costs
-// without the loopback network (informative column, not a Vault setup).
-type memTransport struct{ h http.Handler }
-
-func (t memTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	in := r.Clone(r.Context())
-	in.RemoteAddr = "127.0.0.1:40000"
-	in.RequestURI = r.URL.RequestURI()
-	if in.Body == nil {
-		in.Body = http.NoBody
-	}
-	rec := httptest.NewRecorder()
-	t.h.ServeHTTP(rec, in)
-	if r.Body != nil {
-		r.Body.Close()
-	}
-	resp := rec.Result()
-	resp.Request = r
-	return resp, nil
-}
-
-// startInMemory is a fresh in-process mock reached through memTransport.
+// startInMemory is a fresh in-process mock reached without a socket
+// (testhelpers.NewInMemoryClient).
 func startInMemory() *target {
 	srv := mockvault.New(mockvault.Options{Clock: mockvault.RealClock{}})
 	return &target{key: "memory", name: "mock in-memory", addr: "http://mockvault.in-memory", root: srv.RootToken(), srv: srv,
-		transport: memTransport{h: srv}, stop: srv.Close}
+		inMemory: true, stop: srv.Close}
 }
 
 // startInProcess serves a fresh mock on a loopback httptest listener, as
