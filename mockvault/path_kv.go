@@ -469,6 +469,13 @@ func rawStatus(resp *response, status int) *response {
 }
 
 func (k *kvStore) dataRead(req *request, d *fieldData) (*response, error) {
+	return k.readVersion(req, d, "data", func(doc map[string]any) any { return doc })
+}
+
+// readVersion serves a read of one version of a secret (data/ and
+// subkeys/): 404 when unknown; 404 with the metadata when deleted or
+// destroyed; else the document, shaped by view, under key.
+func (k *kvStore) readVersion(req *request, d *fieldData, key string, view func(map[string]any) any) (*response, error) {
 	m := k.meta(d.str("path"), req.now)
 	if m == nil {
 		return nil, nil
@@ -481,18 +488,18 @@ func (k *kvStore) dataRead(req *request, d *fieldData) (*response, error) {
 	if v == nil {
 		return nil, nil
 	}
-	data := map[string]any{"data": nil, "metadata": versionMetadata(m, num, v)}
+	data := map[string]any{key: nil, "metadata": versionMetadata(m, num, v)}
 	if v.deleted(req.now) || v.destroyed {
 		return rawStatus(dataResp(data), http.StatusNotFound), nil
 	}
-	var out map[string]any
-	if err := json.Unmarshal(v.data, &out); err != nil {
+	var doc map[string]any
+	if err := json.Unmarshal(v.data, &doc); err != nil {
 		return nil, err
 	}
-	if out == nil {
-		out = map[string]any{}
+	if doc == nil {
+		doc = map[string]any{}
 	}
-	data["data"] = out
+	data[key] = view(doc)
 	return dataResp(data), nil
 }
 
@@ -995,32 +1002,11 @@ func (k *kvStore) configWrite(req *request, d *fieldData) (*response, error) {
 }
 
 func (k *kvStore) subkeys(req *request, d *fieldData) (*response, error) {
-	m := k.meta(d.str("path"), req.now)
-	if m == nil {
-		return nil, nil
-	}
-	num := m.current
-	if v := d.integer("version"); v > 0 {
-		num = uint64(v)
-	}
-	v := m.versions[num]
-	if v == nil {
-		return nil, nil
-	}
-	data := map[string]any{"subkeys": nil, "metadata": versionMetadata(m, num, v)}
-	if v.deleted(req.now) || v.destroyed {
-		return rawStatus(dataResp(data), http.StatusNotFound), nil
-	}
-	var doc map[string]any
-	if err := json.Unmarshal(v.data, &doc); err != nil {
-		return nil, err
-	}
-	if doc == nil {
-		doc = map[string]any{}
-	}
-	removeValues(doc, d.integer("depth"))
-	data["subkeys"] = doc
-	return dataResp(data), nil
+	depth := d.integer("depth")
+	return k.readVersion(req, d, "subkeys", func(doc map[string]any) any {
+		removeValues(doc, depth)
+		return doc
+	})
 }
 
 // removeValues keeps the key structure of a secret with leaves set to
