@@ -668,16 +668,9 @@ func versionList(d *fieldData) ([]int, error) {
 }
 
 func (k *kvStore) deleteVersions(req *request, d *fieldData) (*response, error) {
-	versions, err := versionList(d)
-	if err != nil {
+	m, versions, err := k.versionTarget(req, d, "No version number provided")
+	if m == nil || err != nil {
 		return nil, err
-	}
-	if len(versions) == 0 {
-		return nil, badRequest("No version number provided")
-	}
-	m := k.meta(d.str("path"), req.now)
-	if m == nil {
-		return nil, nil
 	}
 	a := attribution(req)
 	now := req.now
@@ -693,17 +686,24 @@ func (k *kvStore) deleteVersions(req *request, d *fieldData) (*response, error) 
 	return nil, nil
 }
 
-func (k *kvStore) undelete(req *request, d *fieldData) (*response, error) {
+// versionTarget reads the versions a delete/undelete/destroy names (with
+// Vault's error, whose case differs by endpoint, when none) and the
+// secret's metadata (nil when the secret does not exist).
+func (k *kvStore) versionTarget(req *request, d *fieldData, noVersions string) (*kvMeta, []int, error) {
 	versions, err := versionList(d)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(versions) == 0 {
-		return nil, badRequest("No version number provided")
+		return nil, nil, badRequest("%s", noVersions)
 	}
-	m := k.meta(d.str("path"), req.now)
-	if m == nil {
-		return nil, nil
+	return k.meta(d.str("path"), req.now), versions, nil
+}
+
+func (k *kvStore) undelete(req *request, d *fieldData) (*response, error) {
+	m, versions, err := k.versionTarget(req, d, "No version number provided")
+	if m == nil || err != nil {
+		return nil, err
 	}
 	for _, n := range versions {
 		v := m.versions[uint64(n)]
@@ -720,16 +720,9 @@ func (k *kvStore) undelete(req *request, d *fieldData) (*response, error) {
 }
 
 func (k *kvStore) destroy(req *request, d *fieldData) (*response, error) {
-	versions, err := versionList(d)
-	if err != nil {
+	m, versions, err := k.versionTarget(req, d, "no version number provided")
+	if m == nil || err != nil {
 		return nil, err
-	}
-	if len(versions) == 0 {
-		return nil, badRequest("no version number provided")
-	}
-	m := k.meta(d.str("path"), req.now)
-	if m == nil {
-		return nil, nil
 	}
 	for _, n := range versions {
 		if v := m.versions[uint64(n)]; v != nil && !v.destroyed {

@@ -188,15 +188,7 @@ func (s *Server) authEnable(req *request, d *fieldData) (*response, error) {
 		local: d.boolean("local", false), sealWrap: d.boolean("seal_wrap", false), options: opts,
 		defaultLeaseTTL: def, maxLeaseTTL: max, tokenType: tokenType,
 		listingVisibility: cfg.ListingVisibility}
-	if m.options == nil {
-		m.options = map[string]string{}
-	}
-	if factory != nil {
-		m.backend = factory(s, m)
-	} else {
-		m.backend = newBackend(nil)
-	}
-	s.addMount(m)
+	s.enableMount(m, factory)
 	return nil, nil
 }
 
@@ -266,15 +258,7 @@ func (s *Server) mountEnable(req *request, d *fieldData) (*response, error) {
 	m := &mount{path: p, typ: typ, description: d.str("description"), local: d.boolean("local", false),
 		sealWrap: d.boolean("seal_wrap", false), options: opts, defaultLeaseTTL: def, maxLeaseTTL: max,
 		listingVisibility: cfg.ListingVisibility}
-	if m.options == nil {
-		m.options = map[string]string{}
-	}
-	if factory != nil {
-		m.backend = factory(s, m)
-	} else {
-		m.backend = newBackend(nil)
-	}
-	s.addMount(m)
+	s.enableMount(m, factory)
 	return nil, nil
 }
 
@@ -620,4 +604,18 @@ func (s *Server) uiMount(req *request, d *fieldData) (*response, error) {
 		info["path"] = m.path
 	}
 	return &response{data: info, noMountType: true}, nil
+}
+
+// enableMount gives a new mount its options map and its engine's backend
+// (none for builtin types the mock does not serve) and adds it.
+func (s *Server) enableMount(m *mount, factory func(*Server, *mount) *backend) {
+	if m.options == nil {
+		m.options = map[string]string{}
+	}
+	if factory != nil {
+		m.backend = factory(s, m)
+	} else {
+		m.backend = newBackend(nil)
+	}
+	s.addMount(m)
 }
