@@ -158,14 +158,11 @@ func (m *MockContainerTarget) Start(ctx context.Context) error {
 		return fmt.Errorf("starting %s: %w", m.Kind(), err)
 	}
 	m.res = res
-	m.addr = "http://" + net.JoinHostPort(dockerHost(), res.GetPort("8200/tcp"))
-	m.client = newHTTPClient(nil)
-	if err := waitHealthy(ctx, m.client, m.addr, 30*time.Second, nil); err != nil {
-		logs := m.Logs()
-		_ = m.Stop()
-		return fmt.Errorf("%w; container output:\n%s", err, logs)
+	m.addr, m.client, err = awaitContainer(ctx, m.pool, res, 30*time.Second)
+	if err != nil {
+		m.res = nil
 	}
-	return nil
+	return err
 }
 
 // Stop removes the container.
@@ -180,31 +177,10 @@ func (m *MockContainerTarget) Stop() error {
 
 // Logs is the tail of the container's output.
 func (m *MockContainerTarget) Logs() string {
-	if m.res == nil {
-		return ""
-	}
-	var b bytes.Buffer
-	_ = m.pool.Client.Logs(dc.LogsOptions{Container: m.res.Container.ID, OutputStream: &b, ErrorStream: &b, Stdout: true, Stderr: true, Tail: "50"})
-	return b.String()
+	return containerLogs(m.pool, m.res)
 }
 
-func (m *MockContainerTarget) reapStale() {
-	host, _ := os.Hostname()
-	list, err := m.pool.Client.ListContainers(dc.ListContainersOptions{All: true, Filters: map[string][]string{"label": {labelKey + "=" + labelMock}}})
-	if err != nil {
-		return
-	}
-	for _, c := range list {
-		if c.Labels[labelHost] != host {
-			continue
-		}
-		pid, err := strconv.Atoi(c.Labels[labelPID])
-		if err != nil || pid <= 0 || processAlive(pid) {
-			continue
-		}
-		_ = m.pool.Client.RemoveContainer(dc.RemoveContainerOptions{ID: c.ID, Force: true, RemoveVolumes: true})
-	}
-}
+func (m *MockContainerTarget) reapStale() { reapStaleContainers(m.pool, labelMock) }
 
 // ---------------------------------------------------------------- named targets
 

@@ -217,14 +217,11 @@ func (d *DockerTarget) Start(ctx context.Context) error {
 		return fmt.Errorf("starting %s: %w", d.image, err)
 	}
 	d.res = res
-	d.addr = "http://" + net.JoinHostPort(dockerHost(), res.GetPort("8200/tcp"))
-	d.client = newHTTPClient(nil)
-	if err := waitHealthy(ctx, d.client, d.addr, 60*time.Second, nil); err != nil {
-		logs := d.logs()
-		_ = d.Stop()
-		return fmt.Errorf("%w; container output:\n%s", err, logs)
+	d.addr, d.client, err = awaitContainer(ctx, d.pool, res, 60*time.Second)
+	if err != nil {
+		d.res = nil
 	}
-	return nil
+	return err
 }
 
 // Stop removes the container (and its volumes).
@@ -237,21 +234,39 @@ func (d *DockerTarget) Stop() error {
 	return err
 }
 
-func (d *DockerTarget) logs() string {
-	if d.res == nil {
+// awaitContainer waits for a started container's published 8200 to answer
+// sys/health; on failure it removes the container and returns its output.
+func awaitContainer(ctx context.Context, pool *dockertest.Pool, res *dockertest.Resource, timeout time.Duration) (string, *http.Client, error) {
+	addr := "http://" + net.JoinHostPort(dockerHost(), res.GetPort("8200/tcp"))
+	client := newHTTPClient(nil)
+	if err := waitHealthy(ctx, client, addr, timeout, nil); err != nil {
+		logs := containerLogs(pool, res)
+		_ = pool.Purge(res)
+		return "", nil, fmt.Errorf("%w; container output:\n%s", err, logs)
+	}
+	return addr, client, nil
+}
+
+// containerLogs is the tail of a container's output.
+func containerLogs(pool *dockertest.Pool, res *dockertest.Resource) string {
+	if res == nil {
 		return ""
 	}
 	var b bytes.Buffer
-	_ = d.pool.Client.Logs(dc.LogsOptions{Container: d.res.Container.ID, OutputStream: &b, ErrorStream: &b, Stdout: true, Stderr: true, Tail: "50"})
+	_ = pool.Client.Logs(dc.LogsOptions{Container: res.Container.ID, OutputStream: &b, ErrorStream: &b, Stdout: true, Stderr: true, Tail: "50"})
 	return b.String()
 }
 
 // reapStale removes containers of earlier runs on this host whose test
 // process is gone (killed by a timeout or a signal before its cleanup ran).
 // Containers of live runs, and of other hosts, are left alone.
-func (d *DockerTarget) reapStale() {
+func (d *DockerTarget) reapStale() { reapStaleContainers(d.pool, "vault") }
+
+// reapStaleContainers removes this host's containers with the given label
+// value whose test process is gone.
+func reapStaleContainers(pool *dockertest.Pool, label string) {
 	host, _ := os.Hostname()
-	list, err := d.pool.Client.ListContainers(dc.ListContainersOptions{All: true, Filters: map[string][]string{"label": {labelKey + "=vault"}}})
+	list, err := pool.Client.ListContainers(dc.ListContainersOptions{All: true, Filters: map[string][]string{"label": {labelKey + "=" + label}}})
 	if err != nil {
 		return
 	}
@@ -263,7 +278,7 @@ func (d *DockerTarget) reapStale() {
 		if err != nil || pid <= 0 || processAlive(pid) {
 			continue
 		}
-		_ = d.pool.Client.RemoveContainer(dc.RemoveContainerOptions{ID: c.ID, Force: true, RemoveVolumes: true})
+		_ = pool.Client.RemoveContainer(dc.RemoveContainerOptions{ID: c.ID, Force: true, RemoveVolumes: true})
 	}
 }
 
