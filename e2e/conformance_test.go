@@ -119,16 +119,56 @@ func TestConformance(t *testing.T) {
 			opt.TTLTolerance = d
 		}
 	}
+	rounds := 1
+	if v := os.Getenv("MOCKVAULT_E2E_ROUNDS"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n > 1 {
+			rounds = n
+			record = false // a soak measures; it never rewrites recordings
+		}
+	}
+	report.Rounds = rounds
 	runStart := time.Now()
+	for round := 1; round <= rounds; round++ {
+		if rounds > 1 {
+			report.Results = nil // the table shows the last round; Soak keeps every failing one
+		}
+		runRound(t, ctx, sessions, opt, record, allowKnown, round, &written)
+	}
+	report.Targets = append(report.Targets, fmt.Sprintf("scenarios took %s", time.Since(runStart).Round(100*time.Millisecond)))
+	if written > 0 {
+		report.Targets = append(report.Targets, fmt.Sprintf("recordings updated: %d in %s", written, RecordDir()))
+	}
+	if replay != nil && len(replay.Stale) > 0 {
+		report.Targets = append(report.Targets, fmt.Sprintf("no up-to-date recording for %d scenario(s) (mock only): %s", len(replay.Stale), strings.Join(dedup(replay.Stale), ", ")))
+	}
+}
+
+func dedup(l []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range l {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// runRound runs every scenario once on sessions.
+func runRound(t *testing.T, ctx context.Context, sessions []*Session, opt CompareOptions, record, allowKnown bool, round int, written *int) {
 	for _, sc := range Scenarios() {
 		t.Run(sc.Name, func(t *testing.T) {
 			r := Run(ctx, sc, sessions, opt)
 			report.Results = append(report.Results, r)
+			if !r.Matched() {
+				report.soakFailure(round, r)
+			}
 			if record && len(r.Targets) > 1 && r.Targets[0] == "vault" {
 				if w, err := SaveRecording(r, opt); err != nil {
 					t.Errorf("recording: %v", err)
 				} else if w {
-					written++
+					*written++
 				}
 			}
 			if r.Matched() {
@@ -146,13 +186,6 @@ func TestConformance(t *testing.T) {
 			}
 			t.Errorf("scenario %s:\n%s", sc.Name, b.String())
 		})
-	}
-	report.Targets = append(report.Targets, fmt.Sprintf("scenarios took %s", time.Since(runStart).Round(100*time.Millisecond)))
-	if written > 0 {
-		report.Targets = append(report.Targets, fmt.Sprintf("recordings updated: %d in %s", written, RecordDir()))
-	}
-	if replay != nil && len(replay.Stale) > 0 {
-		report.Targets = append(report.Targets, fmt.Sprintf("no up-to-date recording for %d scenario(s) (mock only): %s", len(replay.Stale), strings.Join(replay.Stale, ", ")))
 	}
 }
 

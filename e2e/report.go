@@ -161,6 +161,53 @@ type Report struct {
 	Results []*Result
 	// AllowKnown means known differences did not fail the run.
 	AllowKnown bool
+	// Rounds is how many times the suite ran (MOCKVAULT_E2E_ROUNDS, make
+	// conformance-soak); Soak lists every scenario that failed in any round.
+	Rounds int
+	Soak   []SoakFailure
+}
+
+// SoakFailure is one scenario that did not match in one round.
+type SoakFailure struct {
+	Round    int
+	Scenario string
+	Detail   string
+}
+
+func (rep *Report) soakFailure(round int, r *Result) {
+	var b strings.Builder
+	Detail(&b, r)
+	rep.Soak = append(rep.Soak, SoakFailure{round, r.Scenario.Name, b.String()})
+}
+
+// writeSoak summarises a run of several rounds: every scenario that ever
+// differed, in how many rounds, and its first difference.
+func (rep *Report) writeSoak(w io.Writer) {
+	if rep.Rounds <= 1 {
+		return
+	}
+	fmt.Fprintln(w)
+	if len(rep.Soak) == 0 {
+		fmt.Fprintf(w, "soak: %d rounds, no scenario ever differed\n", rep.Rounds)
+		return
+	}
+	var order []string
+	byName := map[string][]SoakFailure{}
+	for _, f := range rep.Soak {
+		if byName[f.Scenario] == nil {
+			order = append(order, f.Scenario)
+		}
+		byName[f.Scenario] = append(byName[f.Scenario], f)
+	}
+	fmt.Fprintf(w, "soak: %d rounds, %d scenario(s) differed at least once\n", rep.Rounds, len(order))
+	for _, name := range order {
+		fs := byName[name]
+		var rounds []string
+		for _, f := range fs {
+			rounds = append(rounds, fmt.Sprint(f.Round))
+		}
+		fmt.Fprintf(w, "%s: %d/%d rounds (%s); first:\n%s", name, len(fs), rep.Rounds, strings.Join(rounds, ","), fs[0].Detail)
+	}
 }
 
 // Write prints the table scenario x target, the differences, and the
@@ -288,4 +335,5 @@ func (rep *Report) Write(w io.Writer) {
 		against = "(mock only: expectations checked, nothing compared)"
 	}
 	fmt.Fprintf(w, "%d/%d scenarios matched %s%s\n", matched, len(rep.Results), against, extra)
+	rep.writeSoak(w)
 }

@@ -24,7 +24,8 @@ type Exchange struct {
 	Sent   string `json:"-"`               // request as sent (expanded)
 	Header string `json:"-"`               // Content-Type of the answer
 
-	vars map[string]string // the session's variables after this step
+	vars      map[string]string // the session's variables after this step
+	unsettled bool              // a Settle step whose condition never held
 }
 
 // Session is one target's state while the suite runs: saved variables and
@@ -131,6 +132,37 @@ func (s *Session) Do(ctx context.Context, st Step) Exchange {
 	ex.vars = make(map[string]string, len(s.vars))
 	for k, v := range s.vars {
 		ex.vars[k] = v
+	}
+	return ex
+}
+
+// settlePoll is the pause between two polls of a Settle step.
+const settlePoll = 20 * time.Millisecond
+
+// doSettled sends st; a Settle step is repeated until its condition holds
+// for this target's answer or SettleBound passes. Recorded answers were
+// settled when they were recorded, so a replay target answers once.
+func (s *Session) doSettled(ctx context.Context, st Step) Exchange {
+	ex := s.Do(ctx, st)
+	if st.Settled == nil {
+		return ex
+	}
+	if _, replay := s.T.(*ReplayTarget); replay {
+		ex.unsettled = !st.Settled(ex)
+		return ex
+	}
+	deadline := time.Now().Add(SettleBound)
+	for !st.Settled(ex) {
+		if ex.Err != "" || time.Now().After(deadline) {
+			ex.unsettled = ex.Err == ""
+			return ex
+		}
+		select {
+		case <-time.After(settlePoll):
+		case <-ctx.Done():
+			return ex
+		}
+		ex = s.Do(ctx, st)
 	}
 	return ex
 }
@@ -305,13 +337,15 @@ func Run(ctx context.Context, sc *Scenario, sessions []*Session, opt CompareOpti
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				sr.Ex[j] = s.Do(ctx, st)
+				sr.Ex[j] = s.doSettled(ctx, st)
 			}()
 		}
 		wg.Wait()
 		for j, ex := range sr.Ex {
 			name := r.Targets[j]
 			switch {
+			case ex.unsettled:
+				r.Failures[name] = append(r.Failures[name], fmt.Sprintf("step %d %s: not settled within %s (%s)", i+1, st, SettleBound, st.SettledDoc))
 			case ex.Err != "":
 				r.Failures[name] = append(r.Failures[name], fmt.Sprintf("step %d %s: %s", i+1, st, ex.Err))
 			case st.WantStatus != 0 && ex.Status != st.WantStatus:

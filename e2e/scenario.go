@@ -74,6 +74,15 @@ type Step struct {
 	UnorderedLists []string
 	// Wait pauses before the request (for expiry scenarios; keep it short).
 	Wait time.Duration
+	// Settled, when set, makes the step a poll: it is repeated on each
+	// target on its own until Settled holds for that target's answer (at
+	// most SettleBound), and the last answers are compared. It is for reads
+	// whose real answer depends on Vault's background work (the expiration
+	// manager removes a lease after the request that ended it returned), so
+	// neither side is ever raced.
+	Settled func(Exchange) bool
+	// SettledDoc says what Settled waits for (shown when it never holds).
+	SettledDoc string
 	// Note explains the step in the report (e.g. where the seed article is
 	// wrong).
 	Note string
@@ -167,6 +176,40 @@ func (s Step) Unordered(paths ...string) Step {
 
 // After waits d before sending the step.
 func (s Step) After(d time.Duration) Step { s.Wait = d; return s }
+
+// SettleBound is how long a Settle step polls before it reports that the
+// target never reached the awaited state.
+const SettleBound = 15 * time.Second
+
+// Settle turns a read into a poll that repeats until want holds for the
+// answer (see Step.Settled); doc says what it waits for. Only GET and LIST
+// steps may settle: repeating a write would change what is compared.
+func (s Step) Settle(doc string, want func(Exchange) bool) Step {
+	if s.Method != http.MethodGet && s.Method != "LIST" {
+		panic(fmt.Sprintf("e2e: %s: only GET and LIST steps can Settle", s))
+	}
+	s.Settled, s.SettledDoc = want, doc
+	return s
+}
+
+// SettleKeys waits until the list at path in the answer's JSON is exactly
+// keys (in order), e.g. SettleKeys("data.keys", "wrap/").
+func (s Step) SettleKeys(path string, keys ...string) Step {
+	want := fmt.Sprintf("%s = %q", path, keys)
+	return s.Settle(want, func(ex Exchange) bool {
+		v, ok := lookupPath(ex.Body, path)
+		l, _ := v.([]any)
+		if !ok || len(l) != len(keys) {
+			return false
+		}
+		for i, k := range keys {
+			if l[i] != k {
+				return false
+			}
+		}
+		return true
+	})
+}
 
 // Because attaches a note shown with the step.
 func (s Step) Because(note string) Step { s.Note = note; return s }

@@ -5,15 +5,25 @@
 #   make conformance RUN=token/create   # only scenarios whose name matches
 #   make conformance REAL=none          # mock only; REAL=env|docker|binary|replay to force a target
 #   make conformance ALLOW_KNOWN=1      # known mock differences do not fail the run
+#   make conformance-soak N=20          # the whole suite N times on one pair of targets; lists every scenario that ever differed
 #   make realvault                      # just build/cache the static vault binary
 GO ?= go
 RUN ?=
 REAL ?=
 ALLOW_KNOWN ?=
 
-.PHONY: conformance realvault
+N ?= 20
+
+.PHONY: conformance conformance-soak realvault
 conformance:
 	cd e2e && MOCKVAULT_E2E_BUILD=1 MOCKVAULT_E2E_RECORD=1 \
+		$(if $(REAL),MOCKVAULT_E2E_REAL=$(REAL)) \
+		$(if $(ALLOW_KNOWN),MOCKVAULT_E2E_ALLOW_KNOWN=$(ALLOW_KNOWN)) \
+		$(GO) test -mod=mod -count=1 -timeout 60m $(if $(RUN),-run 'TestConformance/$(RUN)')
+
+# A soak never rewrites recordings: it measures whether answers are stable.
+conformance-soak:
+	cd e2e && MOCKVAULT_E2E_BUILD=1 MOCKVAULT_E2E_ROUNDS=$(N) \
 		$(if $(REAL),MOCKVAULT_E2E_REAL=$(REAL)) \
 		$(if $(ALLOW_KNOWN),MOCKVAULT_E2E_ALLOW_KNOWN=$(ALLOW_KNOWN)) \
 		$(GO) test -mod=mod -count=1 -timeout 60m $(if $(RUN),-run 'TestConformance/$(RUN)')
