@@ -49,14 +49,6 @@ func loginTokenType(mountType, roleType string) string {
 	}
 }
 
-// authRenewers are Vault's AuthRenew callbacks, by auth method type: on a
-// renewal of a token an auth method issued, they supply the backend TTL,
-// the backend max TTL and the period the renewal is computed with
-// (AppRole: the role's current token_ttl, token_max_ttl and token_period),
-// or the error that refuses the renewal. renewToken consults them for
-// tokens whose issuing mount has one.
-var authRenewers = map[string]func(s *Server, m *mount, te *tokenEntry) (ttl, maxTTL, period time.Duration, err error){}
-
 // nonAssignablePolicies can never be attached to a token by a login.
 var nonAssignablePolicies = []string{"response-wrapping", "control-group"}
 

@@ -80,7 +80,7 @@ func (s *Server) revokeOne(te *tokenEntry) {
 
 // onTokenRevoked drops what lives and dies with a token.
 func (s *Server) onTokenRevoked(te *tokenEntry) {
-	delete(s.cubbyholes, te.ID)
+	delete(s.cubbyholes(), te.ID)
 }
 
 // authenticate resolves the request's token.
@@ -133,16 +133,11 @@ func (s *Server) finishUse(te *tokenEntry) {
 // isSudoPath reports whether the path is one of Vault's root-protected
 // paths, which need the sudo capability.
 func (s *Server) isSudoPath(req *request) bool {
-	var roots []string
-	switch req.mount.typ {
-	case "token":
-		roots = []string{"revoke-orphan", "accessors/"}
-	case "system":
-		roots = sysRootPaths
-	default:
+	e := engineByType(req.mount.typ)
+	if e == nil {
 		return false
 	}
-	for _, r := range roots {
+	for _, r := range e.sudo {
 		if strings.HasSuffix(r, "*") {
 			if strings.HasPrefix(req.rel, strings.TrimSuffix(r, "*")) {
 				return true

@@ -50,6 +50,9 @@ type backend struct {
 	// build, when set, makes the real backend on first use: a server
 	// that never routes to a mount never pays for its route table.
 	build func() *backend
+	// unimplemented, when set, is the answer to every request: the mount's
+	// type is one the mock does not implement.
+	unimplemented error
 }
 
 // lazyBackend defers building a backend to its first match (always under
@@ -131,6 +134,9 @@ func newBackend(paths []*path) *backend {
 func (b *backend) match(o op, rel string) (*path, map[string]string, error) {
 	if b.build != nil {
 		*b = *b.build()
+	}
+	if b.unimplemented != nil {
+		return nil, nil, b.unimplemented
 	}
 	method := strings.ToUpper(string(o))
 	if o == opCreate {

@@ -125,7 +125,7 @@ func FuzzHandler(f *testing.F) {
 		}
 		w := httptest.NewRecorder()
 		s.ServeHTTP(w, req)
-		if s.Panics() != 0 {
+		if s.panicCount() != 0 {
 			t.Fatalf("%s %s %q panicked", method, path, body)
 		}
 		if w.Code >= 200 && w.Code < 600 && w.Code != 204 && w.Code/100 != 3 && w.Code != 400 && w.Body.Len() == 0 && method != "HEAD" {

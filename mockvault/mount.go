@@ -21,6 +21,7 @@ type mount struct {
 	listingVisibility string
 	// backend is the mount's router. It holds no state of its own (engine
 	// state lives in Server.engines), so copies of a mount may share it.
+	// A type the mock does not implement gets one that says so.
 	backend *backend
 }
 
@@ -52,11 +53,3 @@ func (m *mount) ttls() (def, max time.Duration) {
 	}
 	return def, max
 }
-
-// backendFactories builds the backend of a newly enabled mount, by type.
-// Each engine registers itself from its own file (init), e.g. "approle",
-// "kv". Auth and secrets engines share the registry: the mount knows which.
-var backendFactories = map[string]func(s *Server, m *mount) *backend{}
-
-// onMountRemoved hooks let engines drop per-mount state when disabled.
-var onMountRemoved []func(s *Server, m *mount)

@@ -25,8 +25,8 @@ func TestHandlerPanicIsRecovered(t *testing.T) {
 	if w.Code != 500 || !strings.Contains(w.Body.String(), `1 error occurred:\n\t* internal error\n\n`) {
 		t.Fatalf("panic answer: %d %s", w.Code, w.Body.String())
 	}
-	if s.Panics() != 1 {
-		t.Fatalf("panics counted: %d", s.Panics())
+	if s.panicCount() != 1 {
+		t.Fatalf("panics counted: %d", s.panicCount())
 	}
 	if w := do("auth/token/lookup-self"); w.Code != 200 {
 		t.Fatalf("after the panic: %d %s", w.Code, w.Body.String())

@@ -11,21 +11,16 @@ import (
 
 // AppRole auth method (builtin/credential/approle in Vault 1.21.1).
 //
-// Each mount of type "approle" keeps its state in s.engines under the mount
-// path, so Snapshot, Restore and Reset cover it and several mounts never
-// share roles. Handlers look the state up on every request (never keep it
-// across requests: Restore swaps it for a copy). Disabling the mount drops
-// the state; the sys/auth code revokes the tokens the mount issued.
+// Each mount of type "approle" has its own state (an *approleBackend, made
+// by approleEngine), so several mounts never share roles. Handlers receive
+// it with the request (req.state) and never keep it: Restore swaps it for a
+// copy. Disabling the mount drops it and revokes the mount's tokens.
 //
 // The state mirrors Vault's storage layout, so the edge cases of the real
 // backend (accessor entries outliving a deleted role, accessors of a local
 // role living apart, secret IDs keyed by an HMAC under the role's own key)
 // fall out of the same structure.
 type approleBackend struct {
-	// s and m are set for the request being served.
-	s *Server
-	m *mount
-
 	// roles by lower-cased name (Vault lower-cases names of new roles).
 	roles map[string]*appRole
 	// roleIDs is the role_id -> role name index.
@@ -47,18 +42,6 @@ type approleBackend struct {
 
 // approleHandler serves one endpoint with the state of the request's mount.
 type approleHandler func(b *approleBackend, req *request, d *fieldData) (*response, error)
-
-// approleState returns the state of AppRole mount m, creating it if needed.
-func approleState(s *Server, m *mount) *approleBackend {
-	b, ok := s.engines[m.path].(*approleBackend)
-	if !ok {
-		b = newApproleBackend()
-		b.started = s.now()
-		s.engines[m.path] = b
-	}
-	b.s, b.m = s, m
-	return b
-}
 
 // cloneState deep-copies the state for Snapshot/Restore.
 func (b *approleBackend) cloneState() engineState {
@@ -101,19 +84,16 @@ const (
 	roleNameRe = `{role_name:\w(?:(?:[\w-.]+)?\w)?}`
 )
 
-func init() {
-	backendFactories["approle"] = func(s *Server, m *mount) *backend {
-		b := newApproleBackend()
-		b.started = s.now()
-		s.engines[m.path] = b
-		return approleRouter(s)
+// approleEngine is the AppRole auth method.
+func approleEngine() *engine {
+	return &engine{
+		typ: "approle", auth: true, routes: approleRouter, renew: approleRenewParams,
+		state: func(s *Server) engineState {
+			b := newApproleBackend()
+			b.started = s.now()
+			return b
+		},
 	}
-	authRenewers["approle"] = approleRenewParams
-	onMountRemoved = append(onMountRemoved, func(s *Server, m *mount) {
-		if m != nil && m.typ == "approle" {
-			delete(s.engines, m.path)
-		}
-	})
 }
 
 func newApproleBackend() *approleBackend {
@@ -129,10 +109,10 @@ func newApproleBackend() *approleBackend {
 
 // approleRouter builds the router of an AppRole mount: the same endpoints
 // as Vault's.
-func approleRouter(s *Server) *backend {
+func approleRouter(s *Server, _ *mount) *backend {
 	h := func(fn approleHandler) handlerFunc {
 		return func(req *request, d *fieldData) (*response, error) {
-			return fn(approleState(s, req.mount), req, d)
+			return fn(req.state.(*approleBackend), req, d)
 		}
 	}
 	var paths []*path
@@ -157,7 +137,7 @@ func approleRouter(s *Server) *backend {
 	add(&path{pattern: "role", ops: map[op]handlerFunc{opList: h((*approleBackend).roleList)}})
 	add(&path{pattern: "role/", ops: map[op]handlerFunc{opList: h((*approleBackend).roleList)}})
 	add(&path{pattern: role, fields: approleRoleFields, exists: func(req *request, d *fieldData) (bool, error) {
-		return approleState(s, req.mount).role(d.str("role_name")) != nil, nil
+		return req.state.(*approleBackend).role(d.str("role_name")) != nil, nil
 	},
 		ops: map[op]handlerFunc{opRead: h((*approleBackend).roleRead), opCreate: h((*approleBackend).roleWrite), opUpdate: h((*approleBackend).roleWrite), opDelete: h((*approleBackend).roleDelete)}})
 	for _, f := range roleFieldPaths() {
@@ -232,7 +212,7 @@ func rawVaultBody(status int, data map[string]any, warnings []string) *response 
 }
 
 // maxLeaseTTL is the mount's max lease TTL (Vault's System().MaxLeaseTTL()).
-func (b *approleBackend) maxLeaseTTL() time.Duration {
-	_, max := b.m.ttls()
+func maxLeaseTTL(req *request) time.Duration {
+	_, max := req.mount.ttls()
 	return max
 }

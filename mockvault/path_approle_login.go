@@ -208,7 +208,7 @@ func (b *approleBackend) doLogin(req *request, d *fieldData, roleID string) (*re
 		entityID = newUUID()
 		b.entities[r.RoleID] = entityID
 	}
-	return b.s.issueLoginToken(req, &loginAuth{
+	return req.srv.issueLoginToken(req, &loginAuth{
 		Policies: r.TokenPolicies, NoDefaultPolicy: r.TokenNoDefaultPolicy,
 		TTL: r.TokenTTL, MaxTTL: r.TokenMaxTTL, ExplicitMaxTTL: r.TokenExplicitMaxTTL,
 		Period: r.TokenPeriod, NumUses: r.TokenNumUses, TokenType: r.TokenType,
@@ -219,10 +219,10 @@ func (b *approleBackend) doLogin(req *request, d *fieldData, roleID string) (*re
 // approleRenewParams is what Vault's AppRole AuthRenew hands back on a
 // renewal of a token issued by mount m: the role's *current* token_ttl,
 // token_max_ttl and token_period. A renewal of a token whose role is gone
-// fails. Registered in authRenewers.
+// fails. It is approleEngine's renew hook.
 func approleRenewParams(s *Server, m *mount, te *tokenEntry) (ttl, maxTTL, period time.Duration, err error) {
 	name := te.Meta["role_name"]
-	r := approleState(s, m).roles[strings.ToLower(name)]
+	r := s.stateOf(m).(*approleBackend).roles[strings.ToLower(name)]
 	if r == nil {
 		return 0, 0, 0, errCode(http.StatusInternalServerError,
 			"1 error occurred:\n\t* failed to renew entry: role %q does not exist during renewal\n\n", name)

@@ -415,7 +415,7 @@ func TestAppRoleOfficialHelper(t *testing.T) {
 		t.Fatal(err)
 	}
 	if w.WrapInfo == nil {
-		t.Skip("response wrapping is not implemented yet (Server.wrapHook is nil): skipping WithWrappingToken")
+		t.Fatal("the secret ID was not wrapped")
 	}
 	if w.Data != nil || w.WrapInfo.Token == "" || w.WrapInfo.CreationPath != "auth/approle/role/app/secret-id" {
 		t.Fatalf("wrapped: %+v %+v", w, w.WrapInfo)

@@ -244,7 +244,7 @@ func (b *approleBackend) roleWrite(req *request, d *fieldData) (*response, error
 		r.TokenPeriod = r.Period
 	}
 
-	maxTTL := b.maxLeaseTTL()
+	maxTTL := maxLeaseTTL(req)
 	if r.Period > maxTTL {
 		return nil, badRequest("period of %q is greater than the backend's maximum lease TTL of %q", r.Period.String(), maxTTL.String())
 	}
@@ -355,14 +355,14 @@ func fieldRead(get func(r *appRole) (map[string]any, []string)) approleHandler {
 
 // fieldUpdate runs set on a copy of an existing role and stores it; a
 // missing role is Vault's ErrUnsupportedPath.
-func fieldUpdate(set func(b *approleBackend, r *appRole, d *fieldData) error) approleHandler {
+func fieldUpdate(set func(b *approleBackend, req *request, r *appRole, d *fieldData) error) approleHandler {
 	return func(b *approleBackend, req *request, d *fieldData) (*response, error) {
 		old := b.role(d.str("role_name"))
 		if old == nil {
 			return nil, errUnsupportedPath
 		}
 		r := old.clone()
-		if err := set(b, r, d); err != nil {
+		if err := set(b, req, r, d); err != nil {
 			return nil, err
 		}
 		return nil, b.setRole(r, "", false)
@@ -387,8 +387,8 @@ func roleFieldPaths() []roleFieldPath {
 	secs := func(d time.Duration) int64 { return int64(d / time.Second) }
 	// boundCIDRUpdate is pathRoleBoundCIDRUpdateCommon, fed only the
 	// field of its own sub-path.
-	secretCIDRUpdate := func(field string) func(b *approleBackend, r *appRole, d *fieldData) error {
-		return func(b *approleBackend, r *appRole, d *fieldData) error {
+	secretCIDRUpdate := func(field string) func(b *approleBackend, req *request, r *appRole, d *fieldData) error {
+		return func(b *approleBackend, req *request, r *appRole, d *fieldData) error {
 			if !d.has(field) {
 				return nil
 			}
@@ -417,7 +417,7 @@ func roleFieldPaths() []roleFieldPath {
 				}
 				return m, nil
 			}),
-			update: fieldUpdate(func(b *approleBackend, r *appRole, d *fieldData) error {
+			update: fieldUpdate(func(b *approleBackend, req *request, r *appRole, d *fieldData) error {
 				switch {
 				case d.has("token_policies"):
 					r.TokenPolicies = sanitizePolicies(d.strings("token_policies"), false)
@@ -458,7 +458,7 @@ func roleFieldPaths() []roleFieldPath {
 			read: fieldRead(func(r *appRole) (map[string]any, []string) {
 				return map[string]any{"token_bound_cidrs": r.TokenBoundCIDRs}, nil
 			}),
-			update: fieldUpdate(func(b *approleBackend, r *appRole, d *fieldData) error {
+			update: fieldUpdate(func(b *approleBackend, req *request, r *appRole, d *fieldData) error {
 				if !d.has("token_bound_cidrs") {
 					return nil
 				}
@@ -476,7 +476,7 @@ func roleFieldPaths() []roleFieldPath {
 			read: fieldRead(func(r *appRole) (map[string]any, []string) {
 				return map[string]any{"bind_secret_id": r.BindSecretID}, nil
 			}),
-			update: fieldUpdate(func(b *approleBackend, r *appRole, d *fieldData) error {
+			update: fieldUpdate(func(b *approleBackend, req *request, r *appRole, d *fieldData) error {
 				if !d.has("bind_secret_id") {
 					return badRequest("missing bind_secret_id")
 				}
@@ -490,7 +490,7 @@ func roleFieldPaths() []roleFieldPath {
 			read: fieldRead(func(r *appRole) (map[string]any, []string) {
 				return map[string]any{"secret_id_num_uses": r.SecretIDNumUses}, nil
 			}),
-			update: fieldUpdate(func(b *approleBackend, r *appRole, d *fieldData) error {
+			update: fieldUpdate(func(b *approleBackend, req *request, r *appRole, d *fieldData) error {
 				if !d.has("secret_id_num_uses") {
 					return badRequest("missing secret_id_num_uses")
 				}
@@ -507,7 +507,7 @@ func roleFieldPaths() []roleFieldPath {
 			read: fieldRead(func(r *appRole) (map[string]any, []string) {
 				return map[string]any{"secret_id_ttl": secs(r.SecretIDTTL)}, nil
 			}),
-			update: fieldUpdate(func(b *approleBackend, r *appRole, d *fieldData) error {
+			update: fieldUpdate(func(b *approleBackend, req *request, r *appRole, d *fieldData) error {
 				if !d.has("secret_id_ttl") {
 					return badRequest("missing secret_id_ttl")
 				}
@@ -525,7 +525,7 @@ func roleFieldPaths() []roleFieldPath {
 				}
 				return m, nil
 			}),
-			update: fieldUpdate(func(b *approleBackend, r *appRole, d *fieldData) error {
+			update: fieldUpdate(func(b *approleBackend, req *request, r *appRole, d *fieldData) error {
 				switch {
 				case d.has("token_period"):
 					r.TokenPeriod = d.duration("token_period")
@@ -540,7 +540,7 @@ func roleFieldPaths() []roleFieldPath {
 				default:
 					return badRequest("missing period")
 				}
-				if max := b.maxLeaseTTL(); r.TokenPeriod > max {
+				if max := maxLeaseTTL(req); r.TokenPeriod > max {
 					// Vault prints the deprecated value here.
 					return badRequest("period of %q is greater than the backend's maximum lease TTL of %q", r.Period.String(), max.String())
 				}
@@ -553,7 +553,7 @@ func roleFieldPaths() []roleFieldPath {
 			read: fieldRead(func(r *appRole) (map[string]any, []string) {
 				return map[string]any{"token_num_uses": r.TokenNumUses}, nil
 			}),
-			update: fieldUpdate(func(b *approleBackend, r *appRole, d *fieldData) error {
+			update: fieldUpdate(func(b *approleBackend, req *request, r *appRole, d *fieldData) error {
 				if !d.has("token_num_uses") {
 					return badRequest("missing token_num_uses")
 				}
@@ -567,7 +567,7 @@ func roleFieldPaths() []roleFieldPath {
 			read: fieldRead(func(r *appRole) (map[string]any, []string) {
 				return map[string]any{"token_ttl": secs(r.TokenTTL)}, nil
 			}),
-			update: fieldUpdate(func(b *approleBackend, r *appRole, d *fieldData) error {
+			update: fieldUpdate(func(b *approleBackend, req *request, r *appRole, d *fieldData) error {
 				if !d.has("token_ttl") {
 					return badRequest("missing token_ttl")
 				}
@@ -584,7 +584,7 @@ func roleFieldPaths() []roleFieldPath {
 			read: fieldRead(func(r *appRole) (map[string]any, []string) {
 				return map[string]any{"token_max_ttl": secs(r.TokenMaxTTL)}, nil
 			}),
-			update: fieldUpdate(func(b *approleBackend, r *appRole, d *fieldData) error {
+			update: fieldUpdate(func(b *approleBackend, req *request, r *appRole, d *fieldData) error {
 				if !d.has("token_max_ttl") {
 					return badRequest("missing token_max_ttl")
 				}

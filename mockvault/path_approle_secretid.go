@@ -196,7 +196,7 @@ func (b *approleBackend) registerSecretID(req *request, d *fieldData, secretID s
 		hmac: sidHMAC, Accessor: newUUID(), NumUses: numUses, TTL: ttl, CreationTime: req.now,
 		LastUpdatedTime: req.now, Metadata: meta, CIDRList: cidrs, TokenBoundCIDRs: tokenCIDRs,
 	}
-	effTTL := b.deriveSecretIDTTL(ttl)
+	effTTL := deriveSecretIDTTL(ttl, maxLeaseTTL(req))
 	if effTTL != 0 {
 		e.ExpirationTime = req.now.Add(effTTL)
 		e.removeAt = nextTidy(b.started, e.ExpirationTime)
@@ -215,8 +215,8 @@ func (b *approleBackend) registerSecretID(req *request, d *fieldData, secretID s
 }
 
 // deriveSecretIDTTL caps a secret ID TTL at the mount's max lease TTL.
-func (b *approleBackend) deriveSecretIDTTL(ttl time.Duration) time.Duration {
-	if max := b.maxLeaseTTL(); ttl < 0 || ttl > max {
+func deriveSecretIDTTL(ttl, max time.Duration) time.Duration {
+	if ttl < 0 || ttl > max {
 		return max
 	}
 	return ttl

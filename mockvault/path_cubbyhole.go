@@ -6,8 +6,36 @@ import (
 	"strings"
 )
 
-// cubbyholeBackend serves cubbyhole/: a private KV space per service token,
+// cubbyholeEngine serves cubbyhole/: a private KV space per service token,
 // destroyed with the token. Batch tokens have none.
+func cubbyholeEngine() *engine {
+	return &engine{
+		typ: "cubbyhole", routes: func(s *Server, _ *mount) *backend { return s.cubbyholeBackend() },
+		state: func(*Server) engineState { return cubbyholes{} },
+		dev:   []mount{{path: "cubbyhole/", typ: "cubbyhole", description: "per-token private secret storage", local: true}},
+	}
+}
+
+// cubbyholes are the cubbyholes of all tokens, by token id, then key.
+type cubbyholes map[string]map[string]map[string]any
+
+func (c cubbyholes) cloneState() engineState {
+	out := make(cubbyholes, len(c))
+	for id, box := range c {
+		cc := make(map[string]map[string]any, len(box))
+		for k, v := range box {
+			cc[k] = copyMap(v)
+		}
+		out[id] = cc
+	}
+	return out
+}
+
+// cubbyholes returns every token's cubbyhole.
+func (s *Server) cubbyholes() cubbyholes {
+	return s.stateOf(s.mounts["cubbyhole/"]).(cubbyholes)
+}
+
 func (s *Server) cubbyholeBackend() *backend {
 	return newBackend([]*path{
 		{pattern: "{path:.*}", exists: s.cubbyExists, ops: map[op]handlerFunc{
@@ -27,13 +55,13 @@ func (s *Server) cubby(req *request) (map[string]map[string]any, error) {
 		// as an internal error.
 		return nil, multiErr(http.StatusInternalServerError, "internal error")
 	}
-	c := s.cubbyholes[req.te.ID]
+	c := s.cubbyholes()[req.te.ID]
 	if c == nil && req.op != opCreate && req.op != opUpdate {
 		return map[string]map[string]any{}, nil
 	}
 	if c == nil {
 		c = map[string]map[string]any{}
-		s.cubbyholes[req.te.ID] = c
+		s.cubbyholes()[req.te.ID] = c
 	}
 	return c, nil
 }
@@ -42,7 +70,7 @@ func (s *Server) cubbyExists(req *request, d *fieldData) (bool, error) {
 	if req.te == nil || req.te.Type == tokenTypeBatch {
 		return false, nil
 	}
-	_, ok := s.cubbyholes[req.te.ID][req.rel]
+	_, ok := s.cubbyholes()[req.te.ID][req.rel]
 	return ok, nil
 }
 

@@ -19,22 +19,17 @@ import (
 // as vault-plugin-secrets-kv serves them. secret/ is mounted as KV v2 when
 // the server starts, as in dev mode.
 //
-// Each KV mount keeps its data in s.engines under the mount path (a
-// *kvData), so Snapshot, Restore and Reset cover it and two servers never
-// share secrets. Handlers look the data up on every request and never keep
-// it across requests: Restore swaps it for a copy. The router itself holds
-// no data and no *mount, so Snapshot and Restore may share it.
-func init() {
-	backendFactories["kv"] = func(s *Server, m *mount) *backend {
-		s.engines[m.path] = newKVData()
-		mp := m.path
-		return lazyBackend(func() *backend { return s.kvBackend(mp) })
+// Each KV mount has its own data (a *kvData, made by kvEngine), so two
+// mounts or servers never share secrets. Handlers receive it with the
+// request (req.state) and never keep it: Restore swaps it for a copy. The
+// router itself holds no data and no *mount, so Snapshot and Restore may
+// share it.
+func kvEngine() *engine {
+	return &engine{
+		typ: "kv", routes: func(s *Server, m *mount) *backend { return s.kvBackend(m.path) },
+		state: func(*Server) engineState { return newKVData() },
+		dev:   []mount{{path: "secret/", typ: "kv", description: "key/value secret storage", options: map[string]string{"version": "2"}}},
 	}
-	initHooks = append(initHooks, func(s *Server) {
-		m := &mount{path: "secret/", typ: "kv", description: "key/value secret storage", options: map[string]string{"version": "2"}}
-		m.backend = backendFactories["kv"](s, m)
-		s.addMount(m)
-	})
 }
 
 // kvData is the state of one KV mount. The mount's options say which
@@ -110,14 +105,9 @@ type kvStore struct {
 	*kvData
 }
 
-// kvStoreFor returns the KV data of mount m, creating it if needed.
-func kvStoreFor(s *Server, m *mount) *kvStore {
-	data, ok := s.engines[m.path].(*kvData)
-	if !ok {
-		data = newKVData()
-		s.engines[m.path] = data
-	}
-	return &kvStore{m: m, kvData: data}
+// kvStoreFor is the request's view of its KV mount.
+func kvStoreFor(req *request) *kvStore {
+	return &kvStore{m: req.mount, kvData: req.state.(*kvData)}
 }
 
 type kvConfig struct {
@@ -189,12 +179,12 @@ func (s *Server) kvBackend(mountPath string) *backend {
 	// h and ex give a handler the KV data of the request's mount.
 	h := func(fn func(*kvStore, *request, *fieldData) (*response, error)) handlerFunc {
 		return func(req *request, d *fieldData) (*response, error) {
-			return fn(kvStoreFor(s, req.mount), req, d)
+			return fn(kvStoreFor(req), req, d)
 		}
 	}
 	ex := func(fn func(*kvStore, *request, *fieldData) (bool, error)) func(*request, *fieldData) (bool, error) {
 		return func(req *request, d *fieldData) (bool, error) {
-			return fn(kvStoreFor(s, req.mount), req, d)
+			return fn(kvStoreFor(req), req, d)
 		}
 	}
 	// Each version's routes live under a prefix ("_v1/", "_v2/") that

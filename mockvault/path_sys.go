@@ -17,17 +17,82 @@ var sysRootPaths = []string{
 	"internal/counters/activity/export", "seal", "step-down",
 }
 
-// sysBackend serves sys/. Further sys families register in their own files.
-func (s *Server) sysBackend() *backend {
-	paths := []*path{
+// systemEngine is sys/: the families listed in sysFamilies (engines.go).
+func systemEngine() *engine {
+	return &engine{
+		typ: "system", routes: func(s *Server, _ *mount) *backend {
+			var paths []*path
+			for _, fam := range s.sysFamilies() {
+				paths = append(paths, fam...)
+			}
+			return newBackend(paths)
+		},
+		sudo:  sysRootPaths,
+		state: func(*Server) engineState { return &sysState{dangling: map[string]*tokenEntry{}} },
+		dev:   []mount{{path: "sys/", typ: "system", description: "system endpoints used for control, policy and debugging", sealWrap: true}},
+	}
+}
+
+// sysState is what sys/ keeps beyond the token store: leases whose token is
+// gone but which Vault keeps listing until they expire (a rewrapped
+// token's), by lease id.
+type sysState struct {
+	dangling map[string]*tokenEntry
+}
+
+func (st *sysState) cloneState() engineState {
+	out := &sysState{dangling: make(map[string]*tokenEntry, len(st.dangling))}
+	for k, te := range st.dangling {
+		cp := *te
+		out.dangling[k] = &cp
+	}
+	return out
+}
+
+// danglingLeases are sys/'s leases without a token.
+func (s *Server) danglingLeases() map[string]*tokenEntry {
+	return s.stateOf(s.mounts["sys/"]).(*sysState).dangling
+}
+
+// sysCorePaths are the status endpoints and the mount tables.
+func (s *Server) sysCorePaths() []*path {
+	return []*path{
 		{pattern: "health", unauthenticated: true, ops: rawHTTPOps(s.sysHealth)},
 		{pattern: "seal-status", unauthenticated: true, ops: rawHTTPOps(s.sysSealStatus)},
 		{pattern: "leader", unauthenticated: true, ops: rawHTTPOps(s.sysLeader)},
 		{pattern: "auth", ops: map[op]handlerFunc{opRead: s.sysAuthList}},
 		{pattern: "mounts", ops: map[op]handlerFunc{opRead: s.sysMountsList}},
 	}
-	paths = append(paths, s.sysExtraPaths()...)
-	return newBackend(paths)
+}
+
+// sysUnimplemented are sys endpoint families of Vault 1.21.1 the mock does
+// not serve (none may share a prefix with a served one, or it would catch
+// that one's method mismatches). Requests there pass the token and ACL checks as any other
+// and then answer 404 naming mockvault, so a setup script's failure says
+// why.
+var sysUnimplemented = []string{
+	"audit", "audit-hash", "config/auditing", "config/cors", "config/ui", "config/state",
+	"config/reload", "config/group-policy-application", "rotate", "key-status", "rekey",
+	"rekey-recovery-key", "generate-root", "generate-recovery-token", "init", "unseal", "seal",
+	"step-down", "host-info", "in-flight-req", "metrics", "pprof", "plugins", "raw", "remount",
+	"replication", "storage", "tools", "version-history", "internal/counters",
+	"internal/specs", "internal/ui/feature-flags", "internal/ui/namespaces",
+	"internal/ui/resultant-acl", "internal/ui/version", "internal/inspect", "quotas", "loggers",
+	"mfa", "managed-keys", "namespaces", "policies/password", "policies/rgp", "policies/egp",
+	"locked-users", "experiments", "ha-status", "monitor", "reporting", "activation-flags",
+	"control-group", "sync", "license", "decode-token", "revoke-force", "leases/revoke-force",
+	"leases/tidy", "leases/count",
+}
+
+func sysUnimplementedPaths() []*path {
+	var out []*path
+	for _, p := range sysUnimplemented {
+		err := errCode(http.StatusNotFound, "1 error occurred:\n\t* unsupported path (mockvault does not implement sys/%s)\n\n", p)
+		h := func(*request, *fieldData) (*response, error) { return nil, err }
+		ops := map[op]handlerFunc{opRead: h, opList: h, opUpdate: h, opDelete: h, opPatch: h}
+		out = append(out, &path{pattern: p, ops: ops}, &path{pattern: p + "/{rest:.*}", ops: ops})
+	}
+	return out
 }
 
 // rawHTTPOps serves read with h; Vault's raw HTTP handlers answer any other
@@ -38,19 +103,6 @@ func rawHTTPOps(h handlerFunc) map[op]handlerFunc {
 	}
 	return map[op]handlerFunc{opRead: h, opList: refuse, opUpdate: refuse, opDelete: refuse, opPatch: refuse}
 }
-
-// sysExtraPaths lets other files add sys endpoints without touching this one.
-func (s *Server) sysExtraPaths() []*path {
-	var out []*path
-	for _, f := range sysPathRegistry {
-		out = append(out, f(s)...)
-	}
-	return out
-}
-
-// sysPathRegistry holds constructors of sys endpoint families (policies,
-// capabilities, wrapping, mounts management…), each in its own file.
-var sysPathRegistry []func(*Server) []*path
 
 // clusterID and clusterName are random per server, as a dev Vault's are.
 func (s *Server) clusterID() string { return s.cluster.id }

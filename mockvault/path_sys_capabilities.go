@@ -3,17 +3,15 @@ package mockvault
 import "strings"
 
 // sys/capabilities, sys/capabilities-self and sys/capabilities-accessor.
-func init() {
-	sysPathRegistry = append(sysPathRegistry, func(s *Server) []*path {
-		f := fields{"token": tString, "path": tCommaSlice, "paths": tCommaSlice}
-		self := fields{"token": tString, "path": tCommaSlice, "paths": tCommaSlice, "namespace": tString}
-		acc := fields{"accessor": tString, "path": tCommaSlice, "paths": tCommaSlice}
-		return []*path{
-			{pattern: "capabilities", fields: f, ops: map[op]handlerFunc{opUpdate: s.capabilitiesHandler}},
-			{pattern: "capabilities-self", fields: self, ops: map[op]handlerFunc{opUpdate: s.capabilitiesHandler}},
-			{pattern: "capabilities-accessor", fields: acc, ops: map[op]handlerFunc{opUpdate: s.capabilitiesAccessor}},
-		}
-	})
+func (s *Server) sysCapabilitiesPaths() []*path {
+	f := fields{"token": tString, "path": tCommaSlice, "paths": tCommaSlice}
+	self := fields{"token": tString, "path": tCommaSlice, "paths": tCommaSlice, "namespace": tString}
+	acc := fields{"accessor": tString, "path": tCommaSlice, "paths": tCommaSlice}
+	return []*path{
+		{pattern: "capabilities", fields: f, ops: map[op]handlerFunc{opUpdate: s.capabilitiesHandler}},
+		{pattern: "capabilities-self", fields: self, ops: map[op]handlerFunc{opUpdate: s.capabilitiesHandler}},
+		{pattern: "capabilities-accessor", fields: acc, ops: map[op]handlerFunc{opUpdate: s.capabilitiesAccessor}},
+	}
 }
 
 func (s *Server) capabilitiesAccessor(req *request, d *fieldData) (*response, error) {

@@ -17,30 +17,28 @@ import (
 // leases are those of service tokens: as in Vault, a token's lease id is
 // its creation path and its salted id ("auth/token/create/h6e1…"), and
 // revoking the lease revokes the token and its children.
-func init() {
-	sysPathRegistry = append(sysPathRegistry, func(s *Server) []*path {
-		lease := fields{"lease_id": tString, "url_lease_id": tString}
-		renew := fields{"lease_id": tString, "url_lease_id": tString, "increment": tDuration}
-		revoke := fields{"lease_id": tString, "url_lease_id": tString, "sync": tBool}
-		prefix := fields{"prefix": tString, "sync": tBool}
-		ro := map[op]handlerFunc{opUpdate: s.leaseRenew}
-		rv := map[op]handlerFunc{opUpdate: s.leaseRevoke}
-		rp := map[op]handlerFunc{opUpdate: s.leaseRevokePrefix}
-		return []*path{
-			{pattern: "leases/lookup", fields: lease, ops: map[op]handlerFunc{opUpdate: s.leaseLookup}},
-			{pattern: "leases/lookup/{prefix:.*}", fields: fields{"prefix": tString}, ops: map[op]handlerFunc{opList: s.leaseList}},
-			{pattern: "leases/renew", fields: renew, ops: ro},
-			{pattern: "leases/renew/{url_lease_id:.+}", fields: renew, ops: ro},
-			{pattern: "renew", fields: renew, ops: ro},
-			{pattern: "renew/{url_lease_id:.+}", fields: renew, ops: ro},
-			{pattern: "leases/revoke", fields: revoke, ops: rv},
-			{pattern: "leases/revoke/{url_lease_id:.+}", fields: revoke, ops: rv},
-			{pattern: "revoke", fields: revoke, ops: rv},
-			{pattern: "revoke/{url_lease_id:.+}", fields: revoke, ops: rv},
-			{pattern: "leases/revoke-prefix/{prefix:.+}", fields: prefix, ops: rp},
-			{pattern: "revoke-prefix/{prefix:.+}", fields: prefix, ops: rp},
-		}
-	})
+func (s *Server) sysLeasePaths() []*path {
+	lease := fields{"lease_id": tString, "url_lease_id": tString}
+	renew := fields{"lease_id": tString, "url_lease_id": tString, "increment": tDuration}
+	revoke := fields{"lease_id": tString, "url_lease_id": tString, "sync": tBool}
+	prefix := fields{"prefix": tString, "sync": tBool}
+	ro := map[op]handlerFunc{opUpdate: s.leaseRenew}
+	rv := map[op]handlerFunc{opUpdate: s.leaseRevoke}
+	rp := map[op]handlerFunc{opUpdate: s.leaseRevokePrefix}
+	return []*path{
+		{pattern: "leases/lookup", fields: lease, ops: map[op]handlerFunc{opUpdate: s.leaseLookup}},
+		{pattern: "leases/lookup/{prefix:.*}", fields: fields{"prefix": tString}, ops: map[op]handlerFunc{opList: s.leaseList}},
+		{pattern: "leases/renew", fields: renew, ops: ro},
+		{pattern: "leases/renew/{url_lease_id:.+}", fields: renew, ops: ro},
+		{pattern: "renew", fields: renew, ops: ro},
+		{pattern: "renew/{url_lease_id:.+}", fields: renew, ops: ro},
+		{pattern: "leases/revoke", fields: revoke, ops: rv},
+		{pattern: "leases/revoke/{url_lease_id:.+}", fields: revoke, ops: rv},
+		{pattern: "revoke", fields: revoke, ops: rv},
+		{pattern: "revoke/{url_lease_id:.+}", fields: revoke, ops: rv},
+		{pattern: "leases/revoke-prefix/{prefix:.+}", fields: prefix, ops: rp},
+		{pattern: "revoke-prefix/{prefix:.+}", fields: prefix, ops: rp},
+	}
 }
 
 // saltedTokenID is how Vault's token store salts ids for lease ids: an
@@ -75,9 +73,9 @@ func (s *Server) leases(now time.Time) map[string]*tokenEntry {
 		}
 		out[s.tokenLeaseID(te)] = te
 	}
-	for id, te := range s.danglingLeases {
+	for id, te := range s.danglingLeases() {
 		if te.expired(now) {
-			delete(s.danglingLeases, id)
+			delete(s.danglingLeases(), id)
 			continue
 		}
 		out[id] = te
@@ -149,7 +147,7 @@ func (s *Server) leaseRevoke(req *request, d *fieldData) (*response, error) {
 		return nil, badRequest("lease_id must be specified")
 	}
 	if te := s.leases(req.now)[id]; te != nil {
-		delete(s.danglingLeases, id)
+		delete(s.danglingLeases(), id)
 		s.revokeTree(te)
 	}
 	if !d.boolean("sync", true) {
@@ -171,7 +169,7 @@ func (s *Server) leaseRevokePrefix(req *request, d *fieldData) (*response, error
 			if !strings.HasPrefix(id, prefix) {
 				continue
 			}
-			delete(s.danglingLeases, id)
+			delete(s.danglingLeases(), id)
 			if s.tokens.get(te.ID) == te {
 				s.revokeTree(te)
 			}

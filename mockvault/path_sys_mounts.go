@@ -14,30 +14,28 @@ import (
 // Mount management: sys/auth/:path and sys/mounts/:path (enable, read,
 // disable), their /tune endpoints, and sys/internal/ui/mounts, which the
 // vault kv CLI asks before every command.
-func init() {
-	sysPathRegistry = append(sysPathRegistry, func(s *Server) []*path {
-		tune := fields{
-			"path": tString, "default_lease_ttl": tString, "max_lease_ttl": tString, "description": tString,
-			"audit_non_hmac_request_keys": tCommaSlice, "audit_non_hmac_response_keys": tCommaSlice,
-			"options": tKVPairs, "listing_visibility": tString, "passthrough_request_headers": tCommaSlice,
-			"allowed_response_headers": tCommaSlice, "token_type": tString, "user_lockout_config": tMap,
-			"plugin_version": tString, "identity_token_key": tString, "allowed_managed_keys": tCommaSlice,
-			"delegated_auth_accessors": tCommaSlice, "trim_request_trailing_slashes": tBool,
-		}
-		enable := fields{
-			"path": tString, "type": tString, "description": tString, "config": tMap, "local": tBool,
-			"seal_wrap": tBool, "external_entropy_access": tBool, "plugin_name": tString,
-			"options": tKVPairs, "plugin_version": tString,
-		}
-		return []*path{
-			{pattern: "auth/{path:.+}/tune", fields: tune, ops: map[op]handlerFunc{opRead: s.authTuneRead, opUpdate: s.authTuneWrite}},
-			{pattern: "auth/{path:.+}", fields: enable, ops: map[op]handlerFunc{opRead: s.authRead, opUpdate: s.authEnable, opDelete: s.authDisable}},
-			{pattern: "mounts/{path:.+}/tune", fields: tune, ops: map[op]handlerFunc{opRead: s.mountTuneRead, opUpdate: s.mountTuneWrite}},
-			{pattern: "mounts/{path:.+}", fields: enable, ops: map[op]handlerFunc{opRead: s.mountRead, opUpdate: s.mountEnable, opDelete: s.mountDisable}},
-			{pattern: "internal/ui/mounts", unauthenticated: true, ops: map[op]handlerFunc{opRead: s.uiMounts}},
-			{pattern: "internal/ui/mounts/{path:.+}", fields: fields{"path": tString}, unauthenticated: true, ops: map[op]handlerFunc{opRead: s.uiMount}},
-		}
-	})
+func (s *Server) sysMountPaths() []*path {
+	tune := fields{
+		"path": tString, "default_lease_ttl": tString, "max_lease_ttl": tString, "description": tString,
+		"audit_non_hmac_request_keys": tCommaSlice, "audit_non_hmac_response_keys": tCommaSlice,
+		"options": tKVPairs, "listing_visibility": tString, "passthrough_request_headers": tCommaSlice,
+		"allowed_response_headers": tCommaSlice, "token_type": tString, "user_lockout_config": tMap,
+		"plugin_version": tString, "identity_token_key": tString, "allowed_managed_keys": tCommaSlice,
+		"delegated_auth_accessors": tCommaSlice, "trim_request_trailing_slashes": tBool,
+	}
+	enable := fields{
+		"path": tString, "type": tString, "description": tString, "config": tMap, "local": tBool,
+		"seal_wrap": tBool, "external_entropy_access": tBool, "plugin_name": tString,
+		"options": tKVPairs, "plugin_version": tString,
+	}
+	return []*path{
+		{pattern: "auth/{path:.+}/tune", fields: tune, ops: map[op]handlerFunc{opRead: s.authTuneRead, opUpdate: s.authTuneWrite}},
+		{pattern: "auth/{path:.+}", fields: enable, ops: map[op]handlerFunc{opRead: s.authRead, opUpdate: s.authEnable, opDelete: s.authDisable}},
+		{pattern: "mounts/{path:.+}/tune", fields: tune, ops: map[op]handlerFunc{opRead: s.mountTuneRead, opUpdate: s.mountTuneWrite}},
+		{pattern: "mounts/{path:.+}", fields: enable, ops: map[op]handlerFunc{opRead: s.mountRead, opUpdate: s.mountEnable, opDelete: s.mountDisable}},
+		{pattern: "internal/ui/mounts", unauthenticated: true, ops: map[op]handlerFunc{opRead: s.uiMounts}},
+		{pattern: "internal/ui/mounts/{path:.+}", fields: fields{"path": tString}, unauthenticated: true, ops: map[op]handlerFunc{opRead: s.uiMount}},
+	}
 }
 
 // builtinAuthTypes and builtinSecretTypes are the plugins Vault 1.21
@@ -180,16 +178,14 @@ func (s *Server) authEnable(req *request, d *fieldData) (*response, error) {
 	if typ == "token" {
 		return nil, badRequest("token credential backend cannot be instantiated")
 	}
-	factory := backendFactories[typ]
-	if factory == nil && !contains(builtinAuthTypes, typ) {
+	if engineByName[typ] == nil && !contains(builtinAuthTypes, typ) {
 		return nil, badRequest("plugin not found in the catalog: %s", typ)
 	}
 	m := &mount{path: "auth/" + p, typ: typ, auth: true, description: d.str("description"),
 		local: d.boolean("local", false), sealWrap: d.boolean("seal_wrap", false), options: opts,
 		defaultLeaseTTL: def, maxLeaseTTL: max, tokenType: tokenType,
 		listingVisibility: cfg.ListingVisibility}
-	s.enableMount(m, factory)
-	return nil, nil
+	return s.enableMount(m), nil
 }
 
 // pluginType resolves type "plugin" to its plugin_name, as Vault does.
@@ -251,15 +247,13 @@ func (s *Server) mountEnable(req *request, d *fieldData) (*response, error) {
 			return nil, badRequest("path is already in use at %s", m.path)
 		}
 	}
-	factory := backendFactories[typ]
-	if factory == nil && !contains(builtinSecretTypes, typ) {
+	if engineByName[typ] == nil && !contains(builtinSecretTypes, typ) {
 		return nil, badRequest("plugin not found in the catalog: %s", typ)
 	}
 	m := &mount{path: p, typ: typ, description: d.str("description"), local: d.boolean("local", false),
 		sealWrap: d.boolean("seal_wrap", false), options: opts, defaultLeaseTTL: def, maxLeaseTTL: max,
 		listingVisibility: cfg.ListingVisibility}
-	s.enableMount(m, factory)
-	return nil, nil
+	return s.enableMount(m), nil
 }
 
 // authRead is GET sys/auth/:path: the exact auth mount.
@@ -292,8 +286,8 @@ func (s *Server) removeMount(m *mount) {
 			s.revokeTree(te)
 		}
 	}
-	for _, h := range onMountRemoved {
-		h(s, m)
+	if e := engineByType(m.typ); e != nil && e.unmount != nil {
+		e.unmount(s, m)
 	}
 	delete(s.mounts, m.path)
 	// Engine state dies with its mount, whatever the engine.
@@ -606,16 +600,30 @@ func (s *Server) uiMount(req *request, d *fieldData) (*response, error) {
 	return &response{data: info, noMountType: true}, nil
 }
 
-// enableMount gives a new mount its options map and its engine's backend
-// (none for builtin types the mock does not serve) and adds it.
-func (s *Server) enableMount(m *mount, factory func(*Server, *mount) *backend) {
+// enableMount gives a new mount its options map, its engine's backend and
+// state, and adds it. A type Vault has and the mock does not implement is
+// mounted too (setup scripts that mount many engines keep working), with a
+// warning in the answer and the server log; every request under it says
+// the mock is why it fails.
+func (s *Server) enableMount(m *mount) *response {
 	if m.options == nil {
 		m.options = map[string]string{}
 	}
-	if factory != nil {
-		m.backend = factory(s, m)
-	} else {
-		m.backend = newBackend(nil)
+	s.attachMount(m)
+	if engineByName[m.typ] != nil {
+		return nil
 	}
+	msg := notImplementedMsg(m) + "; requests under " + m.path + " answer 404"
+	s.logger().Warn("mockvault: "+msg, "path", m.path, "type", m.typ)
+	return &response{warnings: []string{msg}}
+}
+
+// attachMount adds m with its engine's backend and a fresh state (the dev
+// server's own mounts come here directly: their options stay null).
+func (s *Server) attachMount(m *mount) {
+	m.backend = s.newMountBackend(m)
 	s.addMount(m)
+	if e := engineByName[m.typ]; e != nil && e.state != nil {
+		s.engines[m.path] = e.state(s)
+	}
 }

@@ -7,21 +7,19 @@ import (
 )
 
 // ACL policy endpoints: sys/policies/acl/:name and the older sys/policy.
-func init() {
-	sysPathRegistry = append(sysPathRegistry, func(s *Server) []*path {
-		listOps := map[op]handlerFunc{opRead: s.policyList, opList: s.policyList}
-		oldFields := fields{"name": tString, "rules": tString, "policy": tString}
-		newFields := fields{"name": tString, "policy": tString}
-		rw := map[op]handlerFunc{opRead: s.policyRead, opUpdate: s.policyWrite, opDelete: s.policyDelete}
-		return []*path{
-			{pattern: "policy", ops: listOps},
-			{pattern: "policy/", ops: listOps},
-			{pattern: "policy/{name:.+}", fields: oldFields, ops: rw},
-			{pattern: "policies/acl", ops: map[op]handlerFunc{opList: s.policyList}},
-			{pattern: "policies/acl/", ops: map[op]handlerFunc{opList: s.policyList}},
-			{pattern: "policies/acl/{name:.+}", fields: newFields, ops: rw},
-		}
-	})
+func (s *Server) sysPolicyPaths() []*path {
+	listOps := map[op]handlerFunc{opRead: s.policyList, opList: s.policyList}
+	oldFields := fields{"name": tString, "rules": tString, "policy": tString}
+	newFields := fields{"name": tString, "policy": tString}
+	rw := map[op]handlerFunc{opRead: s.policyRead, opUpdate: s.policyWrite, opDelete: s.policyDelete}
+	return []*path{
+		{pattern: "policy", ops: listOps},
+		{pattern: "policy/", ops: listOps},
+		{pattern: "policy/{name:.+}", fields: oldFields, ops: rw},
+		{pattern: "policies/acl", ops: map[op]handlerFunc{opList: s.policyList}},
+		{pattern: "policies/acl/", ops: map[op]handlerFunc{opList: s.policyList}},
+		{pattern: "policies/acl/{name:.+}", fields: newFields, ops: rw},
+	}
 }
 
 // oldPolicyAPI tells sys/policy (which answers "rules" and "policies")

@@ -11,23 +11,22 @@ import (
 // token (policy response-wrapping, one use, TTL = explicit max TTL, no
 // parent) whose cubbyhole holds the wrapped response, as in Vault; it
 // expires on the server clock and dies on first unwrap.
-func init() {
-	sysPathRegistry = append(sysPathRegistry, func(s *Server) []*path {
-		tok := fields{"token": tString}
-		return []*path{
-			{pattern: "wrapping/wrap", ops: map[op]handlerFunc{opUpdate: s.wrappingWrap}},
-			// unwrap and rewrap validate the wrapping token before the
-			// caller's token, as Vault does, so they authenticate themselves.
-			{pattern: "wrapping/unwrap", fields: tok, unauthenticated: true, ops: map[op]handlerFunc{opUpdate: s.wrappingUnwrap}},
-			{pattern: "wrapping/lookup", fields: tok, unauthenticated: true, ops: map[op]handlerFunc{opUpdate: s.wrappingLookup, opRead: s.wrappingLookup}},
-			{pattern: "wrapping/rewrap", fields: tok, unauthenticated: true, ops: map[op]handlerFunc{opUpdate: s.wrappingRewrap}},
-		}
-	})
-	initHooks = append(initHooks, func(s *Server) {
-		s.wrapHook = func(req *request, resp *response) (*response, error) {
-			return s.wrap(req, resp, req.wrapTTL, "", "")
-		}
-	})
+func (s *Server) sysWrappingPaths() []*path {
+	tok := fields{"token": tString}
+	return []*path{
+		{pattern: "wrapping/wrap", ops: map[op]handlerFunc{opUpdate: s.wrappingWrap}},
+		// unwrap and rewrap validate the wrapping token before the
+		// caller's token, as Vault does, so they authenticate themselves.
+		{pattern: "wrapping/unwrap", fields: tok, unauthenticated: true, ops: map[op]handlerFunc{opUpdate: s.wrappingUnwrap}},
+		{pattern: "wrapping/lookup", fields: tok, unauthenticated: true, ops: map[op]handlerFunc{opUpdate: s.wrappingLookup, opRead: s.wrappingLookup}},
+		{pattern: "wrapping/rewrap", fields: tok, unauthenticated: true, ops: map[op]handlerFunc{opUpdate: s.wrappingRewrap}},
+	}
+}
+
+// wrapResponse replaces resp with a response-wrapping token (any request
+// sent with X-Vault-Wrap-TTL).
+func (s *Server) wrapResponse(req *request, resp *response) (*response, error) {
+	return s.wrap(req, resp, req.wrapTTL, "", "")
 }
 
 // takesArbitraryInput marks every request parameter as known, so no
@@ -89,7 +88,7 @@ func (s *Server) wrap(req *request, resp *response, ttl time.Duration, stored, c
 		}
 		stored = string(b)
 	}
-	s.cubbyholes[te.ID] = map[string]map[string]any{
+	s.cubbyholes()[te.ID] = map[string]map[string]any{
 		cubbyWrapResponse: {"response": stored},
 		cubbyWrapInfo: {
 			"creation_ttl": json.Number(jsonInt(int64(ttl))), "creation_time": fmtTime(req.now),
@@ -187,7 +186,7 @@ func (s *Server) wrappingUnwrap(req *request, d *fieldData) (*response, error) {
 	if err := s.authorizeSelf(req); err != nil {
 		return nil, err
 	}
-	stored, _ := s.cubbyholes[wte.ID][cubbyWrapResponse]["response"].(string)
+	stored, _ := s.cubbyholes()[wte.ID][cubbyWrapResponse]["response"].(string)
 	if third {
 		s.revokeTree(wte)
 	}
@@ -202,7 +201,7 @@ func (s *Server) wrappingLookup(req *request, d *fieldData) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	info := s.cubbyholes[wte.ID][cubbyWrapInfo]
+	info := s.cubbyholes()[wte.ID][cubbyWrapInfo]
 	if info == nil {
 		return nil, badRequest("no information found; wrapping token may be from a previous Vault version")
 	}
@@ -228,12 +227,12 @@ func (s *Server) wrappingRewrap(req *request, d *fieldData) (*response, error) {
 	if err := s.authorizeSelf(req); err != nil {
 		return nil, err
 	}
-	cubby := s.cubbyholes[wte.ID]
+	cubby := s.cubbyholes()[wte.ID]
 	info, stored := cubby[cubbyWrapInfo], cubby[cubbyWrapResponse]
 	if third {
 		// Vault destroys the old token but leaves its lease listed until
 		// its TTL runs out.
-		s.danglingLeases[s.tokenLeaseID(wte)] = wte
+		s.danglingLeases()[s.tokenLeaseID(wte)] = wte
 		s.revokeTree(wte)
 	}
 	if info == nil || stored == nil {

@@ -12,7 +12,35 @@ import (
 	"github.com/hashicorp/go-secure-stdlib/parseutil"
 )
 
-// tokenBackend serves auth/token/: Vault's token store API.
+// tokenEngine is auth/token/: Vault's token store API. The tokens live in
+// the server's token store; the mount's state holds the token roles.
+func tokenEngine() *engine {
+	return &engine{
+		typ: "token", auth: true,
+		routes: func(s *Server, _ *mount) *backend { return s.tokenBackend() },
+		sudo:   []string{"revoke-orphan", "accessors/"},
+		state:  func(*Server) engineState { return tokenRoles{} },
+		dev:    []mount{{path: "auth/token/", typ: "token", auth: true, description: "token based credentials", tokenType: "default-service"}},
+	}
+}
+
+// tokenRoles are the token store's roles by name.
+type tokenRoles map[string]*tokenRole
+
+func (r tokenRoles) cloneState() engineState {
+	out := make(tokenRoles, len(r))
+	for k, v := range r {
+		cp := *v // a role is replaced, never changed in place
+		out[k] = &cp
+	}
+	return out
+}
+
+// tokenRoles returns the token store's roles.
+func (s *Server) tokenRoles() tokenRoles {
+	return s.stateOf(s.mounts["auth/token/"]).(tokenRoles)
+}
+
 func (s *Server) tokenBackend() *backend {
 	createFields := fields{
 		"role_name": tString, "id": tString, "policies": tStringSlice, "meta": tKVPairs,
@@ -128,7 +156,7 @@ func (s *Server) tokenCreate(orphan bool) handlerFunc {
 
 func (s *Server) tokenCreateRole(req *request, d *fieldData) (*response, error) {
 	name := d.str("role_name")
-	role := s.tokenRoles[name]
+	role := s.tokenRoles()[name]
 	if role == nil {
 		return nil, badRequest("unknown role %s", name)
 	}
@@ -704,7 +732,7 @@ func (s *Server) renewToken(req *request, te *tokenEntry, increment time.Duratio
 	}
 	period, explicitMax := te.Period, te.ExplicitMaxTTL
 	if te.Role != "" {
-		role := s.tokenRoles[te.Role]
+		role := s.tokenRoles()[te.Role]
 		if role == nil {
 			return nil, multiErr(500, "failed to renew entry: original token role %q could not be found, not renewing", te.Role)
 		}
@@ -716,8 +744,8 @@ func (s *Server) renewToken(req *request, te *tokenEntry, increment time.Duratio
 	if te.Role == "" {
 		// Auth methods renew with their role's current settings (Vault's
 		// AuthRenew callbacks), e.g. AppRole's token_ttl and token_max_ttl.
-		if renew := authRenewers[m.typ]; renew != nil {
-			t, bmax, p, err := renew(s, m, te)
+		if e := engineByType(m.typ); e != nil && e.renew != nil {
+			t, bmax, p, err := e.renew(s, m, te)
 			if err != nil {
 				return nil, err
 			}

@@ -37,12 +37,12 @@ var tokenRoleFields = fields{
 var pathSuffixSanitize = regexp.MustCompile(`\w[\w-.]+\w`)
 
 func (s *Server) tokenRoleExists(req *request, d *fieldData) (bool, error) {
-	return s.tokenRoles[d.str("role_name")] != nil, nil
+	return s.tokenRoles()[d.str("role_name")] != nil, nil
 }
 
 func (s *Server) tokenRoleList(req *request, d *fieldData) (*response, error) {
-	keys := make([]string, 0, len(s.tokenRoles))
-	for k := range s.tokenRoles {
+	keys := make([]string, 0, len(s.tokenRoles()))
+	for k := range s.tokenRoles() {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
@@ -50,7 +50,7 @@ func (s *Server) tokenRoleList(req *request, d *fieldData) (*response, error) {
 }
 
 func (s *Server) tokenRoleRead(req *request, d *fieldData) (*response, error) {
-	r := s.tokenRoles[d.str("role_name")]
+	r := s.tokenRoles()[d.str("role_name")]
 	if r == nil {
 		return nil, nil
 	}
@@ -95,7 +95,7 @@ func nilIfEmpty(l []string) any {
 }
 
 func (s *Server) tokenRoleDelete(req *request, d *fieldData) (*response, error) {
-	delete(s.tokenRoles, d.str("role_name"))
+	delete(s.tokenRoles(), d.str("role_name"))
 	return nil, nil
 }
 
@@ -104,7 +104,7 @@ func (s *Server) tokenRoleWrite(req *request, d *fieldData) (*response, error) {
 	if name == "" {
 		return nil, badRequest("role name cannot be empty")
 	}
-	old := s.tokenRoles[name]
+	old := s.tokenRoles()[name]
 	e := &tokenRole{Name: name}
 	if old != nil {
 		cp := *old
@@ -225,7 +225,7 @@ func (s *Server) tokenRoleWrite(req *request, d *fieldData) (*response, error) {
 	if d.has("allowed_entity_aliases") {
 		e.AllowedEntityAliases = dedupeSorted(lowerAll(d.strings("allowed_entity_aliases")))
 	}
-	s.tokenRoles[name] = e
+	s.tokenRoles()[name] = e
 	if len(warnings) > 0 {
 		return &response{warnings: warnings}, nil
 	}

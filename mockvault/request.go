@@ -11,7 +11,8 @@ type request struct {
 	op         op
 	path       string // full logical path, e.g. "auth/token/create"
 	mount      *mount
-	rel        string // path relative to the mount
+	state      engineState // the mount's state (nil for engines without)
+	rel        string      // path relative to the mount
 	vars       map[string]string
 	data       map[string]any
 	http       *http.Request

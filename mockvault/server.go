@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net"
 	"net/http"
@@ -40,6 +41,9 @@ type Options struct {
 	Clock Clock
 	// MaxRequestSize bounds request bodies (DefaultMaxRequestSize if 0).
 	MaxRequestSize int64
+	// Logger receives the server's warnings (e.g. a mount of an engine the
+	// mock does not implement). Nil discards them.
+	Logger *slog.Logger
 	// AdminRoutes turns on the control routes under /_mockvault/ (faults,
 	// seal, clock, reset, request log) for out-of-process tests. Off by
 	// default: they are not part of Vault's API.
@@ -58,18 +62,8 @@ type Server struct {
 	sealed   bool
 	version  string
 
-	tokenRoles map[string]*tokenRole
-	// aliasEntities maps mount+alias to an entity id (token roles'
-	// entity_alias).
-	aliasEntities map[string]string
-	// danglingLeases are leases whose token is gone but which Vault keeps
-	// listing until they expire (a rewrapped token's).
-	danglingLeases map[string]*tokenEntry
-	cubbyholes     map[string]map[string]map[string]any // by token id
-	// wrapHook wraps a response (set by the wrapping family).
-	wrapHook func(*request, *response) (*response, error)
-	// engines holds per-mount engine state (AppRole roles, KV data…) by
-	// mount path, so Snapshot/Restore/Reset cover it.
+	// engines holds per-mount engine state (token roles, cubbyholes, AppRole
+	// roles, KV data…) by mount path, so Snapshot/Restore/Reset cover it.
 	engines map[string]engineState
 
 	faultMu sync.Mutex
@@ -116,17 +110,15 @@ func (s *Server) init() {
 	s.tokens = newTokenStore()
 	s.policies = newPolicyStore()
 	s.mounts = map[string]*mount{}
-	s.tokenRoles = map[string]*tokenRole{}
-	s.aliasEntities = map[string]string{}
-	s.danglingLeases = map[string]*tokenEntry{}
 	s.engines = map[string]engineState{}
-	s.cubbyholes = map[string]map[string]map[string]any{}
 	s.sealed = false
 	now := s.clock.Now()
-	s.addMount(&mount{path: "sys/", typ: "system", description: "system endpoints used for control, policy and debugging", backend: lazyBackend(s.sysBackend), sealWrap: true})
-	s.addMount(&mount{path: "cubbyhole/", typ: "cubbyhole", description: "per-token private secret storage", backend: lazyBackend(s.cubbyholeBackend), local: true})
-	s.addMount(&mount{path: "identity/", typ: "identity", description: "identity store", backend: newBackend(nil)})
-	s.addMount(&mount{path: "auth/token/", typ: "token", auth: true, description: "token based credentials", backend: lazyBackend(s.tokenBackend), tokenType: "default-service"})
+	for _, e := range engineList {
+		for _, dm := range e.dev {
+			m := dm.clone()
+			s.attachMount(&m)
+		}
+	}
 	// vault server -dev creates its root token through auth/token/create
 	// with the chosen id, so it looks like any created root token.
 	root := &tokenEntry{
@@ -135,14 +127,7 @@ func (s *Server) init() {
 		Type: tokenTypeService, authMount: "auth/token/",
 	}
 	s.tokens.insert(root)
-	for _, h := range initHooks {
-		h(s)
-	}
 }
-
-// initHooks run at the end of init, in registration order: engine files use
-// them to add their dev-mode mounts (secret/ as KV v2).
-var initHooks []func(*Server)
 
 // Clock returns the server's clock.
 func (s *Server) Clock() Clock { return s.clock }
@@ -155,6 +140,16 @@ func (s *Server) RootToken() string { return s.opts.RootToken }
 func (s *Server) Close() { s.closeOnce.Do(func() { close(s.closed) }) }
 
 func (s *Server) now() time.Time { return s.clock.Now().UTC() }
+
+// discardLogger is the logger of a server given none.
+var discardLogger = slog.New(slog.DiscardHandler)
+
+func (s *Server) logger() *slog.Logger {
+	if s.opts.Logger == nil {
+		return discardLogger
+	}
+	return s.opts.Logger
+}
 
 // ServeHTTP implements http.Handler: Vault's HTTP API under /v1/.
 func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
@@ -230,8 +225,8 @@ func (s *Server) handleSafe(req *request) (resp *response, err error) {
 	return s.handle(req)
 }
 
-// Panics counts handler panics recovered since start (tests assert 0).
-func (s *Server) Panics() int64 { return s.panics.Load() }
+// panicCount counts handler panics recovered since start (tests assert 0).
+func (s *Server) panicCount() int64 { return s.panics.Load() }
 
 // cleanURLPath is path.Clean keeping a trailing slash, as ServeMux does.
 func cleanURLPath(p string) string {
@@ -423,6 +418,7 @@ func (s *Server) handle(req *request) (*response, error) {
 		return nil, errCode(http.StatusNotFound, "no handler for route %q. route entry not found.", req.path)
 	}
 	req.mount = m
+	req.state = s.stateOf(m)
 	req.rel = strings.TrimPrefix(req.path, m.path)
 	if s.sealed && !(m.typ == "system" && isUnsealedExempt(req.rel)) {
 		return nil, errSealed
@@ -432,6 +428,10 @@ func (s *Server) handle(req *request) (*response, error) {
 	}
 	p, vars, err := m.backend.match(req.op, req.rel)
 	if err != nil {
+		if m.backend.unimplemented != nil {
+			// Even a login there says the mock is why, not the token.
+			return nil, err
+		}
 		if !isUnauthPath(m, req.rel) {
 			if aerr := s.preRouteCheck(req); aerr != nil {
 				return nil, aerr

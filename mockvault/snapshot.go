@@ -4,23 +4,13 @@ import (
 	"time"
 )
 
-// engineState is per-mount state of an engine (AppRole, KV…). It must be
-// able to copy itself deeply, so snapshots are independent of the server.
-type engineState interface {
-	cloneState() engineState
-}
-
 // Snapshot is a frozen copy of a server's state, for Restore.
 type Snapshot struct {
-	tokens     *tokenStore
-	policies   map[string]*policy
-	mounts     map[string]mount
-	tokenRoles map[string]*tokenRole
-	cubbyholes map[string]map[string]map[string]any
-	engines    map[string]engineState
-	aliases    map[string]string
-	dangling   map[string]tokenEntry
-	sealed     bool
+	tokens   *tokenStore
+	policies map[string]*policy
+	mounts   map[string]mount
+	engines  map[string]engineState // every mount's state, whatever the engine
+	sealed   bool
 }
 
 // Snapshot copies the server's state (tokens, policies, mounts, roles,
@@ -33,44 +23,13 @@ func (s *Server) Snapshot() *Snapshot {
 }
 
 func (s *Server) snapshotLocked() *Snapshot {
-	sn := &Snapshot{
-		tokens:     s.tokens.clone(),
-		policies:   make(map[string]*policy, len(s.policies.byName)),
-		mounts:     make(map[string]mount, len(s.mounts)),
-		tokenRoles: make(map[string]*tokenRole, len(s.tokenRoles)),
-		cubbyholes: make(map[string]map[string]map[string]any, len(s.cubbyholes)),
-		engines:    make(map[string]engineState, len(s.engines)),
-		aliases:    make(map[string]string, len(s.aliasEntities)),
-		sealed:     s.sealed,
+	return &Snapshot{
+		tokens:   s.tokens.clone(),
+		policies: copyPolicies(s.policies.byName),
+		mounts:   copyMounts(s.mounts),
+		engines:  copyEngineStates(s.engines),
+		sealed:   s.sealed,
 	}
-	for k, v := range s.aliasEntities {
-		sn.aliases[k] = v
-	}
-	sn.dangling = make(map[string]tokenEntry, len(s.danglingLeases))
-	for k, te := range s.danglingLeases {
-		sn.dangling[k] = *te
-	}
-	for k, p := range s.policies.byName {
-		sn.policies[k] = p // parsed policies are never mutated in place
-	}
-	for k, m := range s.mounts {
-		sn.mounts[k] = m.clone()
-	}
-	for k, r := range s.tokenRoles {
-		cp := *r
-		sn.tokenRoles[k] = &cp
-	}
-	for id, c := range s.cubbyholes {
-		cc := make(map[string]map[string]any, len(c))
-		for k, v := range c {
-			cc[k] = copyMap(v)
-		}
-		sn.cubbyholes[id] = cc
-	}
-	for k, e := range s.engines {
-		sn.engines[k] = e.cloneState()
-	}
-	return sn
 }
 
 // Restore puts the server back in the state of sn, which must come from
@@ -82,42 +41,40 @@ func (s *Server) Restore(sn *Snapshot) {
 	defer s.mu.Unlock()
 	// Copy again so the snapshot can be restored many times.
 	s.tokens = sn.tokens.clone()
-	s.policies.byName = make(map[string]*policy, len(sn.policies))
-	for k, p := range sn.policies {
-		s.policies.byName[k] = p
-	}
+	s.policies.byName = copyPolicies(sn.policies)
 	s.mounts = make(map[string]*mount, len(sn.mounts))
 	for k, m := range sn.mounts {
 		cp := m.clone()
 		s.mounts[k] = &cp
 	}
-	s.tokenRoles = make(map[string]*tokenRole, len(sn.tokenRoles))
-	for k, r := range sn.tokenRoles {
-		cp := *r
-		s.tokenRoles[k] = &cp
-	}
-	s.cubbyholes = make(map[string]map[string]map[string]any, len(sn.cubbyholes))
-	for id, c := range sn.cubbyholes {
-		cc := make(map[string]map[string]any, len(c))
-		for k, v := range c {
-			cc[k] = copyMap(v)
-		}
-		s.cubbyholes[id] = cc
-	}
-	s.engines = make(map[string]engineState, len(sn.engines))
-	for k, e := range sn.engines {
-		s.engines[k] = e.cloneState()
-	}
-	s.aliasEntities = make(map[string]string, len(sn.aliases))
-	for k, v := range sn.aliases {
-		s.aliasEntities[k] = v
-	}
-	s.danglingLeases = make(map[string]*tokenEntry, len(sn.dangling))
-	for k, te := range sn.dangling {
-		cp := te
-		s.danglingLeases[k] = &cp
-	}
+	s.engines = copyEngineStates(sn.engines)
 	s.sealed = sn.sealed
+}
+
+// copyPolicies copies the policy table; parsed policies are never mutated
+// in place, so they are shared.
+func copyPolicies(in map[string]*policy) map[string]*policy {
+	out := make(map[string]*policy, len(in))
+	for k, p := range in {
+		out[k] = p
+	}
+	return out
+}
+
+func copyMounts(in map[string]*mount) map[string]mount {
+	out := make(map[string]mount, len(in))
+	for k, m := range in {
+		out[k] = m.clone()
+	}
+	return out
+}
+
+func copyEngineStates(in map[string]engineState) map[string]engineState {
+	out := make(map[string]engineState, len(in))
+	for k, e := range in {
+		out[k] = e.cloneState()
+	}
+	return out
 }
 
 // Reset puts the server back in its freshly started state: only the root

@@ -19,14 +19,6 @@ func (s *Server) SetPolicy(name, rules string) error {
 	return nil
 }
 
-// CubbyholeCount returns how many tokens hold a cubbyhole (for tests that
-// check cubbyholes die with their tokens).
-func (s *Server) CubbyholeCount() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.cubbyholes)
-}
-
 // HasPolicy reports whether an ACL policy exists.
 func (s *Server) HasPolicy(name string) bool {
 	s.mu.Lock()
@@ -34,32 +26,38 @@ func (s *Server) HasPolicy(name string) bool {
 	return name == rootPolicyName || s.policies.get(name) != nil
 }
 
-// FillTokensForBench stores n orphan service tokens with the default
-// policy and returns their ids. It is for benchmarks and load tests that
-// need a big store fast, without n HTTP round trips.
-func (s *Server) FillTokensForBench(n int) []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now()
-	ids := make([]string, n)
-	for i := range ids {
-		te := &tokenEntry{Policies: []string{"default"}, Path: "auth/token/create", DisplayName: "token",
-			CreationTime: now, TTL: systemMaxTTL, Renewable: true, Type: tokenTypeService, authMount: "auth/token/"}
-		_ = s.storeNewToken(te)
-		ids[i] = te.ID
+// identityEngine is identity/: mounted as in Vault, its endpoints not
+// implemented yet (every request says so). Its state holds the entities
+// logins and token roles' entity aliases create.
+func identityEngine() *engine {
+	return &engine{
+		typ:   "identity",
+		state: func(*Server) engineState { return identityState{} },
+		dev:   []mount{{path: "identity/", typ: "identity", description: "identity store"}},
 	}
-	return ids
+}
+
+// identityState maps mount path + alias name to an entity id.
+type identityState map[string]string
+
+func (st identityState) cloneState() engineState {
+	out := make(identityState, len(st))
+	for k, v := range st {
+		out[k] = v
+	}
+	return out
 }
 
 // entityForAlias returns the identity entity of an alias on a mount,
 // creating it on first use (Vault's identity store, reduced to ids).
 func (s *Server) entityForAlias(mountPath, alias string) string {
+	st := s.stateOf(s.mounts["identity/"]).(identityState)
 	key := mountPath + "\x00" + alias
-	if id, ok := s.aliasEntities[key]; ok {
+	if id, ok := st[key]; ok {
 		return id
 	}
 	id := newUUID()
-	s.aliasEntities[key] = id
+	st[key] = id
 	return id
 }
 

@@ -1,0 +1,53 @@
+package mockvault
+
+// The registry: every mount type the mock knows, in one explicit order, and
+// the sys/ endpoint families. Adding an engine is a file family of its own
+// (path_<engine>*.go defining an *engine constructor) and one line here.
+
+// engineList is filled once, here and nowhere else. (A function called from
+// init, not a variable initialiser: engines refer to handlers that look
+// engines up, which Go's initialisation order would call a cycle.)
+var (
+	engineList   []*engine
+	engineByName map[string]*engine
+)
+
+func init() {
+	engineList = []*engine{
+		systemEngine(),    // sys/              path_sys*.go
+		cubbyholeEngine(), // cubbyhole/        path_cubbyhole.go
+		identityEngine(),  // identity/         (mounted; endpoints not implemented yet)
+		tokenEngine(),     // auth/token/       path_token*.go
+		kvEngine(),        // kv v1/v2, secret/ path_kv.go
+		approleEngine(),   // auth approle      path_approle*.go
+	}
+	engineByName = make(map[string]*engine, len(engineList))
+	for _, e := range engineList {
+		engineByName[e.typ] = e
+	}
+}
+
+// engineByType returns the engine serving mounts of type typ, or nil when
+// the mock does not implement it.
+func engineByType(typ string) *engine {
+	e := engineByName[typ]
+	if e == nil || e.routes == nil {
+		return nil
+	}
+	return e
+}
+
+// sysFamilies are the endpoint families of sys/, each in its own file, in
+// routing order. The last one answers the sys paths Vault has and the mock
+// does not with a message that says so.
+func (s *Server) sysFamilies() [][]*path {
+	return [][]*path{
+		s.sysCorePaths(),         // path_sys.go: health, seal-status, leader, auth, mounts
+		s.sysCapabilitiesPaths(), // path_sys_capabilities.go
+		s.sysLeasePaths(),        // path_sys_leases.go
+		s.sysMountPaths(),        // path_sys_mounts.go
+		s.sysPolicyPaths(),       // path_sys_policy.go
+		s.sysWrappingPaths(),     // path_sys_wrapping.go
+		sysUnimplementedPaths(),  // path_sys.go
+	}
+}
