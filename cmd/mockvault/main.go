@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -91,6 +92,11 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- string) int {
 		return 2
 	}
 	opts := mockvault.Options{RootToken: c.rootToken, Clock: mockvault.RealClock{}, AdminRoutes: c.admin}
+	if level <= levelWarn {
+		// The server's warnings (a mount of an engine the mock does not
+		// implement) go where Vault's log goes.
+		opts.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
 	if c.manualTime {
 		opts.Clock = mockvault.NewManualClock(time.Now().UTC().Truncate(time.Second))
 	}

@@ -60,6 +60,13 @@ func TestServerDevStartsAndStopsOnSignal(t *testing.T) {
 	if !strings.Contains(out.String(), "Root Token: tok123") || !strings.Contains(out.String(), addr) {
 		t.Fatalf("banner: %s", out.String())
 	}
+	// Mounting an engine the mock does not implement works and is logged.
+	if err := c.Sys().Mount("transit", &api.MountInput{Type: "transit"}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(errOut.String(), `mockvault does not implement the \"transit\" secrets engine`) {
+		t.Fatalf("no warning logged: %s", errOut.String())
+	}
 	if err := syscall.Kill(syscall.Getpid(), syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
