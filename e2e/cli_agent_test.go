@@ -18,7 +18,8 @@ import (
 var cliScripts = []string{"seed_cli.sh", "agent_check.sh", "ci_cli.sh"}
 
 // cliKnownDiffs marks script steps where the mock is known to differ from
-// real Vault 1.21.1 (script -> step name -> ids in facts/cli_diffs.md). A
+// real Vault 1.21.1 (script -> step name -> ids in
+// docs/conformance-findings.md, "CLI and Agent"). A
 // known difference still fails the test unless MOCKVAULT_E2E_ALLOW_KNOWN=1;
 // when a marked step matches, the log says so: then delete its line.
 var cliKnownDiffs = map[string]map[string]string{}
@@ -158,9 +159,9 @@ func TestCLIAgent(t *testing.T) {
 						known = append(known, id)
 						seen[d.name] = true
 						if allowKnown {
-							t.Logf("%s: %s: known difference %s (facts/cli_diffs.md):\n%s", s, tg.Name(), id, firstLines(d.text, 16))
+							t.Logf("%s: %s: known difference %s (docs/conformance-findings.md):\n%s", s, tg.Name(), id, firstLines(d.text, 16))
 						} else {
-							t.Errorf("%s: %s: known difference %s (facts/cli_diffs.md; MOCKVAULT_E2E_ALLOW_KNOWN=1 tolerates it):\n%s", s, tg.Name(), id, firstLines(d.text, 16))
+							t.Errorf("%s: %s: known difference %s (docs/conformance-findings.md; MOCKVAULT_E2E_ALLOW_KNOWN=1 tolerates it):\n%s", s, tg.Name(), id, firstLines(d.text, 16))
 						}
 						continue
 					}

@@ -177,11 +177,11 @@ func runRound(t *testing.T, ctx context.Context, sessions []*Session, opt Compar
 			var b strings.Builder
 			Detail(&b, r)
 			if sc.KnownDiff != "" && allowKnown {
-				t.Logf("known difference %s (facts/e2e_diffs.md):\n%s", sc.KnownDiff, b.String())
+				t.Logf("known difference %s (docs/conformance-findings.md):\n%s", sc.KnownDiff, b.String())
 				return
 			}
 			if sc.KnownDiff != "" {
-				t.Errorf("known difference %s (facts/e2e_diffs.md); MOCKVAULT_E2E_ALLOW_KNOWN=1 tolerates it:\n%s", sc.KnownDiff, b.String())
+				t.Errorf("known difference %s (docs/conformance-findings.md); MOCKVAULT_E2E_ALLOW_KNOWN=1 tolerates it:\n%s", sc.KnownDiff, b.String())
 				return
 			}
 			t.Errorf("scenario %s:\n%s", sc.Name, b.String())

@@ -319,7 +319,7 @@ func (rep *Report) Write(w io.Writer) {
 	fmt.Fprintln(w)
 	extra := ""
 	if known > 0 {
-		extra = fmt.Sprintf(" (%d of the rest are known mock differences, see facts/e2e_diffs.md)", known)
+		extra = fmt.Sprintf(" (%d of the rest are known mock differences, see docs/conformance-findings.md)", known)
 	}
 	if fixed > 0 {
 		extra += fmt.Sprintf(" (%d known-diff flags can be removed)", fixed)

@@ -33,7 +33,8 @@ type Scenario struct {
 	// ignored.
 	Cleanup []Step
 	// KnownDiff marks a scenario where the mock is known to differ from real
-	// Vault; the value names the entry in facts/e2e_diffs.md (e.g. "D3").
+	// Vault; the value names the entry in docs/conformance-findings.md (e.g.
+	// "D3").
 	// Set it with .Known("D3") or in the knownDiffs table (known_diffs.go).
 	// A known-diff scenario still fails when it differs, unless
 	// MOCKVAULT_E2E_ALLOW_KNOWN=1; the report labels it.

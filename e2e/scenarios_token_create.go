@@ -1,6 +1,6 @@
 package e2e
 
-// Token creation: auth/token/create, create-orphan (facts/token_store.md §2).
+// Token creation: auth/token/create, create-orphan.
 
 func init() {
 	Register(

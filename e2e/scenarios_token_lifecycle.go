@@ -2,8 +2,7 @@ package e2e
 
 import "time"
 
-// Token lookup, renew, revoke and the accessor list (facts/token_store.md
-// §3-§6).
+// Token lookup, renew, revoke and the accessor list.
 
 func init() {
 	Register(

@@ -1,7 +1,6 @@
 package e2e
 
-// Token roles: auth/token/roles/* and auth/token/create/:role
-// (facts/token_store.md §7, §2.2-2.3).
+// Token roles: auth/token/roles/* and auth/token/create/:role.
 
 func init() {
 	Register(

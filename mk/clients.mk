@@ -8,7 +8,7 @@
 #
 #   make clients                  # ~1 min; builds/caches the vault binary first (tools/realvault/build.sh);
 #                                 # the container part needs a Docker engine (skipped with a line without one)
-#   make clients ALLOW_KNOWN=1    # known mock differences (facts/cli_diffs.md) do not fail the run
+#   make clients ALLOW_KNOWN=1    # known mock differences (docs/conformance-findings.md) do not fail the run
 #   make clients OUT=/tmp/clients # keep every record and raw output there
 #
 # The scripts run alone too, against any fresh dev server:

@@ -2,6 +2,8 @@ package mockvault
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"sort"
 	"time"
@@ -27,90 +29,102 @@ type adminFault struct {
 
 func (s *Server) adminRouter() *mux.Router {
 	r := mux.NewRouter()
-	r.HandleFunc(adminPrefix+"faults", func(w http.ResponseWriter, hr *http.Request) {
+	route := func(method, name string, h adminHandler) {
+		r.HandleFunc(adminPrefix+name, h.ServeHTTP).Methods(method)
+	}
+	do := func(act func()) adminHandler {
+		return func(*http.Request) (any, error) { act(); return nil, nil }
+	}
+	clock := func() (any, error) { return map[string]any{"now": fmtTime(s.now())}, nil }
+
+	route(http.MethodPost, "faults", func(hr *http.Request) (any, error) {
 		var f adminFault
-		if err := json.NewDecoder(http.MaxBytesReader(w, hr.Body, 1<<20)).Decode(&f); err != nil {
-			writeErrors(w, http.StatusBadRequest, []string{"invalid fault: " + err.Error()})
-			return
+		if err := adminDecode(hr, &f, "fault"); err != nil {
+			return nil, err
 		}
 		var lat time.Duration
 		if f.Latency != "" {
 			d, err := time.ParseDuration(f.Latency)
 			if err != nil {
-				writeErrors(w, http.StatusBadRequest, []string{"invalid latency: " + err.Error()})
-				return
+				return nil, fmt.Errorf("invalid latency: %w", err)
 			}
 			lat = d
 		}
 		s.FailNext(Fault{Method: f.Method, Path: f.Path, Count: f.Count, Status: f.Status, Errors: f.Errors, Latency: lat, Sealed: f.Sealed, Drop: f.Drop})
-		w.WriteHeader(http.StatusNoContent)
-	}).Methods(http.MethodPost)
-	r.HandleFunc(adminPrefix+"faults", func(w http.ResponseWriter, hr *http.Request) {
-		s.ClearFaults()
-		w.WriteHeader(http.StatusNoContent)
-	}).Methods(http.MethodDelete)
-	r.HandleFunc(adminPrefix+"seal", func(w http.ResponseWriter, hr *http.Request) {
-		s.Seal()
-		w.WriteHeader(http.StatusNoContent)
-	}).Methods(http.MethodPost)
-	r.HandleFunc(adminPrefix+"unseal", func(w http.ResponseWriter, hr *http.Request) {
-		s.Unseal()
-		w.WriteHeader(http.StatusNoContent)
-	}).Methods(http.MethodPost)
-	r.HandleFunc(adminPrefix+"clock", func(w http.ResponseWriter, hr *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"now": fmtTime(s.now())})
-	}).Methods(http.MethodGet)
-	r.HandleFunc(adminPrefix+"clock", func(w http.ResponseWriter, hr *http.Request) {
+		return nil, nil
+	})
+	route(http.MethodDelete, "faults", do(s.ClearFaults))
+	route(http.MethodPost, "seal", do(s.Seal))
+	route(http.MethodPost, "unseal", do(s.Unseal))
+	route(http.MethodGet, "clock", func(*http.Request) (any, error) { return clock() })
+	route(http.MethodPost, "clock", func(hr *http.Request) (any, error) {
 		var body struct {
 			Advance string `json:"advance"`
 			Set     string `json:"set"`
 		}
-		if err := json.NewDecoder(http.MaxBytesReader(w, hr.Body, 1<<20)).Decode(&body); err != nil {
-			writeErrors(w, http.StatusBadRequest, []string{"invalid body: " + err.Error()})
-			return
+		if err := adminDecode(hr, &body, "body"); err != nil {
+			return nil, err
 		}
 		mc, ok := s.clock.(*ManualClock)
 		if !ok {
-			writeErrors(w, http.StatusBadRequest, []string{"the server runs on the wall clock; start it with -manual-clock"})
-			return
+			return nil, errors.New("the server runs on the wall clock; start it with -manual-clock")
 		}
 		if body.Advance != "" {
 			d, err := time.ParseDuration(body.Advance)
 			if err != nil {
-				writeErrors(w, http.StatusBadRequest, []string{"invalid advance: " + err.Error()})
-				return
+				return nil, fmt.Errorf("invalid advance: %w", err)
 			}
 			mc.Advance(d)
 		}
 		if body.Set != "" {
 			t, err := time.Parse(time.RFC3339Nano, body.Set)
 			if err != nil {
-				writeErrors(w, http.StatusBadRequest, []string{"invalid set: " + err.Error()})
-				return
+				return nil, fmt.Errorf("invalid set: %w", err)
 			}
 			mc.Set(t)
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"now": fmtTime(s.now())})
-	}).Methods(http.MethodPost)
-	r.HandleFunc(adminPrefix+"reset", func(w http.ResponseWriter, hr *http.Request) {
-		s.Reset()
-		w.WriteHeader(http.StatusNoContent)
-	}).Methods(http.MethodPost)
-	r.HandleFunc(adminPrefix+"requests", func(w http.ResponseWriter, hr *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"requests": s.Requests()})
-	}).Methods(http.MethodGet)
-	r.HandleFunc(adminPrefix+"requests", func(w http.ResponseWriter, hr *http.Request) {
-		s.ClearRequests()
-		w.WriteHeader(http.StatusNoContent)
-	}).Methods(http.MethodDelete)
-	r.HandleFunc(adminPrefix+"tokens", func(w http.ResponseWriter, hr *http.Request) {
+		return clock()
+	})
+	route(http.MethodPost, "reset", do(s.Reset))
+	route(http.MethodGet, "requests", func(*http.Request) (any, error) {
+		return map[string]any{"requests": s.Requests()}, nil
+	})
+	route(http.MethodDelete, "requests", do(s.ClearRequests))
+	route(http.MethodGet, "tokens", func(*http.Request) (any, error) {
 		toks := s.Tokens()
 		for i := range toks {
 			toks[i].ID = "" // the admin API never hands out secrets
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"tokens": toks})
-	}).Methods(http.MethodGet)
+		return map[string]any{"tokens": toks}, nil
+	})
 	return r
+}
+
+// adminHandler is an admin route's logic; ServeHTTP answers for it: 400
+// with the error's text, 204 when there is no result, else 200 with the
+// result as JSON. The request body is limited to 1 MiB.
+type adminHandler func(hr *http.Request) (any, error)
+
+func (h adminHandler) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
+	hr.Body = http.MaxBytesReader(w, hr.Body, 1<<20)
+	res, err := h(hr)
+	switch {
+	case err != nil:
+		writeErrors(w, http.StatusBadRequest, []string{err.Error()})
+	case res == nil:
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		writeJSON(w, http.StatusOK, res)
+	}
+}
+
+// adminDecode reads the JSON request body into v; the error says "invalid
+// <what>: ...".
+func adminDecode(hr *http.Request, v any, what string) error {
+	if err := json.NewDecoder(hr.Body).Decode(v); err != nil {
+		return fmt.Errorf("invalid %s: %w", what, err)
+	}
+	return nil
 }
 
 func (s *Server) serveAdmin(w http.ResponseWriter, hr *http.Request) {

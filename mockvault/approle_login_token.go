@@ -49,9 +49,6 @@ func loginTokenType(mountType, roleType string) string {
 	}
 }
 
-// nonAssignablePolicies can never be attached to a token by a login.
-var nonAssignablePolicies = []string{"response-wrapping", "control-group"}
-
 // issueLoginToken turns a successful login into a token, as Vault's
 // handleLoginRequest / LoginCreateToken / RegisterAuth do: the token type
 // from the role and the mount, the TTL from the mount's default and max,

@@ -409,13 +409,11 @@ func (m *kvMeta) addVersion(v *kvVersion, confMax uint32) *kvVersion {
 	return v
 }
 
-func kvTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
-
 func kvTimePtr(t *time.Time) string {
 	if t == nil {
 		return ""
 	}
-	return kvTime(*t)
+	return fmtTime(*t)
 }
 
 // deleted reports a soft-deleted version: its deletion time has come.
@@ -444,7 +442,7 @@ func (k *kvStore) deletionTime(created time.Time, m *kvMeta) *time.Time {
 
 func versionMetadata(m *kvMeta, num uint64, v *kvVersion) map[string]any {
 	return map[string]any{
-		"version": num, "created_time": kvTime(v.created), "deletion_time": kvTimePtr(v.deletion),
+		"version": num, "created_time": fmtTime(v.created), "deletion_time": kvTimePtr(v.deletion),
 		"destroyed": v.destroyed, "custom_metadata": m.customOrNil(),
 	}
 }
@@ -530,7 +528,7 @@ func parseCAS(raw any, out *int) (bool, error) {
 
 func (k *kvStore) writeResult(m *kvMeta, v *kvVersion) *response {
 	return dataResp(map[string]any{
-		"version": m.current, "created_time": kvTime(v.created), "deletion_time": kvTimePtr(v.deletion),
+		"version": m.current, "created_time": fmtTime(v.created), "deletion_time": kvTimePtr(v.deletion),
 		"destroyed": v.destroyed, "custom_metadata": m.customOrNil(),
 	})
 }
@@ -731,16 +729,16 @@ func (k *kvStore) metaRead(req *request, d *fieldData) (*response, error) {
 	versions := map[string]any{}
 	for n, v := range m.versions {
 		versions[uintString(n)] = map[string]any{
-			"created_time": kvTime(v.created), "deletion_time": kvTimePtr(v.deletion),
+			"created_time": fmtTime(v.created), "deletion_time": kvTimePtr(v.deletion),
 			"destroyed": v.destroyed, "deleted_by": v.deletedBy, "created_by": v.createdBy,
 		}
 	}
 	created, updated := "", ""
 	if !m.created.IsZero() {
-		created = kvTime(m.created)
+		created = fmtTime(m.created)
 	}
 	if !m.updated.IsZero() {
-		updated = kvTime(m.updated)
+		updated = fmtTime(m.updated)
 	}
 	return dataResp(map[string]any{
 		"versions": versions, "current_version": m.current, "oldest_version": m.oldest,

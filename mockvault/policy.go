@@ -114,12 +114,23 @@ type policy struct {
 	templated bool
 }
 
+// Vault's reserved policy names; spell them with these constants.
 const (
 	rootPolicyName             = "root"
 	defaultPolicyName          = "default"
 	responseWrappingPolicyName = "response-wrapping"
 	controlGroupPolicyName     = "control-group"
 )
+
+// nonAssignablePolicies can never be attached to a token by a login, nor
+// listed by LIST sys/policies/acl.
+var nonAssignablePolicies = []string{responseWrappingPolicyName, controlGroupPolicyName}
+
+// immutablePolicy tells the policies that can be neither written nor
+// deleted: root and the non-assignable ones.
+func immutablePolicy(name string) bool {
+	return name == rootPolicyName || contains(nonAssignablePolicies, name)
+}
 
 // policyStore holds the ACL policies by (lower-case) name. It starts with
 // Vault's built-in default, response-wrapping and control-group policies;
@@ -171,7 +182,7 @@ func (ps *policyStore) get(name string) *policy {
 func (ps *policyStore) list() []string {
 	out := []string{}
 	for n := range ps.byName {
-		if n == responseWrappingPolicyName || n == controlGroupPolicyName {
+		if contains(nonAssignablePolicies, n) {
 			continue
 		}
 		out = append(out, n)
@@ -189,8 +200,7 @@ func (ps *policyStore) set(p *policy) error {
 	if p.name == "" {
 		return errors.New("policy name missing")
 	}
-	switch p.name {
-	case rootPolicyName, responseWrappingPolicyName, controlGroupPolicyName:
+	if immutablePolicy(p.name) {
 		return fmt.Errorf("cannot update %q policy", p.name)
 	}
 	ps.byName[p.name] = p
@@ -200,10 +210,10 @@ func (ps *policyStore) set(p *policy) error {
 // remove deletes a policy; deleting a missing one is not an error.
 func (ps *policyStore) remove(name string) error {
 	name = sanitizePolicyName(name)
-	switch name {
-	case rootPolicyName, responseWrappingPolicyName, controlGroupPolicyName:
+	if immutablePolicy(name) {
 		return fmt.Errorf("cannot delete %q policy", name)
-	case defaultPolicyName:
+	}
+	if name == defaultPolicyName {
 		return errors.New("cannot delete default policy")
 	}
 	delete(ps.byName, name)

@@ -49,7 +49,7 @@ type config struct {
 
 func main() {
 	var c config
-	flag.StringVar(&c.vaultBin, "vault", "", "real Vault 1.21.1 binary (default: $MOCKVAULT_VAULT_BIN, ~/.cache/mockvault/vault-1.21.1, /work/cache/vault)")
+	flag.StringVar(&c.vaultBin, "vault", "", "real Vault 1.21.1 binary (default: $MOCKVAULT_VAULT_BIN, ~/.cache/mockvault/vault-1.21.1)")
 	flag.StringVar(&c.mockBin, "mock-bin", "", "mockvault binary (default: built from -repo into a temporary directory)")
 	flag.StringVar(&c.repo, "repo", "../..", "repository root, to build the mock binary")
 	flag.StringVar(&c.out, "out", "", "Markdown report file (default: standard output)")
@@ -99,7 +99,6 @@ func findVault(flagValue string) (string, error) {
 	if home, err := os.UserHomeDir(); err == nil {
 		cands = append(cands, filepath.Join(home, ".cache", "mockvault", "vault-1.21.1"))
 	}
-	cands = append(cands, "/work/cache/vault")
 	for _, p := range cands {
 		if p == "" {
 			continue

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -74,7 +75,10 @@ func measureStore(n int, d time.Duration, rounds int) (storeResult, error) {
 	start := time.Now()
 	srv := mockvault.New(mockvault.Options{})
 	defer srv.Close()
-	ids := srv.FillTokensForBench(n)
+	ids, err := fillTokens(srv, n)
+	if err != nil {
+		return storeResult{n: n}, err
+	}
 	res := storeResult{n: n, fill: time.Since(start)}
 	res.bytesPer = float64(heapNow()-before) / float64(n)
 	hs := httptest.NewServer(srv)
@@ -108,6 +112,26 @@ func measureStore(n int, d time.Duration, rounds int) (storeResult, error) {
 	res.gcPerOp = (gcCPU() - gc0) / time.Duration(max(total.ops, 1))
 	res.gcCycles = ms.NumGC - cycles0
 	return res, nil
+}
+
+// fillTokens creates n orphan service tokens with the default policy, as
+// root through the server's Write (no HTTP), and returns their ids. About
+// 2s per 100,000 tokens; a million fits in well under a minute.
+func fillTokens(srv *mockvault.Server, n int) ([]string, error) {
+	ids := make([]string, n)
+	for i := range ids {
+		out, err := srv.Write("auth/token/create-orphan", map[string]any{"policies": []string{"default"}})
+		if err != nil {
+			return nil, err
+		}
+		auth, _ := out["auth"].(map[string]any)
+		id, _ := auth["client_token"].(string)
+		if id == "" {
+			return nil, fmt.Errorf("auth/token/create-orphan: no client_token in %v", out)
+		}
+		ids[i] = id
+	}
+	return ids, nil
 }
 
 // measureStores measures the small store, the big one, then the small one

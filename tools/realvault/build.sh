@@ -9,15 +9,14 @@
 # Output path: $MOCKVAULT_VAULT_BIN, else $HOME/.cache/mockvault/vault-1.21.1.
 # A fresh machine builds from the Go module proxy: ~4 GiB of downloads and
 # ~13 minutes on 2 cores; afterwards the Go build cache makes rebuilds fast.
-# If a binary already exists at $MOCKVAULT_VAULT_PREBUILT (default
-# /work/cache/vault, the shared build of the dev machine) it is verified and
-# copied instead of compiled.
+# If $MOCKVAULT_VAULT_PREBUILT is set to an existing binary (e.g. a build
+# shared on the machine), it is verified and copied instead of compiled.
 set -eu
 
 VERSION=1.21.1
 here=$(cd "$(dirname "$0")" && pwd)
 out=${MOCKVAULT_VAULT_BIN:-${HOME:-/tmp}/.cache/mockvault/vault-$VERSION}
-prebuilt=${MOCKVAULT_VAULT_PREBUILT:-/work/cache/vault}
+prebuilt=${MOCKVAULT_VAULT_PREBUILT:-}
 force=0
 [ "${1:-}" = "-f" ] && force=1
 
@@ -39,7 +38,7 @@ mkdir -p "$(dirname "$out")"
 tmp="$out.tmp.$$"
 trap 'rm -f "$tmp"' EXIT INT TERM
 
-if [ "$force" = 0 ] && [ -f "$prebuilt" ] && ok "$prebuilt"; then
+if [ "$force" = 0 ] && [ -n "$prebuilt" ] && [ -f "$prebuilt" ] && ok "$prebuilt"; then
 	log "copying prebuilt $prebuilt"
 	cp "$prebuilt" "$tmp"
 else
