@@ -138,23 +138,8 @@ func (b *approleBackend) doLogin(req *request, d *fieldData, roleID string) (*re
 			return nil, errInvalidCredentials{badRequest("invalid role or secret ID")}
 		}
 		entry = e
-		if e.NumUses == 0 {
-			if err := verifyCIDRSubset(e.CIDRList, cloneStrings(r.SecretIDBoundCIDRs)); err != nil {
-				return nil, internalError("%s", err.Error())
-			}
-			if len(e.CIDRList) != 0 {
-				if remote == "" {
-					return nil, internalError("failed to get connection information")
-				}
-				belongs, err := ipInCIDRs(remote, e.CIDRList)
-				if err != nil {
-					return nil, badRequest("%s", err.Error())
-				}
-				if !belongs {
-					return nil, badRequest("source address %q unauthorized through CIDR restrictions on the secret ID", remote)
-				}
-			}
-		} else {
+		limited := e.NumUses != 0
+		if limited {
 			// A use is spent before the CIDR checks, as in Vault.
 			if e.NumUses == 1 {
 				b.deleteSecret(r.localSecretIDs, r.roleHMAC(), sidHMAC)
@@ -162,29 +147,21 @@ func (b *approleBackend) doLogin(req *request, d *fieldData, roleID string) (*re
 				e.NumUses--
 				e.LastUpdatedTime = req.now
 			}
-			if err := verifyCIDRSubset(e.CIDRList, cloneStrings(r.SecretIDBoundCIDRs)); err != nil {
-				return nil, internalError("%s", err.Error())
-			}
-			if len(e.CIDRList) != 0 {
-				if remote == "" {
-					return nil, internalError("failed to get connection information")
-				}
-				belongs, err := ipInCIDRs(remote, e.CIDRList)
-				if err != nil || !belongs {
-					return nil, badRequest("%s", fmt.Errorf("source address %q unauthorized by CIDR restrictions on the secret ID: %w", remote, err).Error())
-				}
+		}
+		if err := verifyCIDRSubset(e.CIDRList, cloneStrings(r.SecretIDBoundCIDRs)); err != nil {
+			return nil, internalError("%s", err.Error())
+		}
+		if len(e.CIDRList) != 0 {
+			if err := checkRemote(remote, e.CIDRList, "the secret ID", limited); err != nil {
+				return nil, err
 			}
 		}
 		metadata = e.Metadata
 	}
 
 	if len(r.SecretIDBoundCIDRs) != 0 {
-		if remote == "" {
-			return nil, internalError("failed to get connection information")
-		}
-		belongs, err := ipInCIDRs(remote, r.SecretIDBoundCIDRs)
-		if err != nil || !belongs {
-			return nil, badRequest("%s", fmt.Errorf("source address %q unauthorized by CIDR restrictions on the role: %w", remote, err).Error())
+		if err := checkRemote(remote, r.SecretIDBoundCIDRs, "the role", true); err != nil {
+			return nil, err
 		}
 	}
 
@@ -214,6 +191,26 @@ func (b *approleBackend) doLogin(req *request, d *fieldData, roleID string) (*re
 		Period: r.TokenPeriod, NumUses: r.TokenNumUses, TokenType: r.TokenType,
 		BoundCIDRs: tokenCIDRs, Metadata: meta, EntityID: entityID,
 	})
+}
+
+// checkRemote fails a login from outside cidrs (the CIDR restrictions on
+// whose). Vault words its checks alike except one: for a secret ID without
+// a use limit it reports a bad address apart from an outside one, so
+// joined is false there alone.
+func checkRemote(remote string, cidrs []string, whose string, joined bool) error {
+	if remote == "" {
+		return internalError("failed to get connection information")
+	}
+	belongs, err := ipInCIDRs(remote, cidrs)
+	switch {
+	case joined && (err != nil || !belongs):
+		return badRequest("%s", fmt.Errorf("source address %q unauthorized by CIDR restrictions on %s: %w", remote, whose, err).Error())
+	case err != nil:
+		return badRequest("%s", err.Error())
+	case !belongs:
+		return badRequest("source address %q unauthorized through CIDR restrictions on %s", remote, whose)
+	}
+	return nil
 }
 
 // approleRenewParams is what Vault's AppRole AuthRenew hands back on a

@@ -187,61 +187,16 @@ func (b *approleBackend) roleWrite(req *request, d *fieldData) (*response, error
 		return nil, badRequest("invalid role_id supplied, or failed to generate a role_id")
 	}
 
-	if d.has("bind_secret_id") {
-		r.BindSecretID = d.boolean("bind_secret_id", true)
-	} else if create {
-		r.BindSecretID = true
+	if create {
+		// A new role's defaults, which the rules below keep unless sent.
+		r.BindSecretID, r.SecretIDNumUses, r.SecretIDTTL = true, 0, 0
 	}
-
-	switch {
-	case d.has("secret_id_bound_cidrs"):
-		r.SecretIDBoundCIDRs = d.strings("secret_id_bound_cidrs")
-	case d.has("bound_cidr_list"):
-		r.SecretIDBoundCIDRs = d.strings("bound_cidr_list")
-	}
-	if len(r.SecretIDBoundCIDRs) != 0 {
-		if _, err := validateCIDRListSlice(r.SecretIDBoundCIDRs); err != nil {
-			return nil, internalError("failed to validate CIDR blocks: %v", err)
+	// In the order Vault checks them. The token_* fields were set above by
+	// tokenParams.parse; setPolicies and setPeriod only mirror them.
+	for _, rule := range []roleRule{setBindSecretID, setSecretIDCIDRs(internalError), setSecretIDNumUses, setSecretIDTTL, setPolicies, setPeriod} {
+		if err := rule(b, req, r, d); err != nil {
+			return nil, err
 		}
-	}
-
-	if d.has("secret_id_num_uses") {
-		r.SecretIDNumUses = d.integer("secret_id_num_uses")
-	} else if create {
-		r.SecretIDNumUses = 0
-	}
-	if r.SecretIDNumUses < 0 {
-		return nil, badRequest("secret_id_num_uses cannot be negative")
-	}
-
-	if d.has("secret_id_ttl") {
-		r.SecretIDTTL = d.duration("secret_id_ttl")
-	} else if create {
-		r.SecretIDTTL = 0
-	}
-
-	// tokenutil.UpgradeValue for the deprecated policies and period.
-	switch {
-	case d.has("token_policies"):
-		if d.has("policies") {
-			r.Policies = r.TokenPolicies
-		} else {
-			r.Policies = nil
-		}
-	case d.has("policies"):
-		r.Policies = sanitizePolicies(d.strings("policies"), false)
-		r.TokenPolicies = r.Policies
-	}
-	switch {
-	case d.has("token_period"):
-		if d.has("period") {
-			r.Period = r.TokenPeriod
-		} else {
-			r.Period = 0
-		}
-	case d.has("period"):
-		r.Period = d.duration("period")
-		r.TokenPeriod = r.Period
 	}
 
 	maxTTL := maxLeaseTTL(req)
@@ -382,31 +337,161 @@ func fieldDelete(reset func(r *appRole)) approleHandler {
 	}
 }
 
-func roleFieldPaths() []roleFieldPath {
-	rn := func(f fields) fields { f["role_name"] = tString; return f }
-	secs := func(d time.Duration) int64 { return int64(d / time.Second) }
-	// boundCIDRUpdate is pathRoleBoundCIDRUpdateCommon, fed only the
-	// field of its own sub-path.
-	secretCIDRUpdate := func(field string) func(b *approleBackend, req *request, r *appRole, d *fieldData) error {
-		return func(b *approleBackend, req *request, r *appRole, d *fieldData) error {
-			if !d.has(field) {
-				return nil
-			}
-			cidrs := d.strings(field)
-			if len(cidrs) == 0 {
-				return badRequest("missing bound_cidr_list")
-			}
-			if _, err := validateCIDRListSlice(cidrs); err != nil {
-				return badRequest("failed to validate CIDR blocks: %v", err)
-			}
-			r.SecretIDBoundCIDRs = cidrs
-			return nil
-		}
+// roleRule sets a role field, with its deprecated twin if it has one, from
+// the request and checks the result; a field not sent keeps its value.
+// roleWrite and the field's sub-path run the same rule, so they cannot
+// drift apart.
+type roleRule func(b *approleBackend, req *request, r *appRole, d *fieldData) error
+
+func setBindSecretID(b *approleBackend, req *request, r *appRole, d *fieldData) error {
+	if d.has("bind_secret_id") {
+		r.BindSecretID = d.boolean("bind_secret_id", true)
 	}
-	return []roleFieldPath{
+	return nil
+}
+
+func setSecretIDNumUses(b *approleBackend, req *request, r *appRole, d *fieldData) error {
+	if d.has("secret_id_num_uses") {
+		r.SecretIDNumUses = d.integer("secret_id_num_uses")
+	}
+	if r.SecretIDNumUses < 0 {
+		return badRequest("secret_id_num_uses cannot be negative")
+	}
+	return nil
+}
+
+func setSecretIDTTL(b *approleBackend, req *request, r *appRole, d *fieldData) error {
+	if d.has("secret_id_ttl") {
+		r.SecretIDTTL = d.duration("secret_id_ttl")
+	}
+	return nil
+}
+
+// setSecretIDCIDRs prefers secret_id_bound_cidrs to its deprecated twin
+// bound_cidr_list. fail words a bad block: Vault answers it with a 500 on
+// role/:name and with a 400 on the CIDR sub-paths.
+func setSecretIDCIDRs(fail func(format string, args ...any) error) roleRule {
+	return func(b *approleBackend, req *request, r *appRole, d *fieldData) error {
+		switch {
+		case d.has("secret_id_bound_cidrs"):
+			r.SecretIDBoundCIDRs = d.strings("secret_id_bound_cidrs")
+		case d.has("bound_cidr_list"):
+			r.SecretIDBoundCIDRs = d.strings("bound_cidr_list")
+		}
+		if len(r.SecretIDBoundCIDRs) != 0 {
+			if _, err := validateCIDRListSlice(r.SecretIDBoundCIDRs); err != nil {
+				return fail("failed to validate CIDR blocks: %v", err)
+			}
+		}
+		return nil
+	}
+}
+
+// setPolicies mirrors token_policies into the deprecated policies.
+func setPolicies(b *approleBackend, req *request, r *appRole, d *fieldData) error {
+	upgradeValue(d, "token_policies", "policies", &r.TokenPolicies, &r.Policies, func() []string {
+		return sanitizePolicies(d.strings("policies"), false)
+	})
+	return nil
+}
+
+// setPeriod mirrors token_period into the deprecated period.
+func setPeriod(b *approleBackend, req *request, r *appRole, d *fieldData) error {
+	upgradeValue(d, "token_period", "period", &r.TokenPeriod, &r.Period, func() time.Duration {
+		return d.duration("period")
+	})
+	return nil
+}
+
+// upgradeValue is tokenutil.UpgradeValue. The token_* field key, already
+// in *val, wins: the twin takes its value only if sent too, else is
+// cleared. A twin sent alone sets both.
+func upgradeValue[T any](d *fieldData, key, twin string, val, twinVal *T, parseTwin func() T) {
+	switch {
+	case d.has(key):
+		var zero T
+		*twinVal = zero
+		if d.has(twin) {
+			*twinVal = *val
+		}
+	case d.has(twin):
+		*twinVal = parseTwin()
+		*val = *twinVal
+	}
+}
+
+// roleField is the sub-path of one role field, with its deprecated twin
+// if it has one.
+type roleField struct {
+	path      string
+	key, twin string
+	typ       fieldType
+	// missing names what an update sending neither key nor twin lacks;
+	// without it such an update stores the role as it is.
+	missing string
+	// value is key's value on a read; read replaces it for a sub-path
+	// answering more than key.
+	value func(r *appRole) any
+	read  func(r *appRole) (map[string]any, []string)
+	rule  roleRule
+	reset func(r *appRole)
+}
+
+func (f roleField) handlers() roleFieldPath {
+	schema := fields{"role_name": tString, f.key: f.typ}
+	if f.twin != "" {
+		schema[f.twin] = f.typ
+	}
+	read := f.read
+	if read == nil {
+		read = func(r *appRole) (map[string]any, []string) { return map[string]any{f.key: f.value(r)}, nil }
+	}
+	return roleFieldPath{name: f.path, fields: schema, read: fieldRead(read), update: fieldUpdate(f.update), delete: fieldDelete(f.reset)}
+}
+
+func (f roleField) update(b *approleBackend, req *request, r *appRole, d *fieldData) error {
+	switch {
+	case d.has(f.key) || d.has(f.twin):
+		return f.rule(b, req, r, d)
+	case f.missing != "":
+		return badRequest("missing %s", f.missing)
+	}
+	return nil
+}
+
+// boundCIDRRule is pathRoleBoundCIDRUpdateCommon: the one field of its
+// sub-path, which may not be empty.
+func boundCIDRRule(key string) roleRule {
+	set := setSecretIDCIDRs(badRequest)
+	return func(b *approleBackend, req *request, r *appRole, d *fieldData) error {
+		if len(d.strings(key)) == 0 {
+			return badRequest("missing bound_cidr_list")
+		}
+		return set(b, req, r, d)
+	}
+}
+
+// tokenTTLRule sets token_ttl or token_max_ttl on its sub-path; Vault
+// words a clash of the two after the field sent.
+func tokenTTLRule(key string, field func(r *appRole) *time.Duration, clash string) roleRule {
+	return func(b *approleBackend, req *request, r *appRole, d *fieldData) error {
+		*field(r) = d.duration(key)
+		if r.TokenMaxTTL > 0 && r.TokenTTL > r.TokenMaxTTL {
+			return badRequest("%s", clash)
+		}
+		return nil
+	}
+}
+
+func roleFieldPaths() []roleFieldPath {
+	secs := func(d time.Duration) int64 { return int64(d / time.Second) }
+	// The token_* sub-paths have rules of their own: role/:name reads those
+	// fields with tokenParams.parse, which Vault words differently (and
+	// which leaves token_policies unsanitized).
+	fs := []roleField{
 		{
-			name: "policies", fields: rn(fields{"policies": tCommaSlice, "token_policies": tCommaSlice}),
-			read: fieldRead(func(r *appRole) (map[string]any, []string) {
+			path: "policies", key: "token_policies", twin: "policies", typ: tCommaSlice, missing: "token_policies",
+			read: func(r *appRole) (map[string]any, []string) {
 				p := r.TokenPolicies
 				if p == nil {
 					p = []string{}
@@ -416,185 +501,110 @@ func roleFieldPaths() []roleFieldPath {
 					m["policies"] = r.Policies
 				}
 				return m, nil
-			}),
-			update: fieldUpdate(func(b *approleBackend, req *request, r *appRole, d *fieldData) error {
-				switch {
-				case d.has("token_policies"):
+			},
+			rule: func(b *approleBackend, req *request, r *appRole, d *fieldData) error {
+				if d.has("token_policies") {
 					r.TokenPolicies = sanitizePolicies(d.strings("token_policies"), false)
-					if d.has("policies") {
-						r.Policies = r.TokenPolicies
-					} else {
-						r.Policies = nil
-					}
-				case d.has("policies"):
-					r.Policies = sanitizePolicies(d.strings("policies"), false)
-					r.TokenPolicies = r.Policies
-				default:
-					return badRequest("missing token_policies")
 				}
-				return nil
-			}),
-			delete: fieldDelete(func(r *appRole) { r.TokenPolicies, r.Policies = nil, nil }),
+				return setPolicies(b, req, r, d)
+			},
+			reset: func(r *appRole) { r.TokenPolicies, r.Policies = nil, nil },
 		},
 		{
-			name: "bound-cidr-list", fields: rn(fields{"bound_cidr_list": tCommaSlice}),
-			read: fieldRead(func(r *appRole) (map[string]any, []string) {
+			path: "bound-cidr-list", key: "bound_cidr_list", typ: tCommaSlice,
+			read: func(r *appRole) (map[string]any, []string) {
 				return map[string]any{"bound_cidr_list": r.BoundCIDRList},
 					[]string{`The "bound_cidr_list" field is deprecated and will be removed. Please use "secret_id_bound_cidrs" instead.`}
-			}),
-			update: fieldUpdate(secretCIDRUpdate("bound_cidr_list")),
-			delete: fieldDelete(func(r *appRole) { r.BoundCIDRList = nil }),
+			},
+			rule:  boundCIDRRule("bound_cidr_list"),
+			reset: func(r *appRole) { r.BoundCIDRList = nil },
 		},
 		{
-			name: "secret-id-bound-cidrs", fields: rn(fields{"secret_id_bound_cidrs": tCommaSlice}),
-			read: fieldRead(func(r *appRole) (map[string]any, []string) {
-				return map[string]any{"secret_id_bound_cidrs": r.SecretIDBoundCIDRs}, nil
-			}),
-			update: fieldUpdate(secretCIDRUpdate("secret_id_bound_cidrs")),
-			delete: fieldDelete(func(r *appRole) { r.SecretIDBoundCIDRs = nil }),
+			path: "secret-id-bound-cidrs", key: "secret_id_bound_cidrs", typ: tCommaSlice,
+			value: func(r *appRole) any { return r.SecretIDBoundCIDRs },
+			rule:  boundCIDRRule("secret_id_bound_cidrs"),
+			reset: func(r *appRole) { r.SecretIDBoundCIDRs = nil },
 		},
 		{
-			name: "token-bound-cidrs", fields: rn(fields{"token_bound_cidrs": tCommaSlice}),
-			read: fieldRead(func(r *appRole) (map[string]any, []string) {
-				return map[string]any{"token_bound_cidrs": r.TokenBoundCIDRs}, nil
-			}),
-			update: fieldUpdate(func(b *approleBackend, req *request, r *appRole, d *fieldData) error {
-				if !d.has("token_bound_cidrs") {
-					return nil
-				}
+			path: "token-bound-cidrs", key: "token_bound_cidrs", typ: tCommaSlice,
+			value: func(r *appRole) any { return r.TokenBoundCIDRs },
+			rule: func(b *approleBackend, req *request, r *appRole, d *fieldData) error {
 				c, err := parseAddrs(d.strings("token_bound_cidrs"))
 				if err != nil {
 					return badRequest("failed to parse token_bound_cidrs: %v", err)
 				}
 				r.TokenBoundCIDRs = c
 				return nil
-			}),
-			delete: fieldDelete(func(r *appRole) { r.TokenBoundCIDRs = nil }),
+			},
+			reset: func(r *appRole) { r.TokenBoundCIDRs = nil },
 		},
 		{
-			name: "bind-secret-id", fields: rn(fields{"bind_secret_id": tBool}),
-			read: fieldRead(func(r *appRole) (map[string]any, []string) {
-				return map[string]any{"bind_secret_id": r.BindSecretID}, nil
-			}),
-			update: fieldUpdate(func(b *approleBackend, req *request, r *appRole, d *fieldData) error {
-				if !d.has("bind_secret_id") {
-					return badRequest("missing bind_secret_id")
-				}
-				r.BindSecretID = d.boolean("bind_secret_id", true)
-				return nil
-			}),
-			delete: fieldDelete(func(r *appRole) { r.BindSecretID = true }),
+			path: "bind-secret-id", key: "bind_secret_id", typ: tBool, missing: "bind_secret_id",
+			value: func(r *appRole) any { return r.BindSecretID },
+			rule:  setBindSecretID,
+			reset: func(r *appRole) { r.BindSecretID = true },
 		},
 		{
-			name: "secret-id-num-uses", fields: rn(fields{"secret_id_num_uses": tInt}),
-			read: fieldRead(func(r *appRole) (map[string]any, []string) {
-				return map[string]any{"secret_id_num_uses": r.SecretIDNumUses}, nil
-			}),
-			update: fieldUpdate(func(b *approleBackend, req *request, r *appRole, d *fieldData) error {
-				if !d.has("secret_id_num_uses") {
-					return badRequest("missing secret_id_num_uses")
-				}
-				r.SecretIDNumUses = d.integer("secret_id_num_uses")
-				if r.SecretIDNumUses < 0 {
-					return badRequest("secret_id_num_uses cannot be negative")
-				}
-				return nil
-			}),
-			delete: fieldDelete(func(r *appRole) { r.SecretIDNumUses = 0 }),
+			path: "secret-id-num-uses", key: "secret_id_num_uses", typ: tInt, missing: "secret_id_num_uses",
+			value: func(r *appRole) any { return r.SecretIDNumUses },
+			rule:  setSecretIDNumUses,
+			reset: func(r *appRole) { r.SecretIDNumUses = 0 },
 		},
 		{
-			name: "secret-id-ttl", fields: rn(fields{"secret_id_ttl": tDuration}),
-			read: fieldRead(func(r *appRole) (map[string]any, []string) {
-				return map[string]any{"secret_id_ttl": secs(r.SecretIDTTL)}, nil
-			}),
-			update: fieldUpdate(func(b *approleBackend, req *request, r *appRole, d *fieldData) error {
-				if !d.has("secret_id_ttl") {
-					return badRequest("missing secret_id_ttl")
-				}
-				r.SecretIDTTL = d.duration("secret_id_ttl")
-				return nil
-			}),
-			delete: fieldDelete(func(r *appRole) { r.SecretIDTTL = 0 }),
+			path: "secret-id-ttl", key: "secret_id_ttl", typ: tDuration, missing: "secret_id_ttl",
+			value: func(r *appRole) any { return secs(r.SecretIDTTL) },
+			rule:  setSecretIDTTL,
+			reset: func(r *appRole) { r.SecretIDTTL = 0 },
 		},
 		{
-			name: "period", fields: rn(fields{"period": tDuration, "token_period": tDuration}),
-			read: fieldRead(func(r *appRole) (map[string]any, []string) {
+			path: "period", key: "token_period", twin: "period", typ: tDuration, missing: "period",
+			read: func(r *appRole) (map[string]any, []string) {
 				m := map[string]any{"token_period": secs(r.TokenPeriod)}
 				if r.Period > 0 {
 					m["period"] = secs(r.Period)
 				}
 				return m, nil
-			}),
-			update: fieldUpdate(func(b *approleBackend, req *request, r *appRole, d *fieldData) error {
-				switch {
-				case d.has("token_period"):
+			},
+			rule: func(b *approleBackend, req *request, r *appRole, d *fieldData) error {
+				if d.has("token_period") {
 					r.TokenPeriod = d.duration("token_period")
-					if d.has("period") {
-						r.Period = r.TokenPeriod
-					} else {
-						r.Period = 0
-					}
-				case d.has("period"):
-					r.Period = d.duration("period")
-					r.TokenPeriod = r.Period
-				default:
-					return badRequest("missing period")
 				}
+				_ = setPeriod(b, req, r, d)
 				if max := maxLeaseTTL(req); r.TokenPeriod > max {
 					// Vault prints the deprecated value here.
 					return badRequest("period of %q is greater than the backend's maximum lease TTL of %q", r.Period.String(), max.String())
 				}
 				return nil
-			}),
-			delete: fieldDelete(func(r *appRole) { r.TokenPeriod, r.Period = 0, 0 }),
+			},
+			reset: func(r *appRole) { r.TokenPeriod, r.Period = 0, 0 },
 		},
 		{
-			name: "token-num-uses", fields: rn(fields{"token_num_uses": tInt}),
-			read: fieldRead(func(r *appRole) (map[string]any, []string) {
-				return map[string]any{"token_num_uses": r.TokenNumUses}, nil
-			}),
-			update: fieldUpdate(func(b *approleBackend, req *request, r *appRole, d *fieldData) error {
-				if !d.has("token_num_uses") {
-					return badRequest("missing token_num_uses")
-				}
+			path: "token-num-uses", key: "token_num_uses", typ: tInt, missing: "token_num_uses",
+			value: func(r *appRole) any { return r.TokenNumUses },
+			rule: func(b *approleBackend, req *request, r *appRole, d *fieldData) error {
 				r.TokenNumUses = d.integer("token_num_uses")
 				return nil
-			}),
-			delete: fieldDelete(func(r *appRole) { r.TokenNumUses = 0 }),
+			},
+			reset: func(r *appRole) { r.TokenNumUses = 0 },
 		},
 		{
-			name: "token-ttl", fields: rn(fields{"token_ttl": tDuration}),
-			read: fieldRead(func(r *appRole) (map[string]any, []string) {
-				return map[string]any{"token_ttl": secs(r.TokenTTL)}, nil
-			}),
-			update: fieldUpdate(func(b *approleBackend, req *request, r *appRole, d *fieldData) error {
-				if !d.has("token_ttl") {
-					return badRequest("missing token_ttl")
-				}
-				r.TokenTTL = d.duration("token_ttl")
-				if r.TokenMaxTTL > 0 && r.TokenTTL > r.TokenMaxTTL {
-					return badRequest("token_ttl should not be greater than token_max_ttl")
-				}
-				return nil
-			}),
-			delete: fieldDelete(func(r *appRole) { r.TokenTTL = 0 }),
+			path: "token-ttl", key: "token_ttl", typ: tDuration, missing: "token_ttl",
+			value: func(r *appRole) any { return secs(r.TokenTTL) },
+			rule: tokenTTLRule("token_ttl", func(r *appRole) *time.Duration { return &r.TokenTTL },
+				"token_ttl should not be greater than token_max_ttl"),
+			reset: func(r *appRole) { r.TokenTTL = 0 },
 		},
 		{
-			name: "token-max-ttl", fields: rn(fields{"token_max_ttl": tDuration}),
-			read: fieldRead(func(r *appRole) (map[string]any, []string) {
-				return map[string]any{"token_max_ttl": secs(r.TokenMaxTTL)}, nil
-			}),
-			update: fieldUpdate(func(b *approleBackend, req *request, r *appRole, d *fieldData) error {
-				if !d.has("token_max_ttl") {
-					return badRequest("missing token_max_ttl")
-				}
-				r.TokenMaxTTL = d.duration("token_max_ttl")
-				if r.TokenMaxTTL > 0 && r.TokenTTL > r.TokenMaxTTL {
-					return badRequest("token_max_ttl should be greater than or equal to token_ttl")
-				}
-				return nil
-			}),
-			delete: fieldDelete(func(r *appRole) { r.TokenMaxTTL = 0 }),
+			path: "token-max-ttl", key: "token_max_ttl", typ: tDuration, missing: "token_max_ttl",
+			value: func(r *appRole) any { return secs(r.TokenMaxTTL) },
+			rule: tokenTTLRule("token_max_ttl", func(r *appRole) *time.Duration { return &r.TokenMaxTTL },
+				"token_max_ttl should be greater than or equal to token_ttl"),
+			reset: func(r *appRole) { r.TokenMaxTTL = 0 },
 		},
 	}
+	out := make([]roleFieldPath, len(fs))
+	for i, f := range fs {
+		out[i] = f.handlers()
+	}
+	return out
 }
