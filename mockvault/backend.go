@@ -53,6 +53,9 @@ type backend struct {
 	// unimplemented, when set, is the answer to every request: the mount's
 	// type is one the mock does not implement.
 	unimplemented error
+	// notFound, when set, may replace the plain "unsupported path" of a
+	// path no route matches (sys/ names the families it does not serve).
+	notFound func(rel string) error
 }
 
 // lazyBackend defers building a backend to its first match (always under
@@ -150,6 +153,11 @@ func (b *backend) match(o op, rel string) (*path, map[string]string, error) {
 	if !b.router.Match(req, &m) {
 		if errors.Is(m.MatchErr, mux.ErrMethodMismatch) {
 			return nil, nil, errUnsupportedOp
+		}
+		if b.notFound != nil {
+			if err := b.notFound(strings.TrimPrefix(rel, "/")); err != nil {
+				return nil, nil, err
+			}
 		}
 		return nil, nil, errUnsupportedPath
 	}

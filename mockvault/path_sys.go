@@ -25,7 +25,9 @@ func systemEngine() *engine {
 			for _, fam := range s.sysFamilies() {
 				paths = append(paths, fam...)
 			}
-			return newBackend(paths)
+			b := newBackend(paths)
+			b.notFound = sysNotImplemented
+			return b
 		},
 		sudo:  sysRootPaths,
 		state: func(*Server) engineState { return &sysState{dangling: map[string]*tokenEntry{}} },
@@ -66,10 +68,10 @@ func (s *Server) sysCorePaths() []*path {
 }
 
 // sysUnimplemented are sys endpoint families of Vault 1.21.1 the mock does
-// not serve (none may share a prefix with a served one, or it would catch
-// that one's method mismatches). Requests there pass the token and ACL checks as any other
-// and then answer 404 naming mockvault, so a setup script's failure says
-// why.
+// not serve. A request there that no served route matches passes the token
+// and ACL checks as any other and then answers 404 naming mockvault, so a
+// setup script's failure says why. (Checked only when routing failed, so a
+// served path's 405 stays a 405 and a server pays nothing for the list.)
 var sysUnimplemented = []string{
 	"audit", "audit-hash", "config/auditing", "config/cors", "config/ui", "config/state",
 	"config/reload", "config/group-policy-application", "rotate", "key-status", "rekey",
@@ -84,15 +86,15 @@ var sysUnimplemented = []string{
 	"leases/tidy", "leases/count",
 }
 
-func sysUnimplementedPaths() []*path {
-	var out []*path
+// sysNotImplemented is sys/'s answer for an unrouted rel under a family of
+// sysUnimplemented, nil for any other path (Vault's plain answer).
+func sysNotImplemented(rel string) error {
 	for _, p := range sysUnimplemented {
-		err := errCode(http.StatusNotFound, "1 error occurred:\n\t* unsupported path (mockvault does not implement sys/%s)\n\n", p)
-		h := func(*request, *fieldData) (*response, error) { return nil, err }
-		ops := map[op]handlerFunc{opRead: h, opList: h, opUpdate: h, opDelete: h, opPatch: h}
-		out = append(out, &path{pattern: p, ops: ops}, &path{pattern: p + "/{rest:.*}", ops: ops})
+		if rel == p || strings.HasPrefix(rel, p+"/") {
+			return errCode(http.StatusNotFound, "1 error occurred:\n\t* unsupported path (mockvault does not implement sys/%s)\n\n", p)
+		}
 	}
-	return out
+	return nil
 }
 
 // rawHTTPOps serves read with h; Vault's raw HTTP handlers answer any other

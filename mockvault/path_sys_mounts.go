@@ -610,7 +610,10 @@ func (s *Server) enableMount(m *mount) *response {
 		m.options = map[string]string{}
 	}
 	s.attachMount(m)
-	if engineByName[m.typ] != nil {
+	if e := engineByName[m.typ]; e != nil {
+		if e.state != nil {
+			s.engines[m.path] = e.state(s) // made now: AppRole's tidy ticks from it
+		}
 		return nil
 	}
 	msg := notImplementedMsg(m) + "; requests under " + m.path + " answer 404"
@@ -618,12 +621,10 @@ func (s *Server) enableMount(m *mount) *response {
 	return &response{warnings: []string{msg}}
 }
 
-// attachMount adds m with its engine's backend and a fresh state (the dev
-// server's own mounts come here directly: their options stay null).
+// attachMount adds m with its engine's backend (the dev server's own mounts
+// come here directly: their options stay null, and their state is made on
+// first use, so a server that never touches a mount never pays for it).
 func (s *Server) attachMount(m *mount) {
 	m.backend = s.newMountBackend(m)
 	s.addMount(m)
-	if e := engineByName[m.typ]; e != nil && e.state != nil {
-		s.engines[m.path] = e.state(s)
-	}
 }

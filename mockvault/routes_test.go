@@ -109,14 +109,7 @@ func routeIndex(t *testing.T) string {
 
 func engineRows(e *engine, m *mount, be *backend, files map[string]string) []routeRow {
 	var rows []routeRow
-	unimpl := map[string]bool{}
-	for _, u := range sysUnimplemented {
-		unimpl[u], unimpl[u+"/{rest:.*}"] = true, true
-	}
 	for _, p := range be.paths {
-		if e.typ == "system" && unimpl[p.pattern] {
-			continue // listed apart, see routeIndex
-		}
 		pattern, label := p.pattern, ""
 		if e.typ == "kv" {
 			// KV routes each version under its own prefix (see kvBackend).
