@@ -30,7 +30,10 @@ type handlerFunc func(r *request, d *fieldData) (*response, error)
 type path struct {
 	pattern string
 	fields  fields
-	ops     map[op]handlerFunc
+	// defaults are values for fields a request leaves out (Vault's
+	// FieldSchema.Default), returned by the fieldData getters.
+	defaults map[string]any
+	ops      map[op]handlerFunc
 	// exists tells create from update for policy checks; without it every
 	// write is an update, as in Vault.
 	exists func(r *request, d *fieldData) (bool, error)

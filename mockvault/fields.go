@@ -38,6 +38,10 @@ type fields map[string]fieldType
 type fieldData struct {
 	raw    map[string]any
 	schema fields
+	// defaults are the endpoint's values for absent fields (path.defaults,
+	// Vault's FieldSchema.Default): the getters return them, has() does not
+	// see them, so "was it sent" rules keep working.
+	defaults map[string]any
 	// vars are the path captures, merged into raw but never "ignored".
 	vars map[string]string
 }
@@ -87,20 +91,36 @@ func (d *fieldData) getOk(k string) (any, bool) {
 
 func (d *fieldData) has(k string) bool { _, ok := d.getOk(k); return ok }
 
+// get is the field's value, else its schema default (converted the same
+// way), else nil.
+func (d *fieldData) get(k string) (any, bool) {
+	if v, ok := d.getOk(k); ok {
+		return v, true
+	}
+	if def, ok := d.defaults[k]; ok {
+		if v, set, err := convertField(def, d.schema[k]); err == nil && set {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
 func (d *fieldData) str(k string) string {
-	v, _ := d.getOk(k)
+	v, _ := d.get(k)
 	s, _ := v.(string)
 	return s
 }
 
 func (d *fieldData) integer(k string) int {
-	v, _ := d.getOk(k)
+	v, _ := d.get(k)
 	i, _ := v.(int)
 	return i
 }
 
+// boolean reads a tBool field; def applies when neither the request nor
+// the schema's defaults give one.
 func (d *fieldData) boolean(k string, def bool) bool {
-	v, ok := d.getOk(k)
+	v, ok := d.get(k)
 	if !ok {
 		return def
 	}
@@ -109,19 +129,19 @@ func (d *fieldData) boolean(k string, def bool) bool {
 
 // duration reads a tDuration field; Vault keeps these in whole seconds.
 func (d *fieldData) duration(k string) time.Duration {
-	v, _ := d.getOk(k)
+	v, _ := d.get(k)
 	i, _ := v.(int)
 	return time.Duration(i) * time.Second
 }
 
 func (d *fieldData) strings(k string) []string {
-	v, _ := d.getOk(k)
+	v, _ := d.get(k)
 	s, _ := v.([]string)
 	return s
 }
 
 func (d *fieldData) kv(k string) map[string]string {
-	v, _ := d.getOk(k)
+	v, _ := d.get(k)
 	m, _ := v.(map[string]string)
 	return m
 }

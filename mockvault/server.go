@@ -447,7 +447,7 @@ func (s *Server) handle(req *request) (*response, error) {
 	for k, v := range vars {
 		raw[k] = v
 	}
-	fd := &fieldData{raw: raw, schema: p.fields, vars: vars}
+	fd := &fieldData{raw: raw, schema: p.fields, defaults: p.defaults, vars: vars}
 	if req.internal {
 		req.te = &tokenEntry{Policies: []string{"root"}, Type: tokenTypeService, Path: "auth/token/root", DisplayName: "root", CreationTime: req.now}
 		if err := s.existenceCheck(req, p, fd); err != nil {
