@@ -151,3 +151,23 @@ func TestCLIPolicyAndAuth(t *testing.T) {
 		t.Fatalf("second unwrap: %v %s", err, out)
 	}
 }
+
+// What a new user tries first with an engine the mock does not implement:
+// the CLI shows that mockvault is the reason, not the user's setup.
+func TestCLIUnimplementedEngine(t *testing.T) {
+	run := vaultCLI(t)
+	mustCLI(t, run, "secrets", "enable", "pki")
+	out, err := run("write", "pki/root/generate/internal", "common_name=example.com")
+	if err == nil || !strings.Contains(out, `mockvault does not implement the "pki" secrets engine`) || !strings.Contains(out, "Code: 404") {
+		t.Fatalf("write under pki/: %v\n%s", err, out)
+	}
+	mustCLI(t, run, "auth", "enable", "userpass")
+	out, err = run("login", "-method=userpass", "username=alice", "password=pw")
+	if err == nil || !strings.Contains(out, `mockvault does not implement the "userpass" auth method`) {
+		t.Fatalf("userpass login: %v\n%s", err, out)
+	}
+	out, err = run("audit", "enable", "file", "file_path=stdout")
+	if err == nil || !strings.Contains(out, "mockvault does not implement sys/audit") {
+		t.Fatalf("audit enable: %v\n%s", err, out)
+	}
+}
