@@ -58,9 +58,9 @@ func Compare(a, b Exchange, st Step, opt CompareOptions) []string {
 }
 
 // Normalize returns the body as compared: values of masked keys (and of
-// Step.Masked paths) are replaced by their kind, Step.Ignored paths are
-// dropped, and strings equal to a saved variable (a token, an accessor) are
-// replaced by "{{name}}".
+// Step.Masked paths) are replaced by their shape (see Shape in shape.go),
+// Step.Ignored paths are dropped, and strings equal to a saved variable (a
+// token, an accessor) are replaced by "{{name}}" followed by their shape.
 func Normalize(ex Exchange, st Step) any {
 	rev := map[string]string{}
 	for k, v := range ex.vars {
@@ -108,32 +108,20 @@ func normalize(v any, path []string, st Step, rev map[string]string, masked bool
 		return out
 	case string:
 		if name, ok := rev[x]; ok && x != "" {
-			return "{{" + name + "}}"
+			// The reference hides the value, not its shape.
+			return "{{" + name + "}} " + shapeString(x)
 		}
 		if masked {
-			return maskString(x)
+			return shapeString(x)
 		}
 		return x
 	case json.Number:
 		if masked {
-			return "<number>"
+			return shapeNumber(x)
 		}
 		return x
 	default: // bool, nil
 		return x
-	}
-}
-
-var tokenPrefix = regexp.MustCompile(`^(hvs|hvb|hvr|s|b|r)\.`)
-
-func maskString(s string) string {
-	switch {
-	case s == "":
-		return ""
-	case tokenPrefix.MatchString(s):
-		return "<" + tokenPrefix.FindString(s) + "...>"
-	default:
-		return "<string>"
 	}
 }
 

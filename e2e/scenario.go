@@ -65,7 +65,7 @@ type Step struct {
 	// (this is what a mock-only run can verify).
 	WantStatus int
 	// Masked lists dotted paths whose values are random on each server:
-	// only their kind (null, "", string, number...) is compared. "*" as a
+	// only their shape (shape.go: prefix, length, alphabet, time precision...) is compared. "*" as a
 	// path element matches any key or index.
 	Masked []string
 	// Ignored lists dotted paths left out of the comparison altogether.
@@ -305,7 +305,7 @@ func cleanupFor(path string) (func(string) Step, bool) {
 }
 
 // maskedKeys are object keys whose values are random per server wherever
-// they appear: only their kind is compared. Extend with MaskKeys.
+// they appear: only their shape is compared (shape.go). Extend with MaskKeys.
 var maskedKeys = map[string]bool{
 	"request_id": true, "lease_id": true, "id": true, "accessor": true,
 	"client_token": true, "entity_id": true, "creation_time": true,
@@ -318,7 +318,7 @@ var maskedKeys = map[string]bool{
 	"echo_duration_ms": true, "clock_skew_ms": true, "replication_primary_canary_age_ms": true,
 }
 
-// MaskKeys adds object keys whose values are compared by kind only (e.g.
+// MaskKeys adds object keys whose values are compared by shape only (e.g.
 // "secret_id", "role_id"). Call from init.
 func MaskKeys(keys ...string) {
 	regMu.Lock()

@@ -26,17 +26,34 @@ func (s *Server) lookupToken(id string) (*tokenEntry, error) {
 			return nil, errInvalidToken
 		}
 		if te.Parent != "" && !te.orphan {
-			if p := s.tokens.get(te.Parent); p == nil || !s.alive(p, now) {
+			p := s.storedToken(te.Parent)
+			if p == nil || !s.alive(p, now) {
 				return nil, errInvalidToken
 			}
+			te.Parent = p.ID
+		}
+		if m := s.mountFor(te.Path); m != nil && m.auth {
+			te.authMount = m.path
 		}
 		return te, nil
 	}
-	te := s.tokens.get(id)
+	te := s.storedToken(id)
 	if te == nil || te.NumUses == -1 || !s.alive(te, now) {
 		return nil, errInvalidToken
 	}
 	return te, nil
+}
+
+// storedToken finds a service token by the id it was handed out with or,
+// for a signed token, by its stored id too: Vault accepts both (tokens.go).
+func (s *Server) storedToken(id string) *tokenEntry {
+	if te := s.tokens.get(id); te != nil {
+		return te
+	}
+	if isStoredServiceID(id) {
+		return s.tokens.get(signServiceToken(sscKey(s.batchKey), id))
+	}
+	return nil
 }
 
 // alive checks te and its ancestors for expiry, revoking what has expired.

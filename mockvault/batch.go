@@ -5,63 +5,154 @@ import (
 	"crypto/cipher"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
+	"sort"
 	"strings"
 	"time"
 )
 
 const batchPrefix = "hvb."
 
-// batchClaims is what a batch token carries: everything Vault needs to
-// serve it without storage.
-type batchClaims struct {
-	Parent      string            `json:"p,omitempty"`
-	Orphan      bool              `json:"o,omitempty"`
-	Policies    []string          `json:"pol"`
-	Meta        map[string]string `json:"m,omitempty"`
-	DisplayName string            `json:"dn,omitempty"`
-	Path        string            `json:"path"`
-	Role        string            `json:"r,omitempty"`
-	Created     int64             `json:"c"`  // unix nanoseconds
-	TTL         int64             `json:"t"`  // seconds
-	Expire      int64             `json:"e"`  // unix nanoseconds
-	Mount       string            `json:"am"` // issuing auth mount
-	EntityID    string            `json:"eid,omitempty"`
-	BoundCIDRs  []string          `json:"cidr,omitempty"`
+// A batch token is "hvb." + base64url (unpadded) of what Vault's barrier
+// makes of a protobuf TokenEntry: a 4-byte key term (1) and a format
+// version byte (2), a 12-byte nonce, then the AES-GCM ciphertext and its
+// 16-byte tag. The TokenEntry holds what Vault puts in it, with Vault's
+// field numbers and values (the parent's stored id, creation time in unix
+// seconds, TTL in nanoseconds, namespace "root", type 2), so a batch token
+// of the mock is exactly as long as Vault's for the same token. What the
+// mock needs beyond that is derived: the expiry from creation time and
+// TTL, orphan from the parent, the issuing mount from the path (auth.go).
+var batchHeader = []byte{0, 0, 0, 1, 2}
+
+// TokenEntry field numbers (Vault's sdk/plugin/pb) and values.
+const (
+	batchFieldParent       = 3
+	batchFieldPolicies     = 4
+	batchFieldPath         = 5
+	batchFieldMeta         = 6
+	batchFieldDisplayName  = 7
+	batchFieldCreationTime = 9
+	batchFieldTTL          = 10
+	batchFieldRole         = 12
+	batchFieldEntityID     = 14
+	batchFieldBoundCIDRs   = 15
+	batchFieldNamespaceID  = 16
+	batchFieldType         = 18
+
+	rootNamespaceID = "root"
+	batchTokenType  = 2 // logical.TokenTypeBatch
+)
+
+// marshalBatch lays te out as Vault's TokenEntry protobuf. parent is the
+// parent's stored id.
+func marshalBatch(te *tokenEntry, parent string) []byte {
+	var b []byte
+	b = appendStringField(b, batchFieldParent, parent)
+	for _, p := range te.Policies {
+		b = appendBytesField(b, batchFieldPolicies, []byte(p), true)
+	}
+	b = appendStringField(b, batchFieldPath, te.Path)
+	keys := make([]string, 0, len(te.Meta))
+	for k := range te.Meta {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		e := appendBytesField(nil, 1, []byte(k), true)
+		e = appendBytesField(e, 2, []byte(te.Meta[k]), true)
+		b = appendBytesField(b, batchFieldMeta, e, true)
+	}
+	b = appendStringField(b, batchFieldDisplayName, te.DisplayName)
+	b = appendVarintField(b, batchFieldCreationTime, uint64(te.CreationTime.Unix()))
+	b = appendVarintField(b, batchFieldTTL, uint64(te.TTL))
+	b = appendStringField(b, batchFieldRole, te.Role)
+	b = appendStringField(b, batchFieldEntityID, te.EntityID)
+	for _, c := range te.BoundCIDRs {
+		b = appendBytesField(b, batchFieldBoundCIDRs, []byte(c), true)
+	}
+	b = appendStringField(b, batchFieldNamespaceID, rootNamespaceID)
+	b = appendVarintField(b, batchFieldType, batchTokenType)
+	return b
+}
+
+// unmarshalBatch reads marshalBatch's layout back.
+func unmarshalBatch(plain []byte) (*tokenEntry, error) {
+	fields, ok := readProto(plain)
+	if !ok {
+		return nil, errBadBatch
+	}
+	te := &tokenEntry{Type: tokenTypeBatch}
+	var created int64
+	for _, f := range fields {
+		str := string(f.bytes)
+		switch f.num {
+		case batchFieldParent:
+			te.Parent = str
+		case batchFieldPolicies:
+			te.Policies = append(te.Policies, str)
+		case batchFieldPath:
+			te.Path = str
+		case batchFieldMeta:
+			kv, ok := readProto(f.bytes)
+			if !ok {
+				return nil, errBadBatch
+			}
+			var k, v string
+			for _, e := range kv {
+				switch e.num {
+				case 1:
+					k = string(e.bytes)
+				case 2:
+					v = string(e.bytes)
+				}
+			}
+			if te.Meta == nil {
+				te.Meta = map[string]string{}
+			}
+			te.Meta[k] = v
+		case batchFieldDisplayName:
+			te.DisplayName = str
+		case batchFieldCreationTime:
+			created = int64(f.varint)
+		case batchFieldTTL:
+			te.TTL = time.Duration(f.varint)
+		case batchFieldRole:
+			te.Role = str
+		case batchFieldEntityID:
+			te.EntityID = str
+		case batchFieldBoundCIDRs:
+			te.BoundCIDRs = append(te.BoundCIDRs, str)
+		case batchFieldNamespaceID, batchFieldType:
+		default:
+			return nil, errBadBatch
+		}
+	}
+	te.CreationTime = time.Unix(created, 0).UTC()
+	if te.TTL > 0 {
+		te.ExpireTime = te.CreationTime.Add(te.TTL)
+	}
+	te.orphan = te.Parent == ""
+	return te, nil
 }
 
 // sealBatch encodes te as a batch token id, authenticated with the
 // server's key (AES-256-GCM), so a modified or foreign token is rejected.
 func sealBatch(key []byte, te *tokenEntry) (string, error) {
-	c := batchClaims{
-		Parent: te.Parent, Orphan: te.orphan, Policies: te.Policies, Meta: te.Meta,
-		DisplayName: te.DisplayName, Path: te.Path, Role: te.Role,
-		Created: te.CreationTime.UnixNano(), TTL: int64(te.TTL / time.Second),
-		Mount: te.authMount, EntityID: te.EntityID, BoundCIDRs: te.BoundCIDRs,
+	// A batch token names its parent by the parent's stored id.
+	parent := te.Parent
+	if inner, ok := sscInner(sscKey(key), parent); ok {
+		parent = inner
 	}
-	if !te.ExpireTime.IsZero() {
-		c.Expire = te.ExpireTime.UnixNano()
-	}
-	plain, err := json.Marshal(c)
-	if err != nil {
-		return "", err
-	}
+	plain := marshalBatch(te, parent)
 	aead, err := newAEAD(key)
 	if err != nil {
 		return "", err
-	}
-	// Pad the JSON so the sealed blob is a whole number of base64 quanta,
-	// as Vault's are: then data appended to a token still decodes, and is
-	// refused as an invalid token rather than as bad base64.
-	for (aead.NonceSize()+len(plain)+aead.Overhead())%3 != 0 {
-		plain = append(plain, ' ')
 	}
 	nonce := make([]byte, aead.NonceSize())
 	if _, err := rand.Read(nonce); err != nil {
 		return "", err
 	}
-	sealed := aead.Seal(nonce, nonce, plain, []byte(batchPrefix))
+	sealed := append(append(append([]byte(nil), batchHeader...), nonce...), aead.Seal(nil, nonce, plain, batchHeader)...)
 	return batchPrefix + base64.RawURLEncoding.EncodeToString(sealed), nil
 }
 
@@ -91,26 +182,19 @@ func openBatch(key []byte, id string) (*tokenEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(raw) < aead.NonceSize()+aead.Overhead() {
+	h := len(batchHeader)
+	if len(raw) < h+aead.NonceSize()+aead.Overhead() || string(raw[:h]) != string(batchHeader) {
 		return nil, errBadBatch
 	}
-	plain, err := aead.Open(nil, raw[:aead.NonceSize()], raw[aead.NonceSize():], []byte(batchPrefix))
+	plain, err := aead.Open(nil, raw[h:h+aead.NonceSize()], raw[h+aead.NonceSize():], batchHeader)
 	if err != nil {
 		return nil, errBadBatch
 	}
-	var c batchClaims
-	if err := json.Unmarshal(plain, &c); err != nil {
-		return nil, errBadBatch
+	te, err := unmarshalBatch(plain)
+	if err != nil {
+		return nil, err
 	}
-	te := &tokenEntry{
-		ID: id, Parent: c.Parent, orphan: c.Orphan, Policies: c.Policies, Meta: c.Meta,
-		DisplayName: c.DisplayName, Path: c.Path, Role: c.Role, Type: tokenTypeBatch,
-		CreationTime: time.Unix(0, c.Created).UTC(), TTL: time.Duration(c.TTL) * time.Second,
-		authMount: c.Mount, EntityID: c.EntityID, BoundCIDRs: c.BoundCIDRs,
-	}
-	if c.Expire != 0 {
-		te.ExpireTime = time.Unix(0, c.Expire).UTC()
-	}
+	te.ID = id
 	return te, nil
 }
 

@@ -179,7 +179,18 @@ func lesserOfRole(requested, role time.Duration, what string, warnings *[]string
 
 // storeNewToken gives te its id and accessor (service) or seals it (batch)
 // and makes it live. te.TTL is final.
+//
+// Times are as Vault keeps them: a batch token carries its creation time in
+// whole seconds (its issue_time and expire_time have no fraction), while a
+// service token's lease is issued now, to the nanosecond, after the token
+// exists (Vault's RegisterAuth): its issue_time and expire_time have a
+// fraction, and creation_time is that instant's unix second.
 func (s *Server) storeNewToken(te *tokenEntry) error {
+	if te.Type == tokenTypeBatch {
+		te.CreationTime = te.CreationTime.Truncate(time.Second)
+	} else {
+		te.CreationTime = s.now()
+	}
 	if te.TTL > 0 {
 		te.ExpireTime = te.CreationTime.Add(te.TTL)
 	}
@@ -195,7 +206,11 @@ func (s *Server) storeNewToken(te *tokenEntry) error {
 	}
 	switch {
 	case te.ID == "":
-		te.ID = "hvs." + randomBase62(24)
+		// Root tokens are handed out as stored, others signed (tokens.go).
+		te.ID = newServiceTokenID()
+		if !te.isRoot() {
+			te.ID = signServiceToken(sscKey(s.batchKey), te.ID)
+		}
 	case strings.HasPrefix(te.ID, "hvs."):
 		return badRequest("custom token ID cannot have the 'hvs.' prefix")
 	case strings.HasPrefix(te.ID, "s."):

@@ -123,7 +123,7 @@ func (s *Server) init() {
 	// with the chosen id, so it looks like any created root token.
 	root := &tokenEntry{
 		ID: s.opts.RootToken, Accessor: randomBase62(24), Policies: []string{"root"},
-		Path: "auth/token/create", DisplayName: "token", CreationTime: now.Truncate(time.Second),
+		Path: "auth/token/create", DisplayName: "token", CreationTime: now,
 		Type: tokenTypeService, authMount: "auth/token/",
 	}
 	s.tokens.insert(root)

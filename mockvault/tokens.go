@@ -1,8 +1,11 @@
 package mockvault
 
 import (
+	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/base64"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -79,6 +82,96 @@ func (te *tokenEntry) ttlAt(now time.Time) int {
 		return 0
 	}
 	return int(d.Round(time.Second) / time.Second)
+}
+
+// Service token ids. Vault (1.10 and later) stores a service token under
+// "hvs." + 24 base62 characters, but hands out a "server side consistent"
+// token: "hvs." + base64url (unpadded) of a protobuf SignedToken
+// {token_version: 1, hmac: HMAC-SHA256(key, token), token: protobuf Token
+// {random: the stored id}}, 95 characters in all (Vault adds a WAL index
+// and epoch to Token only where it has them: never on a dev server). Root
+// tokens (policies exactly "root") and custom ids are handed out as
+// stored. The mock signs with its own key and keeps tokens under the id
+// the client sees; the stored id still works as a token, as in Vault, and
+// is what a batch token records as its parent.
+const (
+	serviceTokenPrefix = "hvs."
+	tokenRandomLength  = 24
+)
+
+// sscKey is the key service tokens are signed with, derived from the
+// server's batch key (so it lives as long as the batch tokens do).
+func sscKey(batchKey []byte) []byte {
+	mac := hmac.New(sha256.New, batchKey)
+	mac.Write([]byte("mockvault-ssc-token-hmac"))
+	return mac.Sum(nil)
+}
+
+// newServiceTokenID draws a stored service token id.
+func newServiceTokenID() string { return serviceTokenPrefix + randomBase62(tokenRandomLength) }
+
+// isStoredServiceID reports whether id has the form of a stored id.
+func isStoredServiceID(id string) bool {
+	if len(id) != len(serviceTokenPrefix)+tokenRandomLength || !strings.HasPrefix(id, serviceTokenPrefix) {
+		return false
+	}
+	for i := len(serviceTokenPrefix); i < len(id); i++ {
+		if !strings.ContainsRune(base62, rune(id[i])) {
+			return false
+		}
+	}
+	return true
+}
+
+// signServiceToken is the token handed out for the stored id inner.
+func signServiceToken(key []byte, inner string) string {
+	tok := appendStringField(nil, 1, inner)
+	mac := hmac.New(sha256.New, key)
+	mac.Write(tok)
+	st := appendVarintField(nil, 1, 1)
+	st = appendBytesField(st, 2, mac.Sum(nil), false)
+	st = appendBytesField(st, 3, tok, false)
+	return serviceTokenPrefix + base64.RawURLEncoding.EncodeToString(st)
+}
+
+// sscInner returns the stored id inside a signed service token whose
+// signature holds.
+func sscInner(key []byte, id string) (string, bool) {
+	if !strings.HasPrefix(id, serviceTokenPrefix) || len(id) <= len(serviceTokenPrefix)+tokenRandomLength+6 {
+		return "", false
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(id[len(serviceTokenPrefix):])
+	if err != nil {
+		return "", false
+	}
+	fields, ok := readProto(raw)
+	if !ok {
+		return "", false
+	}
+	var sum, tok []byte
+	for _, f := range fields {
+		switch {
+		case f.num == 2 && f.wire == wireBytes:
+			sum = f.bytes
+		case f.num == 3 && f.wire == wireBytes:
+			tok = f.bytes
+		}
+	}
+	mac := hmac.New(sha256.New, key)
+	mac.Write(tok)
+	if tok == nil || !hmac.Equal(sum, mac.Sum(nil)) {
+		return "", false
+	}
+	inner, ok := readProto(tok)
+	if !ok {
+		return "", false
+	}
+	for _, f := range inner {
+		if f.num == 1 && f.wire == wireBytes {
+			return string(f.bytes), true
+		}
+	}
+	return "", false
 }
 
 type tokenKey [32]byte

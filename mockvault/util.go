@@ -2,6 +2,7 @@ package mockvault
 
 import (
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"strconv"
@@ -56,3 +57,79 @@ func fmtTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 // parseDurationAny reads a duration given as seconds or a duration string.
 func parseDurationAny(v any) (time.Duration, error) { return parseutil.ParseDurationSecond(v) }
+
+// Protocol buffers, the little the mock needs to lay out tokens as Vault
+// does (signed service tokens, batch tokens): proto3 varint and
+// length-delimited fields, zero values left out as proto3 does.
+
+const (
+	wireVarint = 0
+	wireBytes  = 2
+)
+
+func appendTag(b []byte, num, wire int) []byte {
+	return binary.AppendUvarint(b, uint64(num)<<3|uint64(wire))
+}
+
+// appendVarintField appends a non-zero integer field (int64 and uint
+// fields: negative numbers take ten bytes, as in protobuf).
+func appendVarintField(b []byte, num int, v uint64) []byte {
+	if v == 0 {
+		return b
+	}
+	return binary.AppendUvarint(appendTag(b, num, wireVarint), v)
+}
+
+// appendBytesField appends a length-delimited field; empty values are left
+// out unless always (elements of repeated fields, map entries).
+func appendBytesField(b []byte, num int, v []byte, always bool) []byte {
+	if len(v) == 0 && !always {
+		return b
+	}
+	b = binary.AppendUvarint(appendTag(b, num, wireBytes), uint64(len(v)))
+	return append(b, v...)
+}
+
+func appendStringField(b []byte, num int, v string) []byte {
+	return appendBytesField(b, num, []byte(v), false)
+}
+
+// protoField is one decoded field: its number, and its varint or bytes.
+type protoField struct {
+	num    int
+	wire   int
+	varint uint64
+	bytes  []byte
+}
+
+// readProto splits a message of varint and length-delimited fields; false
+// for anything else.
+func readProto(b []byte) ([]protoField, bool) {
+	var out []protoField
+	for len(b) > 0 {
+		key, n := binary.Uvarint(b)
+		if n <= 0 || key>>3 == 0 {
+			return nil, false
+		}
+		b = b[n:]
+		f := protoField{num: int(key >> 3), wire: int(key & 7)}
+		switch f.wire {
+		case wireVarint:
+			v, n := binary.Uvarint(b)
+			if n <= 0 {
+				return nil, false
+			}
+			f.varint, b = v, b[n:]
+		case wireBytes:
+			l, n := binary.Uvarint(b)
+			if n <= 0 || uint64(len(b)-n) < l {
+				return nil, false
+			}
+			f.bytes, b = b[n:n+int(l)], b[n+int(l):]
+		default:
+			return nil, false
+		}
+		out = append(out, f)
+	}
+	return out, true
+}
