@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"sort"
 	"time"
@@ -12,19 +13,55 @@ import (
 )
 
 // adminPrefix is reserved for mockvault's control routes (never a Vault
-// path). They exist only with Options.AdminRoutes.
+// path). They exist only with Options.AdminRoutes:
+//
+//	POST   faults    {"method","path","count","status","errors","latency","sealed","drop"} -> 204 (FailNext)
+//	DELETE faults    -> 204 (ClearFaults)
+//	POST   seal      -> 204; POST unseal -> 204
+//	GET    clock     -> {"now": time}
+//	POST   clock     {"advance": duration, "set": time} -> {"now": time} (advance, then set)
+//	POST   reset     -> 204
+//	GET    requests  -> {"requests": [{"method","path","operation","accessor","token_type","root","status","time"}]}
+//	DELETE requests  -> 204
+//	GET    tokens    -> {"tokens": [{"accessor","parent_accessor","policies","path","role","meta","orphan","renewable","num_uses","period","ttl","expire_time"}]}
 const adminPrefix = "/_mockvault/"
 
-// adminFault is the JSON form of a Fault (durations as strings).
+// The admin routes speak one JSON style: snake_case keys; durations read
+// as Vault reads them (a string such as "15m" or "250ms", or a number of
+// seconds) and written as Vault writes them (whole seconds); times in RFC
+// 3339 with nanoseconds, UTC, null when there is none. Errors come in
+// Vault's body, {"errors": [...]}, with status 400. Unknown keys are
+// refused, so a typo does not pass silently.
+
+// adminFault is the JSON form of a Fault.
 type adminFault struct {
 	Method  string   `json:"method"`
 	Path    string   `json:"path"`
 	Count   int      `json:"count"`
 	Status  int      `json:"status"`
 	Errors  []string `json:"errors"`
-	Latency string   `json:"latency"`
+	Latency any      `json:"latency"` // "250ms" or seconds
 	Sealed  bool     `json:"sealed"`
 	Drop    bool     `json:"drop"`
+}
+
+// adminDuration reads a duration as Vault does: a string ("15m", "250ms",
+// "90") or a number of seconds; nil is zero.
+func adminDuration(v any, what string) (time.Duration, error) {
+	if v == nil {
+		return 0, nil
+	}
+	if n, ok := v.(json.Number); ok {
+		v = n.String()
+	}
+	d, err := parseDurationAny(v)
+	if err != nil {
+		return 0, fmt.Errorf("invalid %s: %v", what, err)
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("invalid %s: must not be negative", what)
+	}
+	return d, nil
 }
 
 func (s *Server) adminRouter() *mux.Router {
@@ -42,13 +79,9 @@ func (s *Server) adminRouter() *mux.Router {
 		if err := adminDecode(hr, &f, "fault"); err != nil {
 			return nil, err
 		}
-		var lat time.Duration
-		if f.Latency != "" {
-			d, err := time.ParseDuration(f.Latency)
-			if err != nil {
-				return nil, fmt.Errorf("invalid latency: %w", err)
-			}
-			lat = d
+		lat, err := adminDuration(f.Latency, "latency")
+		if err != nil {
+			return nil, err
 		}
 		s.FailNext(Fault{Method: f.Method, Path: f.Path, Count: f.Count, Status: f.Status, Errors: f.Errors, Latency: lat, Sealed: f.Sealed, Drop: f.Drop})
 		return nil, nil
@@ -59,35 +92,44 @@ func (s *Server) adminRouter() *mux.Router {
 	route(http.MethodGet, "clock", func(*http.Request) (any, error) { return clock() })
 	route(http.MethodPost, "clock", func(hr *http.Request) (any, error) {
 		var body struct {
-			Advance string `json:"advance"`
-			Set     string `json:"set"`
+			Advance any    `json:"advance"` // "15m" or seconds
+			Set     string `json:"set"`     // RFC 3339
 		}
 		if err := adminDecode(hr, &body, "body"); err != nil {
 			return nil, err
+		}
+		if body.Advance == nil && body.Set == "" {
+			return clock()
 		}
 		mc, ok := s.clock.(*ManualClock)
 		if !ok {
 			return nil, errors.New("the server runs on the wall clock; start it with -manual-clock")
 		}
-		if body.Advance != "" {
-			d, err := time.ParseDuration(body.Advance)
-			if err != nil {
-				return nil, fmt.Errorf("invalid advance: %w", err)
-			}
-			mc.Advance(d)
+		d, err := adminDuration(body.Advance, "advance")
+		if err != nil {
+			return nil, err
 		}
+		var t time.Time
 		if body.Set != "" {
-			t, err := time.Parse(time.RFC3339Nano, body.Set)
-			if err != nil {
-				return nil, fmt.Errorf("invalid set: %w", err)
+			if t, err = time.Parse(time.RFC3339Nano, body.Set); err != nil {
+				return nil, fmt.Errorf("invalid set: %v", err)
 			}
-			mc.Set(t)
+		}
+		mc.Advance(d)
+		if body.Set != "" {
+			if err := mc.set(t); err != nil {
+				return nil, fmt.Errorf("invalid set: %v", err)
+			}
 		}
 		return clock()
 	})
 	route(http.MethodPost, "reset", do(s.Reset))
 	route(http.MethodGet, "requests", func(*http.Request) (any, error) {
-		return map[string]any{"requests": s.Requests()}, nil
+		reqs := s.Requests()
+		if reqs == nil {
+			reqs = []LoggedRequest{}
+		}
+		return map[string]any{"requests": reqs}, nil
 	})
 	route(http.MethodDelete, "requests", do(s.ClearRequests))
 	route(http.MethodGet, "tokens", func(*http.Request) (any, error) {
@@ -118,11 +160,15 @@ func (h adminHandler) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	}
 }
 
-// adminDecode reads the JSON request body into v; the error says "invalid
-// <what>: ...".
+// adminDecode reads the JSON request body into v (an empty body leaves v
+// as it is); unknown keys are refused; numbers stay json.Number. The error
+// says "invalid <what>: ...".
 func adminDecode(hr *http.Request, v any, what string) error {
-	if err := json.NewDecoder(hr.Body).Decode(v); err != nil {
-		return fmt.Errorf("invalid %s: %w", what, err)
+	dec := json.NewDecoder(hr.Body)
+	dec.DisallowUnknownFields()
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("invalid %s: %v", what, err)
 	}
 	return nil
 }
@@ -132,8 +178,14 @@ func (s *Server) serveAdmin(w http.ResponseWriter, hr *http.Request) {
 	s.admin.ServeHTTP(w, hr)
 }
 
-// TokenInfo describes a live service token for inspection.
+// TokenInfo describes a live service token for inspection. In JSON (the
+// admin route GET /_mockvault/tokens) Period and TTL are whole seconds and
+// a zero ExpireTime is null, as in Vault's token lookup.
 type TokenInfo struct {
+	// ID is the token itself: a live credential (the root token's too),
+	// usable against the server for as long as the token lives. Keep it out
+	// of logs and failure messages; Accessor names a token safely. The
+	// admin route leaves it out.
 	ID             string            `json:"id,omitempty"`
 	Accessor       string            `json:"accessor"`
 	ParentAccessor string            `json:"parent_accessor"`
@@ -149,8 +201,26 @@ type TokenInfo struct {
 	ExpireTime     time.Time         `json:"expire_time"`
 }
 
+// MarshalJSON writes the token as the admin route does: durations in whole
+// seconds, a zero ExpireTime as null.
+func (ti TokenInfo) MarshalJSON() ([]byte, error) {
+	type plain TokenInfo
+	out := struct {
+		plain
+		Period     int64   `json:"period"`
+		TTL        int64   `json:"ttl"`
+		ExpireTime *string `json:"expire_time"`
+	}{plain: plain(ti), Period: int64(ti.Period / time.Second), TTL: int64(ti.TTL.Round(time.Second) / time.Second)}
+	if !ti.ExpireTime.IsZero() {
+		et := fmtTime(ti.ExpireTime)
+		out.ExpireTime = &et
+	}
+	return json.Marshal(out)
+}
+
 // Tokens lists the live service tokens (batch tokens are not stored, as in
-// Vault), sorted by accessor.
+// Vault), sorted by accessor. Each ID is a live token, the root token's
+// included: treat the list as a secret.
 func (s *Server) Tokens() []TokenInfo {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -99,7 +99,9 @@ func (s *Server) takeFault(hr *http.Request) *Fault {
 }
 
 // applyFault acts out f; it reports whether the request was answered.
-func (s *Server) applyFault(w http.ResponseWriter, hr *http.Request, f *Fault) bool {
+// A request the fault answers is logged in entry with its caller's token,
+// as one served normally is.
+func (s *Server) applyFault(w http.ResponseWriter, hr *http.Request, f *Fault, entry *LoggedRequest) bool {
 	if f.Latency > 0 {
 		t := time.NewTimer(f.Latency)
 		select {
@@ -111,6 +113,9 @@ func (s *Server) applyFault(w http.ResponseWriter, hr *http.Request, f *Fault) b
 			t.Stop()
 			return true
 		}
+	}
+	if f.Drop || f.Sealed || f.Status != 0 {
+		s.noteCaller(entry, hr)
 	}
 	switch {
 	case f.Drop:

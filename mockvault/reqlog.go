@@ -1,6 +1,7 @@
 package mockvault
 
 import (
+	"net/http"
 	"strings"
 	"time"
 )
@@ -8,21 +9,23 @@ import (
 // LoggedRequest is one request as the server saw it. It never holds a
 // token or secret: callers are known by their accessor.
 type LoggedRequest struct {
-	Method string
+	Method string `json:"method"`
 	// Path is the Vault path without /v1/, e.g. "auth/token/renew-self".
-	Path string
+	Path string `json:"path"`
 	// Operation is Vault's logical operation: read, list, create, update,
-	// delete, patch ("" when the request never reached a handler).
-	Operation string
+	// delete, patch ("" when the request never reached a handler, e.g.
+	// when an injected fault answered it).
+	Operation string `json:"operation"`
 	// Accessor is the caller token's accessor ("" when none or batch).
-	Accessor string
+	// A request answered by an injected fault still names its caller.
+	Accessor string `json:"accessor"`
 	// TokenType is "service", "batch" or "" when unauthenticated.
-	TokenType string
+	TokenType string `json:"token_type"`
 	// Root tells whether the caller's token had the root policy.
-	Root   bool
-	Status int
+	Root   bool `json:"root"`
+	Status int  `json:"status"`
 	// Time is when it arrived, on the server's clock.
-	Time time.Time
+	Time time.Time `json:"time"`
 }
 
 // Requests returns a copy of the request log, oldest first.
@@ -77,6 +80,29 @@ func (s *Server) RootUsed() []LoggedRequest {
 		}
 	}
 	return out
+}
+
+// noteCaller fills in the caller of a request answered before Vault's
+// logic saw it (an injected fault): the accessor, type and root flag of its
+// token, as for a request served normally. Nothing is spent (num_uses),
+// and a token that is not valid leaves the entry as it is.
+func (s *Server) noteCaller(entry *LoggedRequest, hr *http.Request) {
+	id := hr.Header.Get("X-Vault-Token")
+	if id == "" {
+		if a := hr.Header.Get("Authorization"); strings.HasPrefix(a, "Bearer ") {
+			id = strings.TrimSpace(strings.TrimPrefix(a, "Bearer "))
+		}
+	}
+	if id == "" || entry == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	te, err := s.lookupToken(id)
+	if err != nil || te == nil {
+		return
+	}
+	entry.Accessor, entry.TokenType, entry.Root = te.Accessor, te.Type, te.isRoot()
 }
 
 func (s *Server) logRequest(r LoggedRequest) {

@@ -247,6 +247,9 @@ func (s *Server) applySeed(sd *Seed) error {
 		s.policies.byName[pol.name] = pol
 	}
 	for _, a := range sd.Auths {
+		if a.Type == "" {
+			return fmt.Errorf("seed: line %d: auth %q needs a type: auth %q { type = \"approle\" }", a.line, a.Path, a.Path)
+		}
 		data := map[string]any{"type": a.Type}
 		if len(a.Config) > 0 {
 			data["config"] = a.Config
@@ -266,6 +269,9 @@ func (s *Server) applySeed(sd *Seed) error {
 			mnt = "approle"
 		}
 		base := "auth/" + mnt + "/role/" + r.Name
+		if err := s.seedAppRoleMount(r, mnt); err != nil {
+			return err
+		}
 		if err := s.seedWrite(r.line, base, r.Config); err != nil {
 			return err
 		}
@@ -308,8 +314,12 @@ func (s *Server) applySeed(sd *Seed) error {
 				return fmt.Errorf("seed: line %d: token %q: parent %q is not a seeded token", t.line, t.ID, t.Parent)
 			}
 		}
-		if _, err := s.internalAs(nil, opUpdate, p, data); err != nil {
+		resp, err := s.internalAs(nil, opUpdate, p, data)
+		if err != nil {
 			return fmt.Errorf("seed: line %d: token %q: %s", t.line, t.ID, errText(err))
+		}
+		if err := ignoredFieldsErr(resp, fmt.Sprintf("seed: line %d: token %q", t.line, t.ID)); err != nil {
+			return err
 		}
 		if te := s.tokens.get(t.ID); parent != nil && te != nil {
 			// Created by root (to keep its fixed id), then hung under its
@@ -320,6 +330,12 @@ func (s *Server) applySeed(sd *Seed) error {
 		}
 	}
 	for _, kv := range sd.KV {
+		if m := s.mountFor(strings.Trim(kv.Path, "/")); m == nil || m.auth {
+			first, _, _ := strings.Cut(strings.Trim(kv.Path, "/"), "/")
+			return fmt.Errorf("seed: line %d: kv %q: no secrets engine is mounted at %q: put the secret under \"secret/\" "+
+				"(KV version 2, as in dev mode) or mount one first: write \"sys/mounts/%s\" { data = { type = \"kv\", options = { version = \"2\" } } }",
+				kv.line, kv.Path, first+"/", first)
+		}
 		p, data := s.kvWritePath(kv.Path, kv.Data)
 		if err := s.seedWrite(kv.line, p, data); err != nil {
 			return err
@@ -344,12 +360,44 @@ func (s *Server) kvWritePath(p string, data map[string]any) (string, map[string]
 	return p, data
 }
 
+// seedAppRoleMount checks that an approle_role block has its AppRole
+// mount, and says how to add it when it has not.
+func (s *Server) seedAppRoleMount(r SeedAppRole, mnt string) error {
+	m := s.mountFor("auth/" + mnt + "/")
+	hint := fmt.Sprintf("auth %q { type = \"approle\" }", mnt)
+	switch {
+	case m == nil || !m.auth || m.path != "auth/"+mnt+"/":
+		return fmt.Errorf("seed: line %d: approle_role %q: no AppRole auth method is enabled at auth/%s/: add the block %s to the seed", r.line, r.Name, mnt, hint)
+	case m.typ != "approle":
+		return fmt.Errorf("seed: line %d: approle_role %q: auth/%s/ is a %q auth method, not AppRole: make its block %s, or set mount in approle_role %q",
+			r.line, r.Name, mnt, m.typ, hint, r.Name)
+	}
+	return nil
+}
+
+// seedWrite writes data at p as root. A parameter the endpoint reports as
+// ignored (a typo) is an error: Vault would only warn.
 func (s *Server) seedWrite(line int, p string, data map[string]any) error {
 	if data == nil {
 		data = map[string]any{}
 	}
-	if _, err := s.internalAs(nil, opUpdate, p, data); err != nil {
+	resp, err := s.internalAs(nil, opUpdate, p, data)
+	if err != nil {
 		return fmt.Errorf("seed: line %d: %s: %s", line, p, errText(err))
+	}
+	return ignoredFieldsErr(resp, fmt.Sprintf("seed: line %d: %s", line, p))
+}
+
+// ignoredFieldsErr turns Vault's "Endpoint ignored these unrecognized
+// parameters" warning into an error (endpoints answering 204 give none).
+func ignoredFieldsErr(resp *response, where string) error {
+	if resp == nil {
+		return nil
+	}
+	for _, w := range resp.warnings {
+		if ig, ok := strings.CutPrefix(w, "Endpoint ignored these unrecognized parameters: "); ok {
+			return fmt.Errorf("%s: unknown field(s) %s: check the spelling against the endpoint's parameters in Vault's API documentation", where, ig)
+		}
 	}
 	return nil
 }

@@ -37,7 +37,10 @@ type Options struct {
 	// RootToken is the id of the dev root token ("root" when empty).
 	RootToken string
 	// Clock is where the server reads time. Nil means a ManualClock
-	// stopped at the wall-clock time of New.
+	// stopped at the wall-clock time of New; inside a testing/synctest
+	// bubble, a ManualClock that follows the bubble's fake clock (time.Sleep
+	// moves the server and the test's own timers together; Advance and Set
+	// still move the server alone).
 	Clock Clock
 	// MaxRequestSize bounds request bodies (DefaultMaxRequestSize if 0).
 	MaxRequestSize int64
@@ -96,6 +99,9 @@ func New(opts Options) *Server {
 	if s.clock == nil {
 		s.clock = NewManualClock(time.Now().UTC().Truncate(time.Second))
 	}
+		if inBubble() {
+			s.clock = newBubbleClock()
+		}
 	s.cluster.id, s.cluster.name = newUUID(), "vault-cluster-"+randomHex(4)
 	s.init()
 	return s
@@ -193,7 +199,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		entry.Status = rec.status
 		s.logRequest(entry)
 	}()
-	if f := s.takeFault(hr); f != nil && s.applyFault(rec, hr, f) {
+	if f := s.takeFault(hr); f != nil && s.applyFault(rec, hr, f, &entry) {
 		return
 	}
 	req, err := s.decode(rec, hr)

@@ -90,7 +90,9 @@ func (s *Server) Reset() {
 // runs on another clock (the standalone server's real time).
 func (s *Server) Advance(d time.Duration) { s.manualClock().Advance(d) }
 
-// SetTime sets a server's ManualClock.
+// SetTime sets a server's ManualClock; it panics if t is before the
+// clock's time (time never runs backwards) or the clock is not a
+// *ManualClock.
 func (s *Server) SetTime(t time.Time) { s.manualClock().Set(t) }
 
 func (s *Server) manualClock() *ManualClock {

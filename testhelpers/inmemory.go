@@ -17,20 +17,34 @@ const InMemoryAddr = "http://mockvault.in-memory"
 // transport calls the server's ServeHTTP directly. It starts in tens of
 // microseconds and serves about twice as fast as over loopback; use RunT
 // when something outside the test process (a CLI, an agent) must reach it.
-// Drop faults answer the client with a transport error.
+// Drop faults answer the client with a transport error. It takes at most
+// one Options (the test fails on more).
+//
+// It works inside a testing/synctest bubble (synctest.Test), where it puts
+// the server on a ManualClock following the bubble (mockvault.New does
+// that by default in a bubble) unless Options.Clock says
+// otherwise: token, secret ID, wrapping and KV TTLs, fault latencies and
+// the client's timers all run on the bubble's fake clock. Make the server
+// inside the bubble that uses it.
 func RunInMemory(t Tester, opts ...mockvault.Options) *Vault {
 	t.Helper()
-	srv, clock := newServer(opts)
+	srv, clock, ok := newServer(t, "RunInMemory", opts)
+	if !ok {
+		return nil
+	}
 	t.Cleanup(srv.Close)
 	client, err := NewInMemoryClient(srv, srv.RootToken())
 	if err != nil {
 		t.Fatalf("mockvault: client: %v", err)
+		return nil
 	}
-	return &Vault{Server: srv, Addr: InMemoryAddr, RootToken: srv.RootToken(), Client: client, Clock: clock}
+	return &Vault{Server: srv, Addr: InMemoryAddr, RootToken: srv.RootToken(), Client: client, Clock: clock,
+		httpClient: func() *http.Client { return &http.Client{Transport: memTransport{h: srv}} }, t: t}
 }
 
 // NewInMemoryClient returns a vault/api client whose requests go straight
-// to h (a *mockvault.Server), without the VAULT_* environment.
+// to h (a *mockvault.Server), without the VAULT_* environment. Like
+// NewClient it never retries; see Vault.AppClient for one that does.
 func NewInMemoryClient(h http.Handler, token string) (*api.Client, error) {
 	cfg := &api.Config{
 		Address:    InMemoryAddr,
