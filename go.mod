@@ -11,6 +11,7 @@ require (
 	github.com/hashicorp/vault/api/auth/approle v0.12.0
 	github.com/mitchellh/mapstructure v1.5.0
 	go.uber.org/goleak v1.3.0
+	golang.org/x/crypto v0.45.0
 )
 
 require (
@@ -24,8 +25,8 @@ require (
 	github.com/hashicorp/go-sockaddr v1.0.7 // indirect
 	github.com/mitchellh/go-homedir v1.1.0 // indirect
 	github.com/ryanuber/go-glob v1.0.0 // indirect
-	golang.org/x/crypto v0.45.0 // indirect
 	golang.org/x/net v0.47.0 // indirect
+	golang.org/x/sys v0.38.0 // indirect
 	golang.org/x/text v0.31.0 // indirect
 	golang.org/x/time v0.12.0 // indirect
 )

@@ -2,6 +2,7 @@ package mockvault_test
 
 import (
 	"context"
+	"encoding/base64"
 	"flag"
 	"fmt"
 	"net/http"
@@ -381,4 +382,61 @@ func heap() uint64 {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	return m.HeapAlloc
+}
+
+// transitBench mounts transit and makes key name of type typ.
+func transitBench(b *testing.B, name, typ string) *testhelpers.Vault {
+	b.Helper()
+	v := testhelpers.RunT(b)
+	if err := v.Client.Sys().Mount("transit", &api.MountInput{Type: "transit"}); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := v.Client.Logical().Write("transit/keys/"+name, map[string]any{"type": typ}); err != nil {
+		b.Fatal(err)
+	}
+	return v
+}
+
+// transitBenchInput is a 1 KiB plaintext, base64.
+var transitBenchInput = base64.StdEncoding.EncodeToString(make([]byte, 1024))
+
+// BenchmarkTransitEncrypt encrypts 1 KiB with an AES-256-GCM key.
+func BenchmarkTransitEncrypt(b *testing.B) {
+	v := transitBench(b, "bench", "aes256-gcm96")
+	runBoth(b, v.Addr, v.Server.RootToken(), func(c *api.Client) error {
+		s, err := c.Logical().Write("transit/encrypt/bench", map[string]any{"plaintext": transitBenchInput})
+		if err == nil && s.Data["ciphertext"] == nil {
+			err = fmt.Errorf("encrypt: %+v", s.Data)
+		}
+		return err
+	})
+}
+
+// BenchmarkTransitDecrypt decrypts a 1 KiB ciphertext of an AES-256-GCM key.
+func BenchmarkTransitDecrypt(b *testing.B) {
+	v := transitBench(b, "bench", "aes256-gcm96")
+	s, err := v.Client.Logical().Write("transit/encrypt/bench", map[string]any{"plaintext": transitBenchInput})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ct := s.Data["ciphertext"]
+	runBoth(b, v.Addr, v.Server.RootToken(), func(c *api.Client) error {
+		s, err := c.Logical().Write("transit/decrypt/bench", map[string]any{"ciphertext": ct})
+		if err == nil && s.Data["plaintext"] != transitBenchInput {
+			err = fmt.Errorf("decrypt: %+v", s.Data)
+		}
+		return err
+	})
+}
+
+// BenchmarkTransitSign signs 1 KiB with an ECDSA P-256 key (SHA-256).
+func BenchmarkTransitSign(b *testing.B) {
+	v := transitBench(b, "bench", "ecdsa-p256")
+	runBoth(b, v.Addr, v.Server.RootToken(), func(c *api.Client) error {
+		s, err := c.Logical().Write("transit/sign/bench", map[string]any{"input": transitBenchInput})
+		if err == nil && s.Data["signature"] == nil {
+			err = fmt.Errorf("sign: %+v", s.Data)
+		}
+		return err
+	})
 }

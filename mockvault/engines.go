@@ -20,6 +20,7 @@ func init() {
 		tokenEngine(),     // auth/token/       path_token*.go
 		kvEngine(),        // kv v1/v2, secret/ path_kv.go
 		approleEngine(),   // auth approle      path_approle*.go
+		transitEngine(),   // transit           path_transit*.go
 	}
 	engineByName = make(map[string]*engine, len(engineList))
 	for _, e := range engineList {

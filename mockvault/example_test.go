@@ -2,8 +2,13 @@ package mockvault_test
 
 import (
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"net/http/httptest"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/vault/api"
@@ -198,4 +203,36 @@ func ExampleManualClock_wrappingTokenExpiry() {
 	fmt.Println("unwrap after 5m:", err.(*api.ResponseError).StatusCode)
 	// Output:
 	// unwrap after 5m: 400
+}
+
+// Envelope encryption with transit: a data key from datakey/plaintext
+// encrypts the data locally; only its wrapped copy is stored. Later,
+// transit/decrypt unwraps the data key and the data decrypts locally.
+func Example_transitEnvelopeEncryption() {
+	srv := mockvault.New(mockvault.Options{})
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	client, _ := testhelpers.NewClient(hs.URL, srv.RootToken())
+	_ = client.Sys().Mount("transit", &api.MountInput{Type: "transit"})
+	_, _ = client.Logical().Write("transit/keys/orders", nil)
+
+	// Encrypt: a fresh 256-bit data key, in the clear and wrapped.
+	dk, _ := client.Logical().Write("transit/datakey/plaintext/orders", nil)
+	key, _ := base64.StdEncoding.DecodeString(dk.Data["plaintext"].(string))
+	wrappedKey := dk.Data["ciphertext"].(string) // store this next to the data
+	block, _ := aes.NewCipher(key)
+	gcm, _ := cipher.NewGCM(block)
+	nonce := make([]byte, gcm.NonceSize())
+	_, _ = rand.Read(nonce)
+	sealed := gcm.Seal(nil, nonce, []byte("order #42: 3 widgets"), nil)
+
+	// Decrypt: unwrap the data key with Vault, open the data locally.
+	un, _ := client.Logical().Write("transit/decrypt/orders", map[string]any{"ciphertext": wrappedKey})
+	key2, _ := base64.StdEncoding.DecodeString(un.Data["plaintext"].(string))
+	block2, _ := aes.NewCipher(key2)
+	gcm2, _ := cipher.NewGCM(block2)
+	plain, err := gcm2.Open(nil, nonce, sealed, nil)
+	fmt.Println(strings.HasPrefix(wrappedKey, "vault:v1:"), len(key), string(plain), err)
+	// Output:
+	// true 32 order #42: 3 widgets <nil>
 }

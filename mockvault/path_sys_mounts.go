@@ -617,7 +617,7 @@ func (s *Server) enableMount(m *mount) *response {
 		return nil
 	}
 	msg := notImplementedMsg(m) + "; requests under " + m.path + " answer 404"
-	s.logger().Warn("mockvault: "+msg, "path", m.path, "type", m.typ)
+	s.logger().Warn(msg, "path", m.path, "type", m.typ)
 	return &response{warnings: []string{msg}}
 }
 
