@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	pathpkg "path"
 	"sort"
 	"strconv"
 	"strings"
@@ -206,8 +207,8 @@ func (s *Server) kvBackend(mountPath string) *backend {
 			ops: allOps(map[op]handlerFunc{opRead: h((*kvStore).configRead), opUpdate: h((*kvStore).configWrite)})},
 		{pattern: "data/{path:.*[^/]}", fields: dataFields, exists: ex((*kvStore).v2Exists),
 			ops: allOps(map[op]handlerFunc{opRead: h((*kvStore).dataRead), opCreate: h((*kvStore).dataWrite), opUpdate: h((*kvStore).dataWrite), opDelete: h((*kvStore).dataDelete), opPatch: h((*kvStore).dataPatch)})},
-		{pattern: "metadata/{path:.*}", fields: metaFields, exists: ex((*kvStore).v2Exists),
-			ops: allOps(map[op]handlerFunc{opRead: h((*kvStore).metaRead), opList: h((*kvStore).metaList), opCreate: h((*kvStore).metaWrite), opUpdate: h((*kvStore).metaWrite), opDelete: h((*kvStore).metaDelete), opPatch: h((*kvStore).metaPatch)})},
+		{pattern: "metadata/{path:.*}", fields: metaFields, exists: ex(metaKey((*kvStore).v2Exists)),
+			ops: allOps(map[op]handlerFunc{opRead: h(metaKey((*kvStore).metaRead)), opList: h(metaKey((*kvStore).metaList)), opCreate: h(metaKey((*kvStore).metaWrite)), opUpdate: h(metaKey((*kvStore).metaWrite)), opDelete: h(metaKey((*kvStore).metaDelete)), opPatch: h(metaKey((*kvStore).metaPatch))})},
 		{pattern: "destroy/{path:.*}", fields: verFields, ops: allOps(map[op]handlerFunc{opUpdate: h((*kvStore).destroy)})},
 		{pattern: "subkeys/{path:.*}", fields: fields{"path": tString, "depth": tInt, "version": tInt}, ops: allOps(map[op]handlerFunc{opRead: h((*kvStore).subkeys)})},
 		{pattern: "delete/{path:.*}", fields: verFields, ops: allOps(map[op]handlerFunc{opUpdate: h((*kvStore).deleteVersions)})},
@@ -219,6 +220,41 @@ func (s *Server) kvBackend(mountPath string) *backend {
 	b := newBackend(paths)
 	b.prefix = func() string { return "_v" + strconv.Itoa(kvVersionOf(s.mounts[mountPath])) + "/" }
 	return b
+}
+
+// metaKey makes a metadata/ handler read its path as Vault's KV v2 keys
+// its metadata (kvV2MetadataKey).
+func metaKey[T any](fn func(*kvStore, *request, *fieldData) (T, error)) func(*kvStore, *request, *fieldData) (T, error) {
+	return func(k *kvStore, req *request, d *fieldData) (T, error) {
+		if p, ok := d.raw["path"].(string); ok {
+			d.raw["path"] = kvV2MetadataKey(p, req.op == opList)
+		}
+		return fn(k, req, d)
+	}
+}
+
+// kvV2MetadataKey is the key Vault's KV v2 reads metadata under: its
+// metadata lives in keysutil's encrypted key storage, which cleans a key
+// (path.Clean, leading "/" dropped) before encrypting it segment by
+// segment. So listing "dir//" or "/dir/" lists dir/ (vault-client-go's
+// KvV2List(ctx, "dir/") sends "metadata/dir%2F/"), and the metadata of
+// "dir//a" or "dir/a/" is dir/a's. A key that cleans to nothing or to "."
+// names a segment of its own there, which holds nothing, as the raw key
+// holds nothing in the mock. (Version data is keyed by the raw key:
+// data/dir//a, which Vault answers 500 "could not find version data", is
+// not covered.)
+func kvV2MetadataKey(k string, list bool) string {
+	if k == "" || k == "/" {
+		return k
+	}
+	c := strings.TrimPrefix(pathpkg.Clean(k), "/")
+	if c == "" || c == "." {
+		return k
+	}
+	if list {
+		return c + "/"
+	}
+	return c
 }
 
 // writeToDir is Vault's refusal of writes to a path ending in '/'.

@@ -23,6 +23,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
 )
 
 // DefaultMaxRequestSize is Vault's default max_request_size (32 MiB).
@@ -98,10 +99,10 @@ func New(opts Options) *Server {
 	s := &Server{opts: opts, clock: opts.Clock, version: "1.21.1", closed: make(chan struct{}), renewedAcc: map[string]bool{}}
 	if s.clock == nil {
 		s.clock = NewManualClock(time.Now().UTC().Truncate(time.Second))
-	}
 		if inBubble() {
 			s.clock = newBubbleClock()
 		}
+	}
 	s.cluster.id, s.cluster.name = newUUID(), "vault-cluster-"+randomHex(4)
 	s.init()
 	return s
@@ -172,24 +173,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		s.serveAdmin(w, hr)
 		return
 	}
-	// Vault sits behind Go's ServeMux, which redirects unclean paths
-	// ("a/../b") and refuses NUL bytes before Vault sees the request.
-	if hr.Method != http.MethodConnect {
-		if ep := hr.URL.EscapedPath(); cleanURLPath(ep) != ep {
-			u := *hr.URL
-			u.RawPath = ""
-			u.Path = cleanURLPath(hr.URL.Path)
-			w.Header().Set("Cache-Control", "no-store")
-			http.Redirect(w, hr, u.String(), http.StatusTemporaryRedirect)
-			return
-		}
-	}
-	if strings.ContainsRune(hr.URL.Path, 0) {
+	// Vault's outermost handler (cleanhttp.PrintablePathCheckHandler)
+	// refuses a decoded path holding a character that is not printable
+	// (%00, %0A, %09, %7F, %C2%A0...) with a bare 400, before any routing.
+	if strings.IndexFunc(hr.URL.Path, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
 		w.Header().Set("Content-Length", "0")
 		w.WriteHeader(http.StatusBadRequest)
 		return
 	}
-	if !strings.HasPrefix(hr.URL.Path, "/v1/") {
+	// Then Go's ServeMux routes the escaped path (see muxRedirect): it
+	// redirects unclean paths ("a/../b", "a//b") and a few prefixes without
+	// their slash ("/v1/sys"), and an escaped slash ("/v1%2Fsys/...") hides
+	// the /v1/ pattern as it hides any other.
+	if hr.Method != http.MethodConnect {
+		if loc, ok := muxRedirect(hr); ok {
+			w.Header().Set("Cache-Control", "no-store")
+			http.Redirect(w, hr, loc, http.StatusTemporaryRedirect)
+			return
+		}
+	}
+	if !muxUnderV1(hr) {
 		http.NotFound(w, hr)
 		return
 	}
@@ -233,6 +236,96 @@ func (s *Server) handleSafe(req *request) (resp *response, err error) {
 
 // panicCount counts handler panics recovered since start (tests assert 0).
 func (s *Server) panicCount() int64 { return s.panics.Load() }
+
+// Vault's ServeMux (its http/handler.go, Go 1.22+ routing) splits the
+// escaped request path at literal slashes and unescapes each segment, so
+// "%2F" never separates segments for routing. The logical path Vault serves
+// is the decoded URL path all the same ("secret/metadata/dir%2F/" is
+// "secret/metadata/dir//"), never cleaned: what a repeated slash means is
+// up to the backend.
+
+// muxSegments splits an escaped path as ServeMux routes it: at literal
+// slashes, each segment unescaped; a trailing slash ends in "".
+func muxSegments(escaped string) []string {
+	segs := strings.Split(strings.TrimPrefix(escaped, "/"), "/")
+	for i, s := range segs {
+		if u, err := url.PathUnescape(s); err == nil {
+			segs[i] = u
+		}
+	}
+	return segs
+}
+
+// muxUnderV1 says whether ServeMux routes hr under Vault's "/v1/" pattern.
+func muxUnderV1(hr *http.Request) bool {
+	if hr.URL.RawPath == "" { // no escape that matters: the decoded path says
+		return strings.HasPrefix(hr.URL.Path, "/v1/")
+	}
+	segs := muxSegments(hr.URL.EscapedPath())
+	return len(segs) >= 2 && segs[0] == "v1"
+}
+
+// muxSlashRedirects are Vault's prefix patterns without an exact pattern
+// of the same name: ServeMux redirects "/v1/sys" to "/v1/sys/".
+var muxSlashRedirects = []string{"v1", "v1/sys", "v1/sys/audit-hash", "v1/sys/config/state", "v1/sys/pprof"}
+
+// muxRedirect is ServeMux's 307 for hr, if any: first the missing
+// trailing slash of a prefix pattern (to the cleaned decoded path plus
+// "/"), then an unclean escaped path (to the cleaned escaped path, which
+// ServeMux escapes once more: "/v1//a%2Fb" goes to "/v1/a%252Fb").
+func muxRedirect(hr *http.Request) (string, bool) {
+	ep := hr.URL.EscapedPath()
+	clean := cleanURLPath(ep)
+	if !strings.HasSuffix(clean, "/") {
+		segs := strings.Join(muxSegments(clean), "\x00")
+		for _, p := range muxSlashRedirects {
+			if segs == strings.ReplaceAll(p, "/", "\x00") {
+				u := url.URL{Path: cleanURLPath(hr.URL.Path) + "/", RawQuery: hr.URL.RawQuery}
+				return u.String(), true
+			}
+		}
+	}
+	if clean != ep {
+		u := url.URL{Path: clean, RawQuery: hr.URL.RawQuery}
+		return u.String(), true
+	}
+	return "", false
+}
+
+// muxRoutedPath is the part of hr's logical path that ServeMux routed on:
+// all of it, or, when an escaped slash hides segment boundaries (split),
+// the whole segments before the first one holding an escaped slash, with
+// a trailing "/" ("/v1/sys/mounts%2Fx" routes as "sys/" only).
+func muxRoutedPath(hr *http.Request) (p string, split bool) {
+	if raw := hr.URL.RawPath; !strings.Contains(raw, "%2F") && !strings.Contains(raw, "%2f") {
+		return strings.TrimPrefix(hr.URL.Path, "/v1/"), false
+	}
+	segs := muxSegments(hr.URL.EscapedPath())
+	for i, s := range segs {
+		if strings.Contains(s, "/") {
+			return strings.TrimPrefix("/"+strings.Join(segs[:i], "/")+"/", "/v1/"), true
+		}
+	}
+	return strings.TrimPrefix(hr.URL.Path, "/v1/"), false
+}
+
+// muxRawHandlerRefused says whether req is refused because it names one of
+// the sys paths Vault serves with HTTP handlers of its own (mux patterns)
+// through an escaped slash ("sys%2Fhealth"): it misses the pattern and goes
+// to the logical system backend, which reads seal-status and leader alike
+// but answers every other operation, and any on health, 405 "unsupported
+// operation".
+func muxRawHandlerRefused(req *request, hr *http.Request) bool {
+	switch req.path {
+	case "sys/health", "sys/seal-status", "sys/leader":
+	default:
+		return false
+	}
+	if _, split := muxRoutedPath(hr); !split {
+		return false
+	}
+	return req.op != opRead || hr.Method == http.MethodHead || req.path == "sys/health"
+}
 
 // cleanURLPath is path.Clean keeping a trailing slash, as ServeMux does.
 func cleanURLPath(p string) string {
@@ -311,6 +404,9 @@ func (s *Server) decode(w http.ResponseWriter, hr *http.Request) (*request, erro
 	}
 	if req.op == opList && !strings.HasSuffix(req.path, "/") {
 		req.path += "/"
+	}
+	if muxRawHandlerRefused(req, hr) {
+		return nil, errCode(http.StatusMethodNotAllowed, "unsupported operation")
 	}
 	if hr.Method == http.MethodGet {
 		if v := hr.URL.Query().Get("help"); v != "" {
@@ -619,7 +715,15 @@ func (s *Server) write(w http.ResponseWriter, req *request, resp *response, err 
 	if status == 0 {
 		status = http.StatusOK
 	}
-	if resp.wrapInfo == nil && len(env.Data) > 0 && injectsDataAtTop(req.path) {
+	// The data is repeated at the top only when ServeMux matched one of
+	// those routes: "sys/policy%2Fdefault" routes as "sys/", not "sys/policy/".
+	routed := req.path
+	if req.http != nil {
+		if p, split := muxRoutedPath(req.http); split {
+			routed = p
+		}
+	}
+	if resp.wrapInfo == nil && len(env.Data) > 0 && injectsDataAtTop(routed) {
 		writeJSON(w, status, withDataAtTop(env))
 		return
 	}
