@@ -1,5 +1,7 @@
 package e2e
 
+import "net/http"
+
 // sys endpoints, cubbyhole, and generic HTTP-layer behaviour: unknown paths,
 // missing and invalid tokens, malformed bodies.
 
@@ -89,6 +91,17 @@ func init() {
 			GET("auth/token/create").Want(405).Because("unsupported operation"),
 			DELETE("auth/token/create").Want(405),
 			POST("sys/seal-status", M{}).Anonymous(),
+		),
+		S("http/methods-on-raw-handlers",
+			newStep(http.MethodHead, "sys/health", nil).Anonymous().Want(200),
+			newStep(http.MethodHead, "sys/seal-status", nil).Anonymous().Want(405).Because("GET only"),
+			newStep(http.MethodHead, "sys/leader", nil).Anonymous().Want(405),
+			newStep(http.MethodPatch, "sys/health", nil).Want(405).Because("refused before the merge-patch content-type check"),
+			newStep(http.MethodPatch, "sys/seal-status", nil).Want(405),
+			newStep(http.MethodPatch, "sys/leader", nil).Want(405),
+			newStep(http.MethodPatch, "secret/data/x", nil).Want(400).Because("mime: no media type"),
+			newStep("FOO", "sys/health", nil).Want(405).Because(`unknown method: {"errors":[]}`),
+			newStep("FOO", "secret/data/x", nil).Want(405),
 		),
 		S("http/missing-token",
 			GET("auth/token/lookup-self").Anonymous().Want(403).Because("plain \"permission denied\""),

@@ -139,7 +139,19 @@ func (s *Server) sysHealth(req *request, d *fieldData) (*response, error) {
 	return &response{raw: body, status: status}, nil
 }
 
+// refuseHead is Vault's answer to HEAD on its GET-only raw handlers
+// (sys/health alone takes HEAD).
+func refuseHead(req *request) error {
+	if req.http != nil && req.http.Method == http.MethodHead {
+		return &vaultError{code: http.StatusMethodNotAllowed, msgs: []string{}}
+	}
+	return nil
+}
+
 func (s *Server) sysSealStatus(req *request, d *fieldData) (*response, error) {
+	if err := refuseHead(req); err != nil {
+		return nil, err
+	}
 	body := map[string]any{
 		"type": "shamir", "initialized": true, "sealed": s.sealed, "t": 1, "n": 1, "progress": 0,
 		"nonce": "", "version": s.version, "build_date": "2025-11-18T13:04:32Z", "migration": false,
@@ -153,6 +165,9 @@ func (s *Server) sysSealStatus(req *request, d *fieldData) (*response, error) {
 }
 
 func (s *Server) sysLeader(req *request, d *fieldData) (*response, error) {
+	if err := refuseHead(req); err != nil {
+		return nil, err
+	}
 	return &response{raw: map[string]any{
 		"ha_enabled": false, "is_self": false, "active_time": "0001-01-01T00:00:00Z",
 		"leader_address": "", "leader_cluster_address": "", "performance_standby": false,

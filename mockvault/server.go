@@ -391,6 +391,9 @@ func (s *Server) decode(w http.ResponseWriter, hr *http.Request) (*request, erro
 		req.op = opDelete
 	case http.MethodPatch:
 		req.op = opPatch
+		if isRawSysHandler(p) {
+			break // Vault's own handlers there refuse any method but theirs first
+		}
 		// Vault's HTTP layer demands a JSON merge patch for every PATCH.
 		mt, _, err := mime.ParseMediaType(hr.Header.Get("Content-Type"))
 		if err != nil {
@@ -400,7 +403,7 @@ func (s *Server) decode(w http.ResponseWriter, hr *http.Request) (*request, erro
 			return nil, errCode(http.StatusUnsupportedMediaType, "PATCH requires Content-Type of application/merge-patch+json, provided %s", mt)
 		}
 	default:
-		return nil, errCode(http.StatusMethodNotAllowed, "")
+		return nil, &vaultError{code: http.StatusMethodNotAllowed, msgs: []string{}}
 	}
 	if req.op == opList && !strings.HasSuffix(req.path, "/") {
 		req.path += "/"
@@ -479,6 +482,13 @@ token:
 		req.wrapTTL = d
 	}
 	return req, nil
+}
+
+// isRawSysHandler names the sys paths Vault serves with handlers of its
+// own (no logical request): they answer a method they do not take with a
+// bare 405 before any body or content-type check.
+func isRawSysHandler(p string) bool {
+	return p == "sys/health" || p == "sys/seal-status" || p == "sys/leader"
 }
 
 // isFormBody tells a form post from JSON as Vault does: the form content
