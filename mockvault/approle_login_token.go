@@ -73,7 +73,7 @@ func (s *Server) issueLoginToken(req *request, a *loginAuth) (*response, error) 
 
 	policies := sanitizePolicies(cloneStrings(a.Policies), !a.NoDefaultPolicy)
 	for _, p := range policies {
-		if p == "root" {
+		if p == rootPolicyName {
 			return nil, badRequest("auth methods cannot create root tokens")
 		}
 		if contains(nonAssignablePolicies, p) {

@@ -88,18 +88,18 @@ func sanitizePolicies(in []string, addDefault bool) []string {
 		if p == "" {
 			continue
 		}
-		if p == "root" {
-			out = []string{"root"}
+		if p == rootPolicyName {
+			out = []string{rootPolicyName}
 			defaultFound = true
 			break
 		}
-		if p == "default" {
+		if p == defaultPolicyName {
 			defaultFound = true
 		}
 		out = append(out, p)
 	}
 	if addDefault && !defaultFound {
-		out = append(out, "default")
+		out = append(out, defaultPolicyName)
 	}
 	return dedupeSorted(out)
 }

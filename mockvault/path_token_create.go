@@ -226,13 +226,13 @@ func (in *createRequest) tokenPolicies(parent *tokenEntry, isSudo bool) ([]strin
 				return nil, badRequest("child policies must be subset of parent")
 			}
 		}
-		addDefault = !in.noDefaultPolicy && contains(parent.Policies, "default")
+		addDefault = !in.noDefaultPolicy && contains(parent.Policies, defaultPolicyName)
 	default:
 		addDefault = !in.noDefaultPolicy
 	}
 	out := sanitizePolicies(policies, addDefault)
 	if in.noDefaultPolicy {
-		out = removeString(out, "default")
+		out = removeString(out, defaultPolicyName)
 	}
 	return out, nil
 }
@@ -248,7 +248,7 @@ func roleLimitsPolicies(role *tokenRole) bool {
 func (in *createRequest) rolePolicies(parent *tokenEntry) ([]string, error) {
 	role := in.role
 	addDefault := !in.noDefaultPolicy && !role.TokenNoDefaultPolicy &&
-		!contains(role.DisallowedPolicies, "default") && !containsGlob(role.DisallowedPoliciesGlob, "default")
+		!contains(role.DisallowedPolicies, defaultPolicyName) && !containsGlob(role.DisallowedPoliciesGlob, defaultPolicyName)
 	var final []string
 	if len(in.policies) > 0 {
 		final = sanitizePolicies(in.policies, addDefault)
@@ -280,11 +280,11 @@ func (in *createRequest) rolePolicies(parent *tokenEntry) ([]string, error) {
 // unless the parent is root.
 func checkPolicyGrant(policies []string, parent *tokenEntry, tokenType string) error {
 	for _, p := range policies {
-		if p == "response-wrapping" || p == "control-group" {
+		if contains(nonAssignablePolicies, p) {
 			return badRequest("cannot assign policy %q", p)
 		}
 	}
-	if contains(policies, "root") {
+	if contains(policies, rootPolicyName) {
 		if !parent.isRoot() {
 			return badRequest("root tokens may not be created without parent token being root")
 		}
@@ -407,7 +407,7 @@ func (s *Server) setTokenTTL(req *request, te *tokenEntry, in *createRequest, is
 	defTTL, maxTTL := s.mounts["auth/token/"].ttls()
 	// A root token asking for neither TTL nor period skips the mount's
 	// TTLs (it can still get the explicit max below).
-	if period > 0 || te.TTL > 0 || !contains(te.Policies, "root") {
+	if period > 0 || te.TTL > 0 || !contains(te.Policies, rootPolicyName) {
 		final, w, err := calculateTTL(req.now, defTTL, maxTTL, 0, te.TTL, period, explicitMax, te.CreationTime)
 		if err != nil {
 			return nil, err
@@ -437,7 +437,7 @@ func (s *Server) issueToken(te *tokenEntry, warnings []string) (*response, error
 		return nil, err
 	}
 	for _, p := range te.Policies {
-		if p != "root" && s.policies.get(p) == nil {
+		if p != rootPolicyName && s.policies.get(p) == nil {
 			warnings = append(warnings, fmt.Sprintf("Policy %q does not exist", p))
 		}
 	}
