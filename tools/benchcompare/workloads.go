@@ -24,7 +24,11 @@ type prep struct {
 	kvToken     string // a token with only kvPolicy (and default)
 	roleID      string
 	secretID    string
+	ciphertext  string // transit/encrypt/bench of benchPlaintext
 }
+
+// benchPlaintext is what the transit workloads encrypt (base64 of 32 bytes).
+const benchPlaintext = "bW9ja3ZhdWx0IGJlbmNobWFyayBwbGFpbnRleHQgMzI="
 
 // setup configures t identically whatever it is: policies, a KV secret,
 // AppRole at approle/ with one role and an unlimited secret ID, tokens.
@@ -76,6 +80,21 @@ func setup(t *target) (*prep, error) {
 	}
 	p.roleID, _ = rid.Data["role_id"].(string)
 	p.secretID, _ = sid.Data["secret_id"].(string)
+	// Transit: an AES-256-GCM key and an ECDSA P-256 key.
+	if err := c.Sys().Mount("transit", &api.MountInput{Type: "transit"}); err != nil {
+		return nil, fmt.Errorf("mount transit: %w", err)
+	}
+	if _, err := c.Logical().Write("transit/keys/bench", nil); err != nil {
+		return nil, err
+	}
+	if _, err := c.Logical().Write("transit/keys/bench-sign", map[string]any{"type": "ecdsa-p256"}); err != nil {
+		return nil, err
+	}
+	enc, err := c.Logical().Write("transit/encrypt/bench", map[string]any{"plaintext": benchPlaintext})
+	if err != nil {
+		return nil, err
+	}
+	p.ciphertext, _ = enc.Data["ciphertext"].(string)
 	return p, nil
 }
 
@@ -121,6 +140,36 @@ var workloads = []workload{
 			s, err := c.Logical().Write("auth/approle/login", creds)
 			if err == nil && (s == nil || s.Auth == nil) {
 				err = errors.New("login answer without auth")
+			}
+			return err
+		}
+	}},
+	{key: "transit-encrypt", name: "transit encrypt (aes256-gcm96)", token: rootTok, op: func(*prep) func(*api.Client) error {
+		in := map[string]any{"plaintext": benchPlaintext}
+		return func(c *api.Client) error {
+			s, err := c.Logical().Write("transit/encrypt/bench", in)
+			if err == nil && (s == nil || s.Data["ciphertext"] == nil) {
+				err = errors.New("encrypt answer without ciphertext")
+			}
+			return err
+		}
+	}},
+	{key: "transit-decrypt", name: "transit decrypt (aes256-gcm96)", token: rootTok, op: func(p *prep) func(*api.Client) error {
+		in := map[string]any{"ciphertext": p.ciphertext}
+		return func(c *api.Client) error {
+			s, err := c.Logical().Write("transit/decrypt/bench", in)
+			if err == nil && (s == nil || s.Data["plaintext"] != benchPlaintext) {
+				err = errors.New("decrypt: wrong plaintext")
+			}
+			return err
+		}
+	}},
+	{key: "transit-sign", name: "transit sign (ecdsa-p256)", token: rootTok, op: func(*prep) func(*api.Client) error {
+		in := map[string]any{"input": benchPlaintext}
+		return func(c *api.Client) error {
+			s, err := c.Logical().Write("transit/sign/bench-sign", in)
+			if err == nil && (s == nil || s.Data["signature"] == nil) {
+				err = errors.New("sign answer without signature")
 			}
 			return err
 		}
