@@ -9,10 +9,12 @@ import (
 	"github.com/hashicorp/go-secure-stdlib/parseutil"
 )
 
-// acl is the merged view of a token's policies. It is built for every
-// request from the policies' current text, so editing or deleting a policy
-// reaches tokens already issued (batch tokens included: what a token
-// freezes is the list of policy names, not their contents).
+// acl is the merged view of a token's policies. It is built from the
+// policies' current text (editing or deleting a policy reaches tokens
+// already issued, batch tokens included: what a token freezes is the list
+// of policy names, not their contents) and cached per set of policies
+// until one of them changes (aclForEntity). An acl is never modified once
+// built.
 type acl struct {
 	root bool
 	// exact, prefix and segWild hold the merged rules by matching path, as
@@ -20,6 +22,9 @@ type acl struct {
 	exact   map[string]*pathRules
 	prefix  map[string]*pathRules
 	segWild map[string]*pathRules
+	// prefixLens lists the lengths of the prefix paths, longest first:
+	// the longest prefix of a path is found in as many map lookups.
+	prefixLens []int
 }
 
 // aclFor builds the ACL of a token without an entity.
@@ -29,15 +34,72 @@ func (s *Server) aclFor(names []string) *acl { return s.aclForEntity(names, "") 
 // its entity.
 func (s *Server) aclForToken(te *tokenEntry) *acl { return s.aclForEntity(te.Policies, te.EntityID) }
 
+// cachedACL is an ACL built for a list of policy names, with the policies
+// it was built from: it holds while the store names the same ones.
+type cachedACL struct {
+	pols      []*policy // nil for root
+	templated bool      // some path needs the entity: cached per entity
+	acl       *acl
+	rules     int
+}
+
+// Bounds of the ACL cache: past them it is emptied (and rebuilt as
+// requests come).
+const (
+	maxCachedACLs     = 1024
+	maxCachedACLRules = 1 << 20
+)
+
+// aclForEntity returns the ACL of a token with these policies and entity:
+// the cached one while none of its policies has changed (policy writes
+// and deletes also drop the ACLs built from the old policy; SetPolicy and
+// Restore replace policies, which the pointer check sees), else a new
+// one.
 func (s *Server) aclForEntity(names []string, entityID string) *acl {
-	a := &acl{exact: map[string]*pathRules{}, prefix: map[string]*pathRules{}, segWild: map[string]*pathRules{}}
-	for _, n := range names {
-		if sanitizePolicyName(n) == rootPolicyName {
-			a.root = true
-			continue
+	ps := s.policies
+	key := strings.Join(names, "\x00")
+	if entityID != "" {
+		if c := ps.cachedACL(key+"\x01"+entityID, names); c != nil {
+			return c.acl
 		}
-		p := s.policies.get(n)
+	}
+	if c := ps.cachedACL(key, names); c != nil && (entityID == "" || !c.templated) {
+		return c.acl
+	}
+	c := &cachedACL{pols: make([]*policy, len(names))}
+	for i, n := range names {
+		if p := ps.lookup(n); p != nil {
+			c.pols[i] = p
+			c.templated = c.templated || p.templated
+		}
+	}
+	if c.templated && entityID != "" {
+		key += "\x01" + entityID
+	} else {
+		entityID = "" // the ACL does not depend on it
+	}
+	c.acl = buildACL(c.pols, names, entityID)
+	c.rules = len(c.acl.exact) + len(c.acl.prefix) + len(c.acl.segWild)
+	ps.storeACL(key, c)
+	return c.acl
+}
+
+// buildACL merges the policies pols (nil entries: root or missing, told
+// apart by names) into an ACL for a token with this entity.
+func buildACL(pols []*policy, names []string, entityID string) *acl {
+	var nExact, nPrefix int
+	for _, p := range pols {
+		if p != nil {
+			nExact += p.nExact
+			nPrefix += p.nPrefix
+		}
+	}
+	a := &acl{exact: make(map[string]*pathRules, nExact), prefix: make(map[string]*pathRules, nPrefix), segWild: map[string]*pathRules{}}
+	for i, p := range pols {
 		if p == nil {
+			if sanitizePolicyName(names[i]) == rootPolicyName {
+				a.root = true
+			}
 			continue
 		}
 		for _, pr := range p.paths {
@@ -56,6 +118,14 @@ func (s *Server) aclForEntity(names []string, entityID string) *acl {
 			a.insert(pr)
 		}
 	}
+	seen := map[int]bool{}
+	for p := range a.prefix {
+		if !seen[len(p)] {
+			seen[len(p)] = true
+			a.prefixLens = append(a.prefixLens, len(p))
+		}
+	}
+	sort.Sort(sort.Reverse(sort.IntSlice(a.prefixLens)))
 	return a
 }
 
@@ -79,7 +149,9 @@ func applyTemplate(key, entityID string) (string, bool) {
 
 // insert merges one policy path into the ACL with Vault's rules: deny
 // wins and wipes parameters; otherwise capabilities add up, the smaller
-// wrapping TTL bounds win and parameter lists merge.
+// wrapping TTL bounds win and parameter lists merge. A path of one policy
+// only is the policy's own rules (neither is ever modified); a merge
+// works on a copy.
 func (a *acl) insert(pr *pathRules) {
 	tree := a.exact
 	switch {
@@ -90,12 +162,15 @@ func (a *acl) insert(pr *pathRules) {
 	}
 	cur, ok := tree[pr.path]
 	if !ok {
-		tree[pr.path] = clonePerms(pr)
+		tree[pr.path] = pr
 		return
 	}
-	switch {
-	case cur.caps&capDeny != 0:
+	if cur.caps&capDeny != 0 {
 		return
+	}
+	cur = clonePerms(cur)
+	tree[pr.path] = cur
+	switch {
 	case pr.caps&capDeny != 0:
 		cur.caps = capDeny
 		cur.allowed = nil
@@ -230,13 +305,15 @@ func wcLess(a, b wcCandidate) bool {
 
 // longestPrefix returns the longest prefix rule matching path.
 func (a *acl) longestPrefix(path string) (string, *pathRules) {
-	best, found := "", (*pathRules)(nil)
-	for p, r := range a.prefix {
-		if strings.HasPrefix(path, p) && (found == nil || len(p) > len(best)) {
-			best, found = p, r
+	for _, n := range a.prefixLens {
+		if n > len(path) {
+			continue
+		}
+		if r, ok := a.prefix[path[:n]]; ok {
+			return path[:n], r
 		}
 	}
-	return best, found
+	return "", nil
 }
 
 // nonExact finds the highest-priority glob or '+' rule matching path.

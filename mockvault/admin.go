@@ -1,19 +1,24 @@
 package mockvault
 
 import (
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
+	"net/url"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
 )
 
 // adminPrefix is reserved for mockvault's control routes (never a Vault
-// path). They exist only with Options.AdminRoutes:
+// path). They exist only with Options.AdminRoutes, and take the admin
+// token, JSON bodies and no cross-origin request (adminRefusal):
 //
 //	POST   faults    {"method","path","count","status","errors","latency","sealed","drop"} -> 204 (FailNext)
 //	DELETE faults    -> 204 (ClearFaults)
@@ -174,8 +179,74 @@ func adminDecode(hr *http.Request, v any, what string) error {
 }
 
 func (s *Server) serveAdmin(w http.ResponseWriter, hr *http.Request) {
+	if code, msg := s.adminRefusal(hr); code != 0 {
+		writeErrors(w, code, []string{msg})
+		return
+	}
 	s.adminOnce.Do(func() { s.admin = s.adminRouter() })
 	s.admin.ServeHTTP(w, hr)
+}
+
+// adminRefusal says why hr may not reach the admin routes (a status and
+// a message), or returns 0. A web page the developer visits can send a
+// cross-origin "simple" request (a text/plain POST, no custom header) to
+// a loopback server without any preflight, so the routes take:
+//
+//   - no request a browser marks as cross-origin: an Origin other than the
+//     server's own (scheme and host), "null" included, or a Sec-Fetch-Site
+//     other than same-origin or none: 403;
+//   - only the admin token (Options.AdminToken) or, without one, the root
+//     token's id (Options.RootToken, which keeps working after the token
+//     is revoked), in X-Vault-Token or Authorization: Bearer, compared in
+//     constant time; a browser cannot send either header cross-origin
+//     without a preflight the server never answers: 403;
+//   - a body only as JSON (Content-Type application/json): 415.
+func (s *Server) adminRefusal(hr *http.Request) (int, string) {
+	if !adminSameOrigin(hr) {
+		return http.StatusForbidden, "permission denied: the admin routes refuse cross-origin requests"
+	}
+	want := s.opts.AdminToken
+	if want == "" {
+		want = s.opts.RootToken
+	}
+	got := hr.Header.Get("X-Vault-Token")
+	if got == "" {
+		if a := hr.Header.Get("Authorization"); strings.HasPrefix(a, "Bearer ") {
+			got = strings.TrimSpace(strings.TrimPrefix(a, "Bearer "))
+		}
+	}
+	if subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+		return http.StatusForbidden, "permission denied: the admin routes need the admin token (the root token unless -admin-token is set) in X-Vault-Token"
+	}
+	if hr.ContentLength != 0 { // a body, or one of unknown length
+		if mt, _, err := mime.ParseMediaType(hr.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+			return http.StatusUnsupportedMediaType, "the admin routes take JSON bodies only: send Content-Type: application/json"
+		}
+	}
+	return 0, ""
+}
+
+// adminSameOrigin is false for a request a browser sent from a page of
+// another origin. Clients that are not browsers send neither header.
+func adminSameOrigin(hr *http.Request) bool {
+	switch hr.Header.Get("Sec-Fetch-Site") {
+	case "", "same-origin", "none":
+	default:
+		return false
+	}
+	o := hr.Header.Get("Origin")
+	if o == "" {
+		return true
+	}
+	u, err := url.Parse(o)
+	if err != nil {
+		return false
+	}
+	scheme := "http"
+	if hr.TLS != nil {
+		scheme = "https"
+	}
+	return u.Host != "" && strings.EqualFold(u.Scheme, scheme) && strings.EqualFold(u.Host, hr.Host)
 }
 
 // TokenInfo describes a live service token for inspection. In JSON (the

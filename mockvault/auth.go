@@ -56,28 +56,54 @@ func (s *Server) storedToken(id string) *tokenEntry {
 	return nil
 }
 
-// alive checks te and its ancestors for expiry, revoking what has expired.
+// alive reports whether the stored token te is live at now. What has
+// expired by now is revoked first (expireTokens), descendants included, so
+// a live token's ancestors are live: no walk up the chain.
 func (s *Server) alive(te *tokenEntry, now time.Time) bool {
-	var chain []*tokenEntry
-	for cur := te; cur != nil; {
-		chain = append(chain, cur)
-		if cur.Parent == "" {
-			break
-		}
-		cur = s.tokens.get(cur.Parent)
-		if cur == nil {
+	s.expireTokens(now)
+	if s.tokens.get(te.ID) != te {
+		return false // revoked (an expired ancestor took it along)
+	}
+	if te.expired(now) {
+		s.revokeTree(te)
+		return false
+	}
+	if te.Parent != "" {
+		p := s.tokens.get(te.Parent)
+		if p == nil {
 			// Parent gone but child left behind: Vault would have revoked it.
 			s.revokeTree(te)
 			return false
 		}
-	}
-	for i := len(chain) - 1; i >= 0; i-- {
-		if chain[i].expired(now) {
-			s.revokeTree(chain[i])
+		if p.expired(now) {
+			s.revokeTree(p)
 			return false
 		}
 	}
 	return true
+}
+
+// expireTokens revokes every stored token whose lease has run out by now,
+// with its descendants, cubbyhole and leases, as Vault's expiration
+// manager does at expiry. The server starts no timer: requests call it
+// (handle, alive), and a token nobody asks about is freed all the same.
+// Each call costs one look at the queue unless something is due.
+func (s *Server) expireTokens(now time.Time) {
+	for {
+		te := s.tokens.nextExpiry()
+		if te == nil || now.Before(te.expAt) {
+			return
+		}
+		if s.tokens.get(te.ID) != te {
+			s.tokens.unqueue(te) // not this store's (cannot happen: remove unqueues)
+			continue
+		}
+		if te.expired(now) {
+			s.revokeTree(te)
+			continue
+		}
+		s.tokens.queue(te) // renewed since it was queued
+	}
 }
 
 // revokeTree revokes a service token and its descendants, with their

@@ -7,10 +7,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"runtime"
 	"runtime/metrics"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/vault/api"
 	"github.com/mockvault/mockvault/mockvault"
@@ -439,4 +442,181 @@ func BenchmarkTransitSign(b *testing.B) {
 		}
 		return err
 	})
+}
+
+// bigBenchPolicy is a policy of n paths, exact and prefix in turn; the
+// last one grants read on secret/data/bench/app through a prefix.
+func bigBenchPolicy(n int) string {
+	var sb strings.Builder
+	for i := 0; i < n-1; i++ {
+		if i%2 == 0 {
+			fmt.Fprintf(&sb, "path \"secret/data/app-%d/config\" { capabilities = [\"read\"] }\n", i)
+		} else {
+			fmt.Fprintf(&sb, "path \"secret/data/team-%d/*\" { capabilities = [\"read\", \"list\"] }\n", i)
+		}
+	}
+	sb.WriteString(`path "secret/data/bench/*" { capabilities = ["read"] }` + "\n")
+	return sb.String()
+}
+
+// BenchmarkRequestUnderBigPolicy reads a KV v2 secret in memory with the
+// root token, then with a token whose policy has 10,000 paths (the ACL is
+// built once per policy set, then cached until a policy changes).
+func BenchmarkRequestUnderBigPolicy(b *testing.B) {
+	for _, paths := range []int{0, 10000} {
+		name := "root"
+		if paths > 0 {
+			name = fmt.Sprintf("paths=%d", paths)
+		}
+		b.Run(name, func(b *testing.B) {
+			v := testhelpers.RunInMemory(b)
+			if _, err := v.Client.KVv2("secret").Put(context.Background(), "bench/app", map[string]any{"user": "app"}); err != nil {
+				b.Fatal(err)
+			}
+			token := v.RootToken
+			if paths > 0 {
+				if err := v.Server.SetPolicy("big", bigBenchPolicy(paths)); err != nil {
+					b.Fatal(err)
+				}
+				tok, err := v.Client.Auth().Token().Create(&api.TokenCreateRequest{Policies: []string{"big"}, TTL: "1h"})
+				if err != nil {
+					b.Fatal(err)
+				}
+				token = tok.Auth.ClientToken
+			}
+			c := newMemClient(b, v.Server, token)
+			// The first request builds the token's ACL (BenchmarkPolicyWriteStall
+			// times that): not timed here.
+			if _, err := c.KVv2("secret").Get(context.Background(), "bench/app"); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := c.KVv2("secret").Get(context.Background(), "bench/app"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkTokenChainLookupSelf is lookup-self by the last token of a
+// chain of 1 and of 10,000 tokens (each the child of the one before).
+func BenchmarkTokenChainLookupSelf(b *testing.B) {
+	for _, depth := range []int{1, 10000} {
+		b.Run(fmt.Sprintf("depth=%d", depth), func(b *testing.B) {
+			srv := mockvault.New(mockvault.Options{})
+			defer srv.Close()
+			c := newMemClient(b, srv, srv.FillChainForBench(depth))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := c.Auth().Token().LookupSelf(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkPolicyWriteStall writes a 100,000-path policy (10,000 in
+// quick runs) as a form (a JSON string stops at 1 MiB), then reads with a
+// token holding it, while another client polls sys/health: health-max-ms
+// is the slowest health answer meanwhile, what the write and the first
+// use of the policy hold the server lock for.
+func BenchmarkPolicyWriteStall(b *testing.B) {
+	n := 100000
+	if quickBench() {
+		n = 10000
+	}
+	text := bigBenchPolicy(n)
+	v := testhelpers.RunInMemory(b)
+	if _, err := v.Client.KVv2("secret").Put(context.Background(), "bench/app", map[string]any{"user": "app"}); err != nil {
+		b.Fatal(err)
+	}
+	if err := v.Server.SetPolicy("big", `path "secret/data/bench/*" { capabilities = ["read"] }`); err != nil {
+		b.Fatal(err)
+	}
+	tok, err := v.Client.Auth().Token().Create(&api.TokenCreateRequest{Policies: []string{"big"}, TTL: "768h"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	user := newMemClient(b, v.Server, tok.Auth.ClientToken)
+	form := "policy=" + url.QueryEscape(text)
+	var worst time.Duration
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		stop, done := make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(done)
+			hc := newMemClient(b, v.Server, "")
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				t0 := time.Now()
+				if _, err := hc.Sys().Health(); err != nil {
+					b.Error(err)
+					return
+				}
+				worst = max(worst, time.Since(t0))
+			}
+		}()
+		w := httptest.NewRecorder()
+		hr := httptest.NewRequest(http.MethodPut, "/v1/sys/policies/acl/big", strings.NewReader(form))
+		hr.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		hr.Header.Set("X-Vault-Token", v.RootToken)
+		v.Server.ServeHTTP(w, hr)
+		if w.Code != http.StatusNoContent {
+			b.Fatalf("policy write: %d %s", w.Code, w.Body)
+		}
+		if _, err := user.KVv2("secret").Get(context.Background(), "bench/app"); err != nil {
+			b.Fatal(err)
+		}
+		close(stop)
+		<-done
+	}
+	b.ReportMetric(float64(worst)/1e6, "health-max-ms")
+}
+
+// BenchmarkWrapTokensExpire makes 50,000 wrapping tokens (1 KiB wrapped
+// each, 1m TTL), moves the clock past their TTL and sends one request:
+// held-MB is the live heap they took, left-MB what is left of it after.
+func BenchmarkWrapTokensExpire(b *testing.B) {
+	n := 50000
+	if quickBench() {
+		n = 1000
+	}
+	blob := `{"blob":"` + strings.Repeat("x", 1024) + `"}`
+	var held, left float64
+	for i := 0; i < b.N; i++ {
+		srv := mockvault.New(mockvault.Options{})
+		base := heap()
+		for j := 0; j < n; j++ {
+			hr := httptest.NewRequest(http.MethodPost, "/v1/sys/wrapping/wrap", strings.NewReader(blob))
+			hr.Header.Set("X-Vault-Token", srv.RootToken())
+			hr.Header.Set("X-Vault-Wrap-TTL", "60s")
+			w := httptest.NewRecorder()
+			srv.ServeHTTP(w, hr)
+			if w.Code != http.StatusOK {
+				b.Fatalf("wrap: %d %s", w.Code, w.Body)
+			}
+		}
+		srv.ClearRequests()
+		h := heap()
+		srv.Advance(2 * time.Minute)
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/v1/sys/health", nil))
+		srv.ClearRequests()
+		after := heap()
+		held += (float64(h) - float64(base)) / 1e6
+		left += (float64(after) - float64(base)) / 1e6
+		srv.Close()
+	}
+	b.ReportMetric(held/float64(b.N), "held-MB")
+	b.ReportMetric(left/float64(b.N), "left-MB")
 }

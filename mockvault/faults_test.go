@@ -102,7 +102,10 @@ func TestAdminRoutesOffByDefaultAndOnWhenAsked(t *testing.T) {
 	}
 	a := testhelpers.RunT(t, mockvault.Options{AdminRoutes: true})
 	post := func(path, body string) int {
-		resp, err := http.Post(a.Addr+path, "application/json", strings.NewReader(body))
+		req, _ := http.NewRequest("POST", a.Addr+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Vault-Token", a.RootToken)
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

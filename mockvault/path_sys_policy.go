@@ -1,6 +1,7 @@
 package mockvault
 
 import (
+	"context"
 	"encoding/base64"
 	"fmt"
 	"strings"
@@ -65,15 +66,18 @@ func (s *Server) policyWrite(req *request, d *fieldData) (*response, error) {
 	if text == "" {
 		return nil, badRequest("'policy' parameter not supplied or empty")
 	}
-	// Vault accepts the policy base64-encoded too.
-	if b, err := base64.StdEncoding.DecodeString(text); err == nil {
-		text = string(b)
-	}
+	text = decodePolicyText(text)
 	if strings.Contains(name, "..") {
 		// Vault's storage refuses keys with ".." (logical.ErrRelativePath).
 		return nil, badRequest("failed looking up conflicting policy: relative paths not supported")
 	}
-	p, err := parsePolicy(name, text)
+	var p *policy
+	var err error
+	if pp := preparsedFor(req, text); pp != nil {
+		p, err = pp.p, pp.err
+	} else {
+		p, err = parsePolicy(name, text)
+	}
 	if err != nil {
 		return nil, badRequest("%s", err.Error())
 	}
@@ -92,4 +96,61 @@ func (s *Server) policyDelete(req *request, d *fieldData) (*response, error) {
 		return nil, badRequest("%s", err.Error())
 	}
 	return nil, nil
+}
+
+// decodePolicyText is the policy text of a write: Vault accepts it
+// base64-encoded too.
+func decodePolicyText(text string) string {
+	if b, err := base64.StdEncoding.DecodeString(text); err == nil {
+		return string(b)
+	}
+	return text
+}
+
+// A policy write is parsed before the request takes the server lock
+// (ServeHTTP calls preparsePolicy): a big policy takes a second to parse,
+// and every other request would wait that long. policyWrite takes the
+// parsed policy when its text is the one parsed.
+type preparsedKey struct{}
+
+type preparsedPolicy struct {
+	text string
+	p    *policy
+	err  error
+}
+
+// preparsePolicy parses the policy of a request that looks like a policy
+// write (anything else is left alone) and attaches it to the request.
+// Caller does not hold s.mu.
+func (s *Server) preparsePolicy(req *request) {
+	if req.http == nil || req.token == "" || req.op != opUpdate {
+		return
+	}
+	oldAPI := strings.HasPrefix(req.path, "sys/policy/")
+	if !oldAPI && !strings.HasPrefix(req.path, "sys/policies/acl/") {
+		return
+	}
+	text, _ := req.data["policy"].(string)
+	if text == "" && oldAPI {
+		text, _ = req.data["rules"].(string)
+	}
+	if text == "" {
+		return
+	}
+	text = decodePolicyText(text)
+	p, err := parsePolicy("", text)
+	pp := &preparsedPolicy{text: text, p: p, err: err}
+	req.http = req.http.WithContext(context.WithValue(req.http.Context(), preparsedKey{}, pp))
+}
+
+// preparsedFor returns the policy preparsePolicy parsed from text, if any.
+func preparsedFor(req *request, text string) *preparsedPolicy {
+	if req.http == nil {
+		return nil
+	}
+	pp, _ := req.http.Context().Value(preparsedKey{}).(*preparsedPolicy)
+	if pp == nil || pp.text != text {
+		return nil
+	}
+	return pp
 }

@@ -233,6 +233,7 @@ func (s *Server) wrappingRewrap(req *request, d *fieldData) (*response, error) {
 		// Vault destroys the old token but leaves its lease listed until
 		// its TTL runs out.
 		s.danglingLeases()[s.tokenLeaseID(wte)] = wte
+		s.pruneDanglingLeases(req.now)
 		s.revokeTree(wte)
 	}
 	if info == nil || stored == nil {
@@ -256,4 +257,20 @@ func wrappedMountType(req *request, resp *response) string {
 		return ""
 	}
 	return req.mount.typ
+}
+
+// pruneDanglingLeases drops the dangling leases that have run out, each
+// time their number reaches a power of two (from 64): they are also
+// dropped when leases are listed, but a client that only rewraps would
+// otherwise pile them up. Amortised, it costs a few map reads a rewrap.
+func (s *Server) pruneDanglingLeases(now time.Time) {
+	m := s.danglingLeases()
+	if n := len(m); n < 64 || n&(n-1) != 0 {
+		return
+	}
+	for id, te := range m {
+		if te.expired(now) {
+			delete(m, id)
+		}
+	}
 }

@@ -7,10 +7,17 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/hashicorp/go-secure-stdlib/parseutil"
 	"github.com/hashicorp/hcl"
 	"github.com/hashicorp/hcl/hcl/ast"
+	hclparser "github.com/hashicorp/hcl/hcl/parser"
+	hclscanner "github.com/hashicorp/hcl/hcl/scanner"
+	hcltoken "github.com/hashicorp/hcl/hcl/token"
+	jsonscanner "github.com/hashicorp/hcl/json/scanner"
+	jsontoken "github.com/hashicorp/hcl/json/token"
 )
 
 // capability bits, as Vault's ACL keeps them.
@@ -112,6 +119,9 @@ type policy struct {
 	raw       string
 	paths     []*pathRules
 	templated bool
+	// nExact and nPrefix count the exact and prefix paths, to size an
+	// ACL's maps.
+	nExact, nPrefix int
 }
 
 // Vault's reserved policy names; spell them with these constants.
@@ -137,6 +147,10 @@ func immutablePolicy(name string) bool {
 // root has no text and is answered specially.
 type policyStore struct {
 	byName map[string]*policy
+	// acls caches ACLs by policy names (and entity, for templated
+	// policies): see aclForEntity. aclRules counts the rules they hold.
+	acls     map[string]*cachedACL
+	aclRules int
 }
 
 func newPolicyStore() *policyStore {
@@ -177,6 +191,57 @@ func (ps *policyStore) get(name string) *policy {
 	return ps.byName[name]
 }
 
+// lookup is get without making up the root policy: nil for root, as for
+// a policy that does not exist.
+func (ps *policyStore) lookup(name string) *policy {
+	return ps.byName[sanitizePolicyName(name)]
+}
+
+// cachedACL returns the ACL cached under key if it was built from the
+// policies the store now has under names.
+func (ps *policyStore) cachedACL(key string, names []string) *cachedACL {
+	c := ps.acls[key]
+	if c == nil || len(c.pols) != len(names) {
+		return nil
+	}
+	for i, n := range names {
+		if ps.lookup(n) != c.pols[i] {
+			return nil
+		}
+	}
+	return c
+}
+
+// storeACL caches c under key, emptying the cache first when it would
+// hold too much.
+func (ps *policyStore) storeACL(key string, c *cachedACL) {
+	if old := ps.acls[key]; old != nil {
+		ps.aclRules -= old.rules
+	}
+	if ps.acls == nil || len(ps.acls) >= maxCachedACLs || ps.aclRules+c.rules > maxCachedACLRules {
+		ps.acls, ps.aclRules = map[string]*cachedACL{}, 0
+	}
+	ps.acls[key] = c
+	ps.aclRules += c.rules
+}
+
+// dropACLs forgets the cached ACLs built from old (a policy replaced or
+// deleted): they would no longer be used (cachedACL checks), only kept.
+func (ps *policyStore) dropACLs(old *policy) {
+	if old == nil {
+		return
+	}
+	for key, c := range ps.acls {
+		for _, p := range c.pols {
+			if p == old {
+				delete(ps.acls, key)
+				ps.aclRules -= c.rules
+				break
+			}
+		}
+	}
+}
+
 // list is what LIST sys/policies/acl answers: stored names in order
 // without the non-assignable ones, then "root".
 func (ps *policyStore) list() []string {
@@ -203,6 +268,7 @@ func (ps *policyStore) set(p *policy) error {
 	if immutablePolicy(p.name) {
 		return fmt.Errorf("cannot update %q policy", p.name)
 	}
+	ps.dropACLs(ps.byName[p.name])
 	ps.byName[p.name] = p
 	return nil
 }
@@ -216,6 +282,7 @@ func (ps *policyStore) remove(name string) error {
 	if name == defaultPolicyName {
 		return errors.New("cannot delete default policy")
 	}
+	ps.dropACLs(ps.byName[name])
 	delete(ps.byName, name)
 	return nil
 }
@@ -265,7 +332,11 @@ var validPathKeys = []string{
 // parsePolicy parses HCL or JSON policy text as Vault does, with Vault's
 // error texts ("failed to parse policy: ...").
 func parsePolicy(name, rules string) (*policy, error) {
-	root, err := hcl.Parse(rules)
+	text, err := boundNesting(rules)
+	if err != nil {
+		return nil, fmt.Errorf("failed to parse policy: %w", err)
+	}
+	root, err := hcl.Parse(text)
 	if err != nil {
 		return nil, fmt.Errorf("failed to parse policy: %w", err)
 	}
@@ -284,6 +355,15 @@ func parsePolicy(name, rules string) (*policy, error) {
 	if o := list.Filter("path"); len(o.Items) > 0 {
 		if err := parsePaths(p, o); err != nil {
 			return nil, fmt.Errorf("failed to parse policy: %w", err)
+		}
+	}
+	for _, pr := range p.paths {
+		switch {
+		case pr.segWild:
+		case pr.prefix:
+			p.nPrefix++
+		default:
+			p.nExact++
 		}
 	}
 	return p, nil
@@ -508,6 +588,220 @@ func lowerKeys(m map[string][]any) map[string][]any {
 		out[strings.ToLower(k)] = v
 	}
 	return out
+}
+
+// Policy nesting. hcl's parsers recurse once per nested list or object, and
+// on an error every level wraps the message of the level below: a deeply
+// nested policy costs stack and memory per level (500,000 levels: 0.9 GB),
+// and past some depth it kills the process with a stack overflow no recover
+// catches (Vault 1.21.1 dies that way too). boundNesting keeps every parse
+// at most policyParseDepth levels deep and still gives Vault's answer:
+//
+//   - A list or object nested deeper than policyParseDepth is checked
+//     bottom-up with hcl's own parser, one level at a time (its children
+//     replaced by an empty "[]" or "{}", which parse the same way), then
+//     blanked out of the text (spaces, keeping lines and columns), so the
+//     parse that follows meets an empty list or object there, with the same
+//     errors and positions. A decoded value then differs from Vault's only
+//     below that depth, where no request value can equal it (a JSON body
+//     nests at most jsonMaxDepth levels, a form value is a string).
+//   - Invalid HCL below policyParseDepth would be answered with an error
+//     wrapped once per level, quadratic to build: the mock answers a limit
+//     error instead, unless the parse fails before reaching it.
+//   - Deeper than policyMaxDepth (only a form body carries that much: a JSON
+//     string stops at 1 MiB) is a limit error.
+//   - JSON policies nested deeper than policyParseDepth are a limit error:
+//     their parser flattens nested objects, so a blanked one would not
+//     decode the same.
+const (
+	policyParseDepth = 1000
+	policyMaxDepth   = 1 << 19
+)
+
+// nestFrame is an open list or object met by boundNesting.
+type nestFrame struct {
+	open hcltoken.Pos
+	typ  hcltoken.Type
+	skip [][2]int // interiors of its collapsed children (byte offsets)
+}
+
+// boundNesting returns rules ready for hcl.Parse: rules itself when nothing
+// nests deeper than policyParseDepth, else a copy with the deeper parts
+// checked and blanked out, or the error to answer.
+func boundNesting(rules string) (string, error) {
+	n := 0
+	for i := 0; i < len(rules); i++ {
+		if c := rules[i]; c == '[' || c == '{' {
+			n++
+		}
+	}
+	if n <= policyParseDepth {
+		return rules, nil
+	}
+	if isJSONPolicy(rules) {
+		return rules, checkJSONNesting(rules)
+	}
+	// hcl's parser reads the text with CRLF line endings normalised.
+	src := []byte(strings.ReplaceAll(rules, "\r\n", "\n"))
+	sc := hclscanner.New(src)
+	var scanErr error // the last one: what hcl's parse returns
+	sc.Error = func(pos hcltoken.Pos, msg string) { scanErr = &hclparser.PosError{Pos: pos, Err: errors.New(msg)} }
+	var (
+		stack  []nestFrame
+		blanks [][2]int // interiors of collapsed lists and objects at depth policyParseDepth+1
+		memo   = map[string]bool{}
+	)
+	// fail answers a problem at pos inside the part of the text that starts
+	// at cut (the list or object at depth policyParseDepth+1 holding it).
+	fail := func(cut int, pos hcltoken.Pos, msg string) (string, error) {
+		prefix := blankRanges(src[:cut], blanks)
+		// Vault's parse stops at an error met before that part: then
+		// whatever follows the cut does not change the answer.
+		_, e1 := hcl.ParseBytes(prefix)
+		_, e2 := hcl.ParseBytes(append(prefix, "\n\n\n"...))
+		if e1 != nil && e2 != nil && e1.Error() == e2.Error() {
+			return "", e1
+		}
+		if scanErr != nil {
+			// A character the scanner refuses (a NUL ends the text) is
+			// the answer of a parse that got that far.
+			return "", scanErr
+		}
+		return "", &hclparser.PosError{Pos: pos, Err: errors.New(msg)}
+	}
+	for {
+		tok := sc.Scan()
+		if tok.Type == hcltoken.EOF {
+			break
+		}
+		switch tok.Type {
+		case hcltoken.LBRACK, hcltoken.LBRACE:
+			if len(stack) == policyMaxDepth {
+				return fail(stack[policyParseDepth].open.Offset, tok.Pos,
+					fmt.Sprintf("lists and objects nested more than %d levels deep are not supported", policyMaxDepth))
+			}
+			stack = append(stack, nestFrame{open: tok.Pos, typ: tok.Type})
+		case hcltoken.RBRACK, hcltoken.RBRACE:
+			d := len(stack)
+			if d == 0 {
+				continue // the parse reports it
+			}
+			f := &stack[d-1]
+			if d > policyParseDepth {
+				end := tok.Pos.Offset
+				closes := (f.typ == hcltoken.LBRACK) == (tok.Type == hcltoken.RBRACK)
+				if !closes || !validNested(src, f, end, memo) {
+					return fail(stack[policyParseDepth].open.Offset, f.open,
+						fmt.Sprintf("invalid list or object nested more than %d levels deep", policyParseDepth))
+				}
+				inner := [2]int{f.open.Offset + 1, end}
+				if d == policyParseDepth+1 {
+					blanks = append(blanks, inner)
+				} else {
+					stack[d-2].skip = append(stack[d-2].skip, inner)
+				}
+			}
+			stack = stack[:d-1]
+		}
+	}
+	if d := len(stack); d > policyParseDepth {
+		return fail(stack[policyParseDepth].open.Offset, stack[d-1].open,
+			fmt.Sprintf("unclosed list or object nested more than %d levels deep", policyParseDepth))
+	}
+	if len(blanks) == 0 {
+		return rules, nil
+	}
+	return string(blankRanges(src, blanks)), nil
+}
+
+// validNested reports whether the list or object f, ending at the byte end,
+// parses as one value of its own once its children (all checked already)
+// are collapsed to "[]" or "{}".
+func validNested(src []byte, f *nestFrame, end int, memo map[string]bool) bool {
+	const lead = "x = "
+	n := len(lead) + end + 1 - f.open.Offset
+	for _, r := range f.skip {
+		n -= r[1] - r[0]
+	}
+	b := append(make([]byte, 0, n), lead...)
+	last := f.open.Offset
+	for _, r := range f.skip {
+		b = append(b, src[last:r[0]]...)
+		last = r[1]
+	}
+	b = append(b, src[last:end+1]...)
+	if v, ok := memo[string(b)]; ok {
+		return v
+	}
+	ok := false
+	if file, err := hcl.ParseBytes(b); err == nil {
+		if list, isList := file.Node.(*ast.ObjectList); isList && len(list.Items) == 1 {
+			switch v := list.Items[0].Val.(type) {
+			case *ast.ListType:
+				ok = v.Rbrack.Offset == len(b)-1
+			case *ast.ObjectType:
+				ok = v.Rbrace.Offset == len(b)-1
+			}
+		}
+	}
+	memo[string(b)] = ok
+	return ok
+}
+
+// blankRanges copies src with every character of the given ranges but
+// newlines replaced by a space, so lines and columns stay where they were.
+func blankRanges(src []byte, ranges [][2]int) []byte {
+	out := make([]byte, 0, len(src)+8)
+	last := 0
+	for _, r := range ranges {
+		out = append(out, src[last:r[0]]...)
+		for i := r[0]; i < r[1]; {
+			c, size := utf8.DecodeRune(src[i:r[1]])
+			if c == '\n' {
+				out = append(out, '\n')
+			} else {
+				out = append(out, ' ')
+			}
+			i += size
+		}
+		last = r[1]
+	}
+	return append(out, src[last:]...)
+}
+
+// isJSONPolicy is hcl's choice of parser: JSON when the first character
+// that is not a space is '{'.
+func isJSONPolicy(rules string) bool {
+	for _, r := range rules {
+		if !unicode.IsSpace(r) {
+			return r == '{'
+		}
+	}
+	return false
+}
+
+// checkJSONNesting refuses a JSON policy whose objects nest deeper than
+// policyParseDepth (lists nested in lists do not recurse in hcl's JSON
+// parser).
+func checkJSONNesting(rules string) error {
+	sc := jsonscanner.New([]byte(rules))
+	sc.Error = func(jsontoken.Pos, string) {}
+	depth := 0
+	for {
+		tok := sc.Scan()
+		switch tok.Type {
+		case jsontoken.EOF:
+			return nil
+		case jsontoken.LBRACE:
+			if depth++; depth > policyParseDepth {
+				return fmt.Errorf("At %s: objects nested more than %d levels deep are not supported", tok.Pos, policyParseDepth)
+			}
+		case jsontoken.RBRACE:
+			if depth > 0 {
+				depth--
+			}
+		}
+	}
 }
 
 // responseWrappingPolicyText is the policy of response-wrapping tokens.

@@ -118,6 +118,10 @@ func TestFaultedRequestLogsCaller(t *testing.T) {
 func reAdmin(t *testing.T, addr, method, path, body string) (int, map[string]any) {
 	t.Helper()
 	req, _ := http.NewRequest(method, addr+"/_mockvault/"+path, strings.NewReader(body))
+	req.Header.Set("X-Vault-Token", "root") // the admin routes take the root token
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

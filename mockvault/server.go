@@ -7,6 +7,7 @@ package mockvault
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -50,8 +51,14 @@ type Options struct {
 	Logger *slog.Logger
 	// AdminRoutes turns on the control routes under /_mockvault/ (faults,
 	// seal, clock, reset, request log) for out-of-process tests. Off by
-	// default: they are not part of Vault's API.
+	// default: they are not part of Vault's API. They take the root
+	// token's id (RootToken) in X-Vault-Token or Authorization: Bearer,
+	// JSON bodies only, and refuse a request from a browser page of
+	// another origin.
 	AdminRoutes bool
+	// AdminToken, when set, is the only token the admin routes take (the
+	// root token is then refused there); it is no Vault token.
+	AdminToken string
 }
 
 // Server is a mock Vault. It is safe for concurrent use.
@@ -76,6 +83,7 @@ type Server struct {
 	logMu      sync.Mutex
 	reqLog     []LoggedRequest
 	renewedAcc map[string]bool
+	renewedSeq []string // renewedAcc's keys, oldest first (noteRenewed)
 
 	closeOnce sync.Once
 	closed    chan struct{}
@@ -84,6 +92,10 @@ type Server struct {
 	admin     http.Handler
 
 	panics atomic.Int64
+
+	// largeBodies holds a turn per large request body being read
+	// (readBody).
+	largeBodies chan struct{}
 
 	cluster struct{ id, name string }
 }
@@ -96,7 +108,8 @@ func New(opts Options) *Server {
 	if opts.MaxRequestSize == 0 {
 		opts.MaxRequestSize = DefaultMaxRequestSize
 	}
-	s := &Server{opts: opts, clock: opts.Clock, version: "1.21.1", closed: make(chan struct{}), renewedAcc: map[string]bool{}}
+	s := &Server{opts: opts, clock: opts.Clock, version: "1.21.1", closed: make(chan struct{}), renewedAcc: map[string]bool{},
+		largeBodies: make(chan struct{}, maxLargeBodies)}
 	if s.clock == nil {
 		s.clock = NewManualClock(time.Now().UTC().Truncate(time.Second))
 		if inBubble() {
@@ -116,6 +129,7 @@ func (s *Server) init() {
 	}
 	s.tokens = newTokenStore()
 	s.policies = newPolicyStore()
+	s.forgetRenewals()
 	s.mounts = map[string]*mount{}
 	s.engines = map[string]engineState{}
 	s.sealed = false
@@ -201,6 +215,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	defer func() {
 		entry.Status = rec.status
 		s.logRequest(entry)
+		if rec.release != nil {
+			rec.release()
+		}
 	}()
 	if f := s.takeFault(hr); f != nil && s.applyFault(rec, hr, f, &entry) {
 		return
@@ -211,6 +228,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		writeErrors(rec, code, msgs)
 		return
 	}
+	s.preparsePolicy(req) // a big policy parses outside the lock
 	resp, err := s.handleSafe(req)
 	entry.Operation = string(req.op)
 	if req.te != nil {
@@ -346,6 +364,8 @@ func cleanURLPath(p string) string {
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
+	// release gives back the request's large-body turn, if it took one.
+	release func()
 }
 
 func (r *statusRecorder) WriteHeader(code int) {
@@ -372,7 +392,7 @@ func (r *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 }
 
 // decode turns an HTTP request into a logical one, as Vault's http package.
-func (s *Server) decode(w http.ResponseWriter, hr *http.Request) (*request, error) {
+func (s *Server) decode(w *statusRecorder, hr *http.Request) (*request, error) {
 	p := strings.TrimPrefix(hr.URL.Path, "/v1/")
 	req := &request{srv: s, path: p, http: hr, data: map[string]any{}}
 	switch hr.Method {
@@ -426,8 +446,11 @@ func (s *Server) decode(w http.ResponseWriter, hr *http.Request) (*request, erro
 			req.data[k] = v[0]
 		}
 	} else if hr.Body != nil {
-		body, err := io.ReadAll(http.MaxBytesReader(w, hr.Body, s.opts.MaxRequestSize))
+		body, err := s.readBody(w, hr)
 		if err != nil {
+			if errors.Is(err, errOverloaded) {
+				return nil, err
+			}
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {
 				// Vault's streaming limits check fails first when it can
@@ -484,6 +507,52 @@ token:
 	return req, nil
 }
 
+// Request bodies over largeBody bytes are read at most maxLargeBodies at a
+// time per server: with MaxRequestSize at 32 MiB, large bodies being read
+// hold at most 256 MiB, whatever the number of senders. Another large body
+// waits for a turn, reading nothing more meanwhile (queued: parallel tests
+// uploading big secrets only slow down), up to largeBodyWait; then it gets
+// the 503 "Vault server temporarily overloaded" of Vault's request
+// limiter, which clients retry. The turn is given back when the request
+// is answered. (Smaller bodies, up to 64 KiB each, and stalled
+// connections are bounded by the listener's read timeouts.)
+const (
+	largeBody      = 64 << 10
+	maxLargeBodies = 8
+)
+
+// largeBodyWait bounds the wait for a large-body turn (a variable for
+// tests).
+var largeBodyWait = 10 * time.Second
+
+var errOverloaded = errCode(http.StatusServiceUnavailable, "Vault server temporarily overloaded")
+
+// readBody reads hr's body, up to MaxRequestSize, taking a large-body
+// turn past its first largeBody bytes; the turn is w.release's to give
+// back. On error it returns what it read (the size check reads it).
+func (s *Server) readBody(w *statusRecorder, hr *http.Request) ([]byte, error) {
+	r := http.MaxBytesReader(w, hr.Body, s.opts.MaxRequestSize)
+	head, err := io.ReadAll(io.LimitReader(r, largeBody+1))
+	if err != nil || len(head) <= largeBody {
+		return head, err
+	}
+	wait := time.NewTimer(largeBodyWait)
+	defer wait.Stop()
+	select {
+	case s.largeBodies <- struct{}{}:
+		w.release = func() { <-s.largeBodies }
+	case <-wait.C:
+		return nil, errOverloaded
+	case <-hr.Context().Done():
+		return nil, errOverloaded
+	case <-s.closed:
+		return nil, errOverloaded
+	}
+	buf := bytes.NewBuffer(head)
+	_, err = buf.ReadFrom(r)
+	return buf.Bytes(), err
+}
+
 // isRawSysHandler names the sys paths Vault serves with handlers of its
 // own (no logical request): they answer a method they do not take with a
 // bare 405 before any body or content-type check.
@@ -514,6 +583,7 @@ func isFormBody(body []byte, contentType string) bool {
 // handle routes and authorises a logical request. Caller holds s.mu.
 func (s *Server) handle(req *request) (*response, error) {
 	req.now = s.now()
+	s.expireTokens(req.now)
 	if s.sealed && !strings.HasPrefix(req.path, "sys/") {
 		return nil, errSealed
 	}

@@ -4,8 +4,13 @@ import (
 	"time"
 )
 
-// Snapshot is a frozen copy of a server's state, for Restore.
+// Snapshot is a frozen copy of a server's state, for Restore. It never
+// changes once taken: it may be restored many times, on any server, from
+// several goroutines at once.
 type Snapshot struct {
+	// origin is the cluster id of the server it was taken from: its
+	// mounts' routers are bound to that server (see Restore).
+	origin   string
 	tokens   *tokenStore
 	policies map[string]*policy
 	mounts   map[string]mount
@@ -24,6 +29,7 @@ func (s *Server) Snapshot() *Snapshot {
 
 func (s *Server) snapshotLocked() *Snapshot {
 	return &Snapshot{
+		origin:   s.cluster.id,
 		tokens:   s.tokens.clone(),
 		policies: copyPolicies(s.policies.byName),
 		mounts:   copyMounts(s.mounts),
@@ -32,10 +38,16 @@ func (s *Server) snapshotLocked() *Snapshot {
 	}
 }
 
-// Restore puts the server back in the state of sn, which must come from
-// this server (its mounts route to this server's engines). Tokens issued
-// since the snapshot stop working; batch tokens sealed before it keep
-// working.
+// Restore puts the server back in the state of sn. Tokens issued since
+// the snapshot stop working; batch tokens sealed before it keep working.
+//
+// sn may come from another server: Restore copies everything it takes
+// from sn and routes the mounts to this server's own handlers, so the two
+// servers share no state afterwards and both may keep serving. This server
+// then has the other's tokens, its root token included (with another
+// RootToken, this server's own root token is gone until Reset), and
+// batch tokens sealed by the other server do not open here (each server
+// keeps its own key).
 func (s *Server) Restore(sn *Snapshot) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -43,8 +55,14 @@ func (s *Server) Restore(sn *Snapshot) {
 	s.tokens = sn.tokens.clone()
 	s.policies.byName = copyPolicies(sn.policies)
 	s.mounts = make(map[string]*mount, len(sn.mounts))
+	foreign := sn.origin != s.cluster.id
 	for k, m := range sn.mounts {
 		cp := m.clone()
+		if foreign {
+			// A mount's router holds handlers bound to the server that
+			// built it: give this server its own, built on first use.
+			cp.backend = s.newMountBackend(&cp)
+		}
 		s.mounts[k] = &cp
 	}
 	s.engines = copyEngineStates(sn.engines)
@@ -52,7 +70,8 @@ func (s *Server) Restore(sn *Snapshot) {
 }
 
 // copyPolicies copies the policy table; parsed policies are never mutated
-// in place, so they are shared.
+// in place, so they are shared (between servers too, as the built-in
+// ones are).
 func copyPolicies(in map[string]*policy) map[string]*policy {
 	out := make(map[string]*policy, len(in))
 	for k, p := range in {
@@ -109,6 +128,7 @@ func (ts *tokenStore) clone() *tokenStore {
 	for _, te := range ts.byID {
 		cp := *te
 		cp.Policies = append([]string(nil), te.Policies...)
+		cp.BoundCIDRs = cloneStrings(te.BoundCIDRs)
 		if te.Meta != nil {
 			cp.Meta = make(map[string]string, len(te.Meta))
 			for k, v := range te.Meta {

@@ -49,6 +49,12 @@ type tokenEntry struct {
 	// leaseTTL is the TTL of the current lease: the creation TTL, then the
 	// last renewal's. A renew without increment reapplies it.
 	leaseTTL time.Duration
+	// expAt and expIdx place a stored token in its store's expiry queue:
+	// the expire time it is queued at and its index there plus one (0:
+	// not queued). Whoever changes ExpireTime on a stored token requeues
+	// it (tokenStore.queue; a renewal does, in noteRenewed).
+	expAt  time.Time
+	expIdx int
 }
 
 func (te *tokenEntry) isRoot() bool {
@@ -184,6 +190,10 @@ type tokenStore struct {
 	byID       map[tokenKey]*tokenEntry
 	byAccessor map[string]*tokenEntry
 	children   map[tokenKey]map[tokenKey]struct{}
+	// exp is a min-heap of the stored tokens that expire, by expAt: the
+	// server revokes what is due as requests come (Server.expireTokens),
+	// so an expired token is freed whether or not anyone touches it.
+	exp []*tokenEntry
 }
 
 func newTokenStore() *tokenStore {
@@ -196,7 +206,12 @@ func newTokenStore() *tokenStore {
 
 func (ts *tokenStore) insert(te *tokenEntry) {
 	k := keyOf(te.ID)
+	if old := ts.byID[k]; old != nil && old != te {
+		ts.unqueue(old)
+	}
 	ts.byID[k] = te
+	te.expIdx = 0 // a copy of another store's entry is not in this queue
+	ts.queue(te)
 	if te.Accessor != "" {
 		ts.byAccessor[te.Accessor] = te
 	}
@@ -216,6 +231,9 @@ func (ts *tokenStore) getByAccessor(acc string) *tokenEntry { return ts.byAccess
 // remove deletes one token, leaving its children in place.
 func (ts *tokenStore) remove(te *tokenEntry) {
 	k := keyOf(te.ID)
+	if stored := ts.byID[k]; stored != nil {
+		ts.unqueue(stored)
+	}
 	delete(ts.byID, k)
 	if te.Accessor != "" {
 		delete(ts.byAccessor, te.Accessor)
@@ -275,4 +293,85 @@ func (ts *tokenStore) all() []*tokenEntry {
 		out = append(out, te)
 	}
 	return out
+}
+
+// queue puts te in the expiry queue at its expire time, or moves it there
+// (a renewal); a token that never expires leaves the queue.
+func (ts *tokenStore) queue(te *tokenEntry) {
+	if te.ExpireTime.IsZero() {
+		ts.unqueue(te)
+		return
+	}
+	te.expAt = te.ExpireTime
+	if te.expIdx == 0 {
+		ts.exp = append(ts.exp, te)
+		te.expIdx = len(ts.exp)
+		ts.expUp(len(ts.exp) - 1)
+		return
+	}
+	ts.expUp(te.expIdx - 1)
+	ts.expDown(te.expIdx - 1)
+}
+
+// unqueue takes te out of the expiry queue, if it is there.
+func (ts *tokenStore) unqueue(te *tokenEntry) {
+	if te.expIdx == 0 || te.expIdx > len(ts.exp) || ts.exp[te.expIdx-1] != te {
+		te.expIdx = 0
+		return
+	}
+	i, last := te.expIdx-1, len(ts.exp)-1
+	ts.expSwap(i, last)
+	ts.exp[last] = nil
+	ts.exp = ts.exp[:last]
+	te.expIdx = 0
+	if i < last {
+		ts.expDown(i)
+		ts.expUp(i)
+	}
+	if cap(ts.exp) > 64 && len(ts.exp) < cap(ts.exp)/4 {
+		ts.exp = append([]*tokenEntry(nil), ts.exp...) // give back a drained queue
+	}
+}
+
+// nextExpiry is the first token due in the queue, or nil.
+func (ts *tokenStore) nextExpiry() *tokenEntry {
+	if len(ts.exp) == 0 {
+		return nil
+	}
+	return ts.exp[0]
+}
+
+func (ts *tokenStore) expSwap(i, j int) {
+	ts.exp[i], ts.exp[j] = ts.exp[j], ts.exp[i]
+	ts.exp[i].expIdx, ts.exp[j].expIdx = i+1, j+1
+}
+
+func (ts *tokenStore) expUp(i int) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if !ts.exp[i].expAt.Before(ts.exp[p].expAt) {
+			return
+		}
+		ts.expSwap(i, p)
+		i = p
+	}
+}
+
+func (ts *tokenStore) expDown(i int) {
+	n := len(ts.exp)
+	for {
+		l := 2*i + 1
+		if l >= n {
+			return
+		}
+		m := l
+		if r := l + 1; r < n && ts.exp[r].expAt.Before(ts.exp[l].expAt) {
+			m = r
+		}
+		if !ts.exp[m].expAt.Before(ts.exp[i].expAt) {
+			return
+		}
+		ts.expSwap(i, m)
+		i = m
+	}
 }

@@ -20,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hashicorp/go-secure-stdlib/parseutil"
 	"github.com/mockvault/mockvault/mockvault"
 )
 
@@ -38,6 +39,51 @@ type config struct {
 	manualTime bool
 	seed       string
 	admin      bool
+	adminToken string
+	level      int
+	// The listener's timeouts, Vault's http_read_header_timeout,
+	// http_read_timeout, http_write_timeout and http_idle_timeout, with
+	// the defaults of Vault 1.21.1's listeners (command/server.go).
+	readHeaderTimeout time.Duration
+	readTimeout       time.Duration
+	writeTimeout      time.Duration
+	idleTimeout       time.Duration
+}
+
+// httpServer is the HTTP server for handler with c's timeouts: a stalled
+// or idle connection is closed, so thousands of them cannot hold the
+// server's file descriptors.
+func (c config) httpServer(handler http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: c.readHeaderTimeout,
+		ReadTimeout:       c.readTimeout,
+		WriteTimeout:      c.writeTimeout,
+		IdleTimeout:       c.idleTimeout,
+	}
+}
+
+// durationFlag reads a duration as Vault's listener config does: "30s",
+// "5m" or a number of seconds; 0 turns the timeout off.
+type durationFlag struct{ d *time.Duration }
+
+func (f durationFlag) String() string {
+	if f.d == nil {
+		return ""
+	}
+	return f.d.String()
+}
+
+func (f durationFlag) Set(v string) error {
+	d, err := parseutil.ParseDurationSecond(v)
+	if err != nil {
+		return err
+	}
+	if d < 0 {
+		return errors.New("must not be negative")
+	}
+	*f.d = d
+	return nil
 }
 
 func envOr(name, def string) string {
@@ -62,36 +108,12 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- string) int {
 		fmt.Fprintln(stderr, "usage: mockvault server -dev [flags] | mockvault health [-address URL]")
 		return 2
 	}
-	fs := flag.NewFlagSet("server", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var c config
-	dev := fs.Bool("dev", false, "run in dev mode (the only mode mockvault has)")
-	fs.StringVar(&c.rootToken, "dev-root-token-id", envOr("VAULT_DEV_ROOT_TOKEN_ID", "root"), "root token id (env VAULT_DEV_ROOT_TOKEN_ID)")
-	fs.StringVar(&c.listen, "dev-listen-address", envOr("VAULT_DEV_LISTEN_ADDRESS", "127.0.0.1:8200"), "address to listen on (env VAULT_DEV_LISTEN_ADDRESS)")
-	fs.BoolVar(&c.noStore, "dev-no-store-token", false, "accepted for compatibility: mockvault never writes ~/.vault-token")
-	fs.StringVar(&c.logLevel, "log-level", envOr("VAULT_LOG_LEVEL", "info"), "log level: trace, debug, info, warn, error (env VAULT_LOG_LEVEL)")
-	fs.StringVar(&c.tlsCert, "tls-cert-file", envOr("MOCKVAULT_TLS_CERT_FILE", ""), "serve TLS with this certificate (env MOCKVAULT_TLS_CERT_FILE)")
-	fs.StringVar(&c.tlsKey, "tls-key-file", envOr("MOCKVAULT_TLS_KEY_FILE", ""), "TLS private key (env MOCKVAULT_TLS_KEY_FILE)")
-	fs.BoolVar(&c.manualTime, "manual-clock", envBool("MOCKVAULT_MANUAL_CLOCK"), "freeze the server clock (env MOCKVAULT_MANUAL_CLOCK)")
-	fs.StringVar(&c.seed, "seed", envOr("MOCKVAULT_SEED", ""), "seed file (HCL or JSON) applied at start (env MOCKVAULT_SEED)")
-	fs.BoolVar(&c.admin, "admin-routes", envBool("MOCKVAULT_ADMIN_ROUTES"), "enable the /_mockvault/ control routes (env MOCKVAULT_ADMIN_ROUTES)")
-	if err := fs.Parse(args[1:]); err != nil {
-		return 2
+	c, code := parseServerFlags(args[1:], stderr)
+	if code != 0 {
+		return code
 	}
-	if !*dev {
-		fmt.Fprintln(stderr, "mockvault only runs in dev mode: add -dev")
-		return 2
-	}
-	level, ok := logLevels[strings.ToLower(c.logLevel)]
-	if !ok {
-		fmt.Fprintf(stderr, "Unknown log level: %s\n", c.logLevel)
-		return 2
-	}
-	if (c.tlsCert == "") != (c.tlsKey == "") {
-		fmt.Fprintln(stderr, "both -tls-cert-file and -tls-key-file are needed for TLS")
-		return 2
-	}
-	opts := mockvault.Options{RootToken: c.rootToken, Clock: mockvault.RealClock{}, AdminRoutes: c.admin}
+	level := c.level
+	opts := mockvault.Options{RootToken: c.rootToken, Clock: mockvault.RealClock{}, AdminRoutes: c.admin, AdminToken: c.adminToken}
 	if level <= levelWarn {
 		// The server's warnings (a mount of an engine the mock does not
 		// implement) go where Vault's log goes.
@@ -136,7 +158,12 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- string) int {
 		fmt.Fprintf(stdout, "    Seed: %s\n", c.seed)
 	}
 	if c.admin {
-		fmt.Fprintf(stdout, "    Admin routes: %s/_mockvault/\n", addr)
+		if c.adminToken != "" {
+			fmt.Fprintf(stdout, "    Admin routes: %s/_mockvault/ (X-Vault-Token: the admin token)\n", addr)
+			fmt.Fprintf(stdout, "    Admin Token: %s\n", c.adminToken)
+		} else {
+			fmt.Fprintf(stdout, "    Admin routes: %s/_mockvault/ (X-Vault-Token: the root token)\n", addr)
+		}
 	}
 	fmt.Fprintln(stdout)
 	if !bound.IP.IsLoopback() {
@@ -148,7 +175,7 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- string) int {
 	if level <= levelDebug {
 		handler = logRequests(srv, stderr)
 	}
-	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	hs := c.httpServer(handler)
 	errc := make(chan error, 1)
 	go func() {
 		if c.tlsCert != "" {
@@ -176,6 +203,65 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- string) int {
 	defer cancel()
 	_ = hs.Shutdown(ctx)
 	return 0
+}
+
+// parseServerFlags reads the flags of `mockvault server` (args after
+// "server") and their environment twins; a non-zero code is the exit
+// status, the error already written to stderr.
+func parseServerFlags(args []string, stderr io.Writer) (config, int) {
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c config
+	dev := fs.Bool("dev", false, "run in dev mode (the only mode mockvault has)")
+	fs.StringVar(&c.rootToken, "dev-root-token-id", envOr("VAULT_DEV_ROOT_TOKEN_ID", "root"), "root token id (env VAULT_DEV_ROOT_TOKEN_ID)")
+	fs.StringVar(&c.listen, "dev-listen-address", envOr("VAULT_DEV_LISTEN_ADDRESS", "127.0.0.1:8200"), "address to listen on (env VAULT_DEV_LISTEN_ADDRESS)")
+	fs.BoolVar(&c.noStore, "dev-no-store-token", false, "accepted for compatibility: mockvault never writes ~/.vault-token")
+	fs.StringVar(&c.logLevel, "log-level", envOr("VAULT_LOG_LEVEL", "info"), "log level: trace, debug, info, warn, error (env VAULT_LOG_LEVEL)")
+	fs.StringVar(&c.tlsCert, "tls-cert-file", envOr("MOCKVAULT_TLS_CERT_FILE", ""), "serve TLS with this certificate (env MOCKVAULT_TLS_CERT_FILE)")
+	fs.StringVar(&c.tlsKey, "tls-key-file", envOr("MOCKVAULT_TLS_KEY_FILE", ""), "TLS private key (env MOCKVAULT_TLS_KEY_FILE)")
+	fs.BoolVar(&c.manualTime, "manual-clock", envBool("MOCKVAULT_MANUAL_CLOCK"), "freeze the server clock (env MOCKVAULT_MANUAL_CLOCK)")
+	fs.StringVar(&c.seed, "seed", envOr("MOCKVAULT_SEED", ""), "seed file (HCL or JSON) applied at start (env MOCKVAULT_SEED)")
+	fs.BoolVar(&c.admin, "admin-routes", envBool("MOCKVAULT_ADMIN_ROUTES"), "enable the /_mockvault/ control routes (env MOCKVAULT_ADMIN_ROUTES)")
+	fs.StringVar(&c.adminToken, "admin-token", envOr("MOCKVAULT_ADMIN_TOKEN", ""), "the only token the admin routes take (default: the root token) (env MOCKVAULT_ADMIN_TOKEN)")
+	for _, d := range []struct {
+		name string
+		p    *time.Duration
+		def  time.Duration
+		what string
+	}{
+		{"http-read-header-timeout", &c.readHeaderTimeout, 10 * time.Second, "time to read a request's headers"},
+		{"http-read-timeout", &c.readTimeout, 30 * time.Second, "time to read a whole request, body included"},
+		{"http-write-timeout", &c.writeTimeout, 0, "time to write an answer (0: none)"},
+		{"http-idle-timeout", &c.idleTimeout, 5 * time.Minute, "time an idle keep-alive connection stays open"},
+	} {
+		env := "MOCKVAULT_" + strings.ToUpper(strings.ReplaceAll(d.name, "-", "_"))
+		*d.p = d.def
+		if v := os.Getenv(env); v != "" {
+			if err := (durationFlag{d.p}).Set(v); err != nil {
+				fmt.Fprintf(stderr, "invalid %s %q: %v\n", env, v, err)
+				return c, 2
+			}
+		}
+		fs.Var(durationFlag{d.p}, d.name, fmt.Sprintf("%s, as Vault's listener %s (env %s)", d.what, strings.ReplaceAll(d.name, "-", "_"), env))
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, 2
+	}
+	if !*dev {
+		fmt.Fprintln(stderr, "mockvault only runs in dev mode: add -dev")
+		return c, 2
+	}
+	level, ok := logLevels[strings.ToLower(c.logLevel)]
+	if !ok {
+		fmt.Fprintf(stderr, "Unknown log level: %s\n", c.logLevel)
+		return c, 2
+	}
+	c.level = level
+	if (c.tlsCert == "") != (c.tlsKey == "") {
+		fmt.Fprintln(stderr, "both -tls-cert-file and -tls-key-file are needed for TLS")
+		return c, 2
+	}
+	return c, 0
 }
 
 // health checks a running server's sys/health (the container image's

@@ -1,0 +1,3 @@
+module github.com/mockvault/mockvault/tools/hostile
+
+go 1.25
