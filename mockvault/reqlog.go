@@ -1,6 +1,8 @@
 package mockvault
 
 import (
+	"context"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -111,6 +113,10 @@ func (s *Server) noteCaller(entry *LoggedRequest, hr *http.Request) {
 
 func (s *Server) logRequest(r LoggedRequest) {
 	r.Path = maskTokenPath(r.Path)
+	if l := s.opts.Logger; l != nil && l.Enabled(context.Background(), slog.LevelDebug) {
+		// The debug log shows the masked path only: never a token.
+		l.Debug("request", "method", r.Method, "path", r.Path, "status", r.Status)
+	}
 	s.logMu.Lock()
 	if len(s.reqLog) >= maxLogged {
 		// Keep memory bounded: drop the oldest half.

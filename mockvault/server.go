@@ -47,7 +47,8 @@ type Options struct {
 	// MaxRequestSize bounds request bodies (DefaultMaxRequestSize if 0).
 	MaxRequestSize int64
 	// Logger receives the server's warnings (e.g. a mount of an engine the
-	// mock does not implement). Nil discards them.
+	// mock does not implement) and, at debug level, one line per request
+	// (method, path with token segments masked, status). Nil discards them.
 	Logger *slog.Logger
 	// AdminRoutes turns on the control routes under /_mockvault/ (faults,
 	// seal, clock, reset, request log) for out-of-process tests. Off by

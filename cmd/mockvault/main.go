@@ -16,7 +16,6 @@ import (
 	"os"
 	"os/signal"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -116,8 +115,13 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- string) int {
 	opts := mockvault.Options{RootToken: c.rootToken, Clock: mockvault.RealClock{}, AdminRoutes: c.admin, AdminToken: c.adminToken}
 	if level <= levelWarn {
 		// The server's warnings (a mount of an engine the mock does not
-		// implement) go where Vault's log goes.
-		opts.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		// implement) go where Vault's log goes; at debug level also a line
+		// per request, its path masked by the server (never a token).
+		lv := slog.LevelWarn
+		if level <= levelDebug {
+			lv = slog.LevelDebug
+		}
+		opts.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lv}))
 	}
 	if c.manualTime {
 		opts.Clock = mockvault.NewManualClock(time.Now().UTC().Truncate(time.Second))
@@ -171,11 +175,7 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- string) int {
 	}
 	fmt.Fprintf(stdout, "    export VAULT_ADDR='%s'\n\n", addr)
 
-	var handler http.Handler = srv
-	if level <= levelDebug {
-		handler = logRequests(srv, stderr)
-	}
-	hs := c.httpServer(handler)
+	hs := c.httpServer(srv)
 	errc := make(chan error, 1)
 	go func() {
 		if c.tlsCert != "" {
@@ -299,29 +299,4 @@ const (
 var logLevels = map[string]int{
 	"trace": levelTrace, "debug": levelDebug, "info": levelInfo,
 	"warn": levelWarn, "warning": levelWarn, "err": levelError, "error": levelError,
-}
-
-// logRequests writes one line per request at debug level: method, path,
-// status and duration. Never a token: headers and bodies are not logged.
-func logRequests(next http.Handler, w io.Writer) http.Handler {
-	var mu sync.Mutex
-	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		rec := &statusWriter{ResponseWriter: rw, status: http.StatusOK}
-		next.ServeHTTP(rec, r)
-		mu.Lock()
-		fmt.Fprintf(w, "%s [DEBUG] request: method=%s path=%s status=%d duration=%s\n",
-			start.UTC().Format(time.RFC3339Nano), r.Method, r.URL.Path, rec.status, time.Since(start).Round(time.Microsecond))
-		mu.Unlock()
-	})
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusWriter) WriteHeader(code int) {
-	s.status = code
-	s.ResponseWriter.WriteHeader(code)
 }

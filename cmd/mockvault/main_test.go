@@ -160,8 +160,18 @@ func TestServerDebugLogHasNoTokens(t *testing.T) {
 	if _, err := c.Auth().Token().LookupSelf(); err != nil {
 		t.Fatal(err)
 	}
+	// A token in the path (auth/token/lookup/<token>) is masked too.
+	tok, err := c.Auth().Token().Create(&api.TokenCreateRequest{Policies: []string{"default"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Logical().Read("auth/token/lookup/" + tok.Auth.ClientToken); err != nil {
+		t.Fatal(err)
+	}
 	log := errOut.String()
-	if !strings.Contains(log, "path=/v1/auth/token/lookup-self status=200") || strings.Contains(log, "sekrit-root") {
+	if !strings.Contains(log, "msg=request method=GET path=auth/token/lookup-self status=200") ||
+		!strings.Contains(log, "path=auth/token/lookup/<redacted>") ||
+		strings.Contains(log, "sekrit-root") || strings.Contains(log, tok.Auth.ClientToken) {
 		t.Fatalf("log: %s", log)
 	}
 	var o, e syncBuf
