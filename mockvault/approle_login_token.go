@@ -62,7 +62,10 @@ func (s *Server) issueLoginToken(req *request, a *loginAuth) (*response, error) 
 	source := strings.ReplaceAll(strings.TrimPrefix(m.path, "auth/"), "/", "-")
 	displayName := strings.TrimSuffix(source+a.DisplayName, "-")
 
-	defTTL, maxTTL := m.ttls()
+	// The mount's default as Vault's SystemView gives it (a negative one
+	// included: the token is born expired, as in Vault).
+	_, maxTTL := m.ttls()
+	defTTL := leaseDefault(m)
 	if a.MaxTTL > 0 && a.MaxTTL < maxTTL {
 		maxTTL = a.MaxTTL
 	}

@@ -24,7 +24,10 @@ const (
 	tNameString
 	tInt
 	tBool
-	tDuration    // seconds as a number or a Go/Vault duration string
+	tDuration // seconds as a number or a Go/Vault duration string
+	// tSignedDuration is tDuration that may be negative (Vault's
+	// TypeSignedDurationSecond: KV v2's config delete_version_after).
+	tSignedDuration
 	tCommaSlice  // "a,b" or ["a","b"]
 	tStringSlice // ["a","b"]
 	tKVPairs     // {"k":"v"} or ["k=v"]
@@ -82,7 +85,11 @@ func (d *fieldData) getOk(k string) (any, bool) {
 	if !ok {
 		return nil, false
 	}
-	v, set, err := convertField(d.raw[k], t)
+	raw, present := d.raw[k]
+	if !present {
+		return nil, false
+	}
+	v, set, err := convertField(raw, t)
 	if err != nil || !set {
 		return nil, false
 	}
@@ -146,9 +153,12 @@ func (d *fieldData) kv(k string) map[string]string {
 	return m
 }
 
-// convertField coerces raw input to the type t; set is false for absent/nil.
+// convertField coerces raw input to the type t. A JSON null is set, to
+// the type's zero value (false, 0, "", an empty list, a nil map), as
+// Vault's framework decodes it (so renewable: null is false, not the
+// field's default), except for durations, where null is not set.
 func convertField(raw any, t fieldType) (any, bool, error) {
-	if raw == nil {
+	if raw == nil && (t == tDuration || t == tSignedDuration) {
 		return nil, false, nil
 	}
 	switch t {
@@ -176,13 +186,13 @@ func convertField(raw any, t fieldType) (any, bool, error) {
 			return nil, false, err
 		}
 		return b, true, nil
-	case tDuration:
+	case tDuration, tSignedDuration:
 		dur, err := parseutil.ParseDurationSecond(raw)
 		if err != nil {
 			return nil, false, err
 		}
 		secs := int(dur.Seconds())
-		if secs < 0 {
+		if secs < 0 && t == tDuration {
 			return nil, false, fmt.Errorf("cannot provide negative value '%d'", secs)
 		}
 		return secs, true, nil

@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"regexp"
+	"strings"
 	"time"
 )
 
@@ -137,6 +139,9 @@ func approleRouter(s *Server, _ *mount) *backend {
 	add(&path{pattern: "role", ops: map[op]handlerFunc{opList: h((*approleBackend).roleList)}})
 	add(&path{pattern: "role/", ops: map[op]handlerFunc{opList: h((*approleBackend).roleList)}})
 	add(&path{pattern: role, fields: approleRoleFields, exists: func(req *request, d *fieldData) (bool, error) {
+		if strings.Contains(d.str("role_name"), "..") {
+			return false, errRelativePathBare // the storage's refusal, met in the existence check
+		}
 		return req.state.(*approleBackend).role(d.str("role_name")) != nil, nil
 	},
 		ops: map[op]handlerFunc{opRead: h((*approleBackend).roleRead), opCreate: h((*approleBackend).roleWrite), opUpdate: h((*approleBackend).roleWrite), opDelete: h((*approleBackend).roleDelete)}})
@@ -162,8 +167,20 @@ func approleRouter(s *Server, _ *mount) *backend {
 		ops: map[op]handlerFunc{opUpdate: h((*approleBackend).secretIDAccessorLookup)}})
 	slash(&path{pattern: role + "/secret-id-accessor/destroy", fields: fields{"role_name": tString, "secret_id_accessor": tString},
 		ops: map[op]handlerFunc{opUpdate: h((*approleBackend).secretIDAccessorDestroy), opDelete: h((*approleBackend).secretIDAccessorDestroy)}}, opDelete)
-	return newBackend(paths)
+	b := newBackend(paths)
+	b.notFound = func(rel string) error {
+		// The lookups' patterns end in `/?$` too: with the slash only a
+		// write would be served (the core refuses it first), so a read,
+		// list or delete there is an unsupported operation, not path.
+		if lookupSlashRe.MatchString(rel) {
+			return errUnsupportedOp
+		}
+		return nil
+	}
+	return b
 }
+
+var lookupSlashRe = regexp.MustCompile(`^role/\w(?:[\w-.]*\w)?/secret-id(?:-accessor)?/lookup/$`)
 
 // createHMAC is Vault's createHMAC: hex HMAC-SHA256 of value under key.
 func createHMAC(key, value string) (string, error) {

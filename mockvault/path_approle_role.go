@@ -68,6 +68,15 @@ func (b *approleBackend) role(name string) *appRole {
 	return b.roles[strings.ToLower(name)]
 }
 
+// roleChecked is role as Vault's handlers read it from storage, which
+// refuses a name with ".." (relative paths not supported, a 400).
+func (b *approleBackend) roleChecked(name string) (*appRole, error) {
+	if strings.Contains(name, "..") {
+		return nil, errRelativePath
+	}
+	return b.role(name), nil
+}
+
 func (b *approleBackend) roleList(req *request, d *fieldData) (*response, error) {
 	keys := make([]string, 0, len(b.roles))
 	for k := range b.roles {
@@ -132,8 +141,12 @@ func (b *approleBackend) roleWrite(req *request, d *fieldData) (*response, error
 		return nil, badRequest("role_name is longer than maximum of %d bytes", maxHmacInputLength)
 	}
 	create := req.op == opCreate
+	old, err := b.roleChecked(roleName)
+	if err != nil {
+		return nil, err
+	}
 	var r *appRole
-	switch old := b.role(roleName); {
+	switch {
 	case old != nil:
 		r = old.clone()
 	case create:
@@ -218,7 +231,10 @@ func (b *approleBackend) roleWrite(req *request, d *fieldData) (*response, error
 
 // roleRead is GET role/:name.
 func (b *approleBackend) roleRead(req *request, d *fieldData) (*response, error) {
-	r := b.role(d.str("role_name"))
+	r, err := b.roleChecked(d.str("role_name"))
+	if err != nil {
+		return nil, err
+	}
 	if r == nil {
 		return nil, nil
 	}
@@ -246,7 +262,10 @@ func (b *approleBackend) roleRead(req *request, d *fieldData) (*response, error)
 // roleDelete removes the role, its secret IDs and its role_id index. The
 // secret IDs' accessor entries stay until a tidy, as in Vault.
 func (b *approleBackend) roleDelete(req *request, d *fieldData) (*response, error) {
-	r := b.role(d.str("role_name"))
+	r, err := b.roleChecked(d.str("role_name"))
+	if err != nil {
+		return nil, err
+	}
 	if r == nil {
 		return nil, nil
 	}
@@ -259,7 +278,10 @@ func (b *approleBackend) roleDelete(req *request, d *fieldData) (*response, erro
 }
 
 func (b *approleBackend) roleLocalSecretIDsRead(req *request, d *fieldData) (*response, error) {
-	r := b.role(d.str("role_name"))
+	r, err := b.roleChecked(d.str("role_name"))
+	if err != nil {
+		return nil, err
+	}
 	if r == nil {
 		return nil, nil
 	}
@@ -267,7 +289,10 @@ func (b *approleBackend) roleLocalSecretIDsRead(req *request, d *fieldData) (*re
 }
 
 func (b *approleBackend) roleIDRead(req *request, d *fieldData) (*response, error) {
-	r := b.role(d.str("role_name"))
+	r, err := b.roleChecked(d.str("role_name"))
+	if err != nil {
+		return nil, err
+	}
 	if r == nil {
 		return nil, nil
 	}
@@ -275,7 +300,10 @@ func (b *approleBackend) roleIDRead(req *request, d *fieldData) (*response, erro
 }
 
 func (b *approleBackend) roleIDUpdate(req *request, d *fieldData) (*response, error) {
-	old := b.role(d.str("role_name"))
+	old, err := b.roleChecked(d.str("role_name"))
+	if err != nil {
+		return nil, err
+	}
 	if old == nil {
 		return nil, errUnsupportedPath
 	}
@@ -299,7 +327,10 @@ type roleFieldPath struct {
 // fieldRead answers a sub-path read with the fields make returns.
 func fieldRead(get func(r *appRole) (map[string]any, []string)) approleHandler {
 	return func(b *approleBackend, req *request, d *fieldData) (*response, error) {
-		r := b.role(d.str("role_name"))
+		r, err := b.roleChecked(d.str("role_name"))
+		if err != nil {
+			return nil, err
+		}
 		if r == nil {
 			return nil, nil
 		}
@@ -312,7 +343,10 @@ func fieldRead(get func(r *appRole) (map[string]any, []string)) approleHandler {
 // missing role is Vault's ErrUnsupportedPath.
 func fieldUpdate(set func(b *approleBackend, req *request, r *appRole, d *fieldData) error) approleHandler {
 	return func(b *approleBackend, req *request, d *fieldData) (*response, error) {
-		old := b.role(d.str("role_name"))
+		old, err := b.roleChecked(d.str("role_name"))
+		if err != nil {
+			return nil, err
+		}
 		if old == nil {
 			return nil, errUnsupportedPath
 		}
@@ -327,7 +361,10 @@ func fieldUpdate(set func(b *approleBackend, req *request, r *appRole, d *fieldD
 // fieldDelete resets fields to their defaults; a missing role is a 204.
 func fieldDelete(reset func(r *appRole)) approleHandler {
 	return func(b *approleBackend, req *request, d *fieldData) (*response, error) {
-		old := b.role(d.str("role_name"))
+		old, err := b.roleChecked(d.str("role_name"))
+		if err != nil {
+			return nil, err
+		}
 		if old == nil {
 			return nil, nil
 		}

@@ -130,7 +130,10 @@ func (b *approleBackend) registerSecretID(req *request, d *fieldData, secretID s
 	if secretID == "" {
 		return nil, badRequest("missing secret_id")
 	}
-	r := b.role(roleName)
+	r, err := b.roleChecked(roleName)
+	if err != nil {
+		return nil, err
+	}
 	if r == nil {
 		return nil, errUnsupportedPathMsg(fmt.Sprintf("role %q does not exist", roleName))
 	}
@@ -226,7 +229,10 @@ func deriveSecretIDTTL(ttl, max time.Duration) time.Duration {
 // their HMACs (Vault's storage order).
 func (b *approleBackend) secretIDList(req *request, d *fieldData) (*response, error) {
 	roleName := d.str("role_name")
-	r := b.role(roleName)
+	r, err := b.roleChecked(roleName)
+	if err != nil {
+		return nil, err
+	}
 	if r == nil {
 		return nil, badRequest("role %q does not exist", roleName)
 	}
@@ -289,7 +295,10 @@ func (b *approleBackend) secretIDLookup(req *request, d *fieldData) (*response, 
 	if secretID == "" {
 		return nil, badRequest("missing secret_id")
 	}
-	r := b.role(roleName)
+	r, err := b.roleChecked(roleName)
+	if err != nil {
+		return nil, err
+	}
 	if r == nil {
 		return nil, internalError("role %q does not exist", roleName)
 	}
@@ -313,7 +322,10 @@ func (b *approleBackend) secretIDDestroy(req *request, d *fieldData) (*response,
 	if secretID == "" {
 		return nil, badRequest("missing secret_id")
 	}
-	r := b.role(roleName)
+	r, err := b.roleChecked(roleName)
+	if err != nil {
+		return nil, err
+	}
 	if r == nil {
 		return nil, internalError("role %q does not exist", roleName)
 	}
@@ -350,7 +362,10 @@ func (b *approleBackend) secretIDAccessorLookup(req *request, d *fieldData) (*re
 	if acc == "" {
 		return nil, badRequest("missing secret_id_accessor")
 	}
-	r := b.role(roleName)
+	r, err := b.roleChecked(roleName)
+	if err != nil {
+		return nil, err
+	}
 	if r == nil {
 		return nil, internalError("role %q does not exist", roleName)
 	}
@@ -375,7 +390,10 @@ func (b *approleBackend) secretIDAccessorDestroy(req *request, d *fieldData) (*r
 	if acc == "" {
 		return nil, badRequest("missing secret_id_accessor")
 	}
-	r := b.role(roleName)
+	r, err := b.roleChecked(roleName)
+	if err != nil {
+		return nil, err
+	}
 	if r == nil {
 		return nil, internalError("role %q does not exist", roleName)
 	}

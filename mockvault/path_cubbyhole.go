@@ -47,12 +47,19 @@ func (s *Server) cubbyholeBackend() *backend {
 
 // cubby returns the caller's cubbyhole, made on first write only.
 func (s *Server) cubby(req *request) (map[string]map[string]any, error) {
+	atMountRoot(req)
 	if req.te.Type == tokenTypeBatch {
-		return nil, badRequest("cubbyhole operations are only supported by \"service\" type tokens")
+		return nil, errCubbyBatch
 	}
 	if strings.Contains(req.rel, "..") {
-		// Vault's storage refuses relative keys; the cubbyhole reports it
-		// as an internal error.
+		// Vault's storage refuses relative keys: a write meets it in its
+		// existence check (an internal error there), the others say so.
+		switch req.op {
+		case opRead:
+			return nil, multiErr(http.StatusBadRequest, "read failed: relative paths not supported")
+		case opList, opDelete:
+			return nil, errRelativePath
+		}
 		return nil, multiErr(http.StatusInternalServerError, "internal error")
 	}
 	c := s.cubbyholes()[req.te.ID]
@@ -66,9 +73,21 @@ func (s *Server) cubby(req *request) (map[string]map[string]any, error) {
 	return c, nil
 }
 
+// errCubbyBatch refuses a batch token, which has no cubbyhole.
+var errCubbyBatch = badRequest("cubbyhole operations are only supported by \"service\" type tokens")
+
 func (s *Server) cubbyExists(req *request, d *fieldData) (bool, error) {
-	if req.te == nil || req.te.Type == tokenTypeBatch {
+	if req.te == nil {
 		return false, nil
+	}
+	atMountRoot(req)
+	if req.te.Type == tokenTypeBatch {
+		// Vault's router refuses a batch token inside the existence check
+		// of a write, so the refusal comes before the ACL's verdict.
+		return false, errCubbyBatch
+	}
+	if strings.Contains(req.rel, "..") {
+		return false, multiErr(http.StatusInternalServerError, "internal error")
 	}
 	_, ok := s.cubbyholes()[req.te.ID][req.rel]
 	return ok, nil
@@ -78,6 +97,9 @@ func (s *Server) cubbyRead(req *request, d *fieldData) (*response, error) {
 	c, err := s.cubby(req)
 	if err != nil {
 		return nil, err
+	}
+	if req.rel == "" {
+		return nil, multiErr(http.StatusInternalServerError, "missing path")
 	}
 	v, ok := c[req.rel]
 	if !ok {
@@ -91,11 +113,13 @@ func (s *Server) cubbyWrite(req *request, d *fieldData) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	if req.rel == "" {
-		return nil, badRequest("missing path")
-	}
+	// Vault's cubbyhole looks at the data first, then the path; both
+	// failures are internal errors there.
 	if len(req.data) == 0 {
 		return nil, multiErr(500, "missing data fields")
+	}
+	if req.rel == "" {
+		return nil, multiErr(http.StatusInternalServerError, "missing path")
 	}
 	c[req.rel] = copyMap(req.data)
 	return nil, nil

@@ -203,7 +203,7 @@ func (s *Server) kvBackend(mountPath string) *backend {
 		"delete_version_after": tDuration, "custom_metadata": tMap}
 	verFields := fields{"path": tString, "versions": tCommaSlice}
 	for _, p := range []*path{
-		{pattern: "config", fields: fields{"max_versions": tInt, "cas_required": tBool, "delete_version_after": tString},
+		{pattern: "config", fields: fields{"max_versions": tInt, "cas_required": tBool, "delete_version_after": tSignedDuration},
 			ops: allOps(map[op]handlerFunc{opRead: h((*kvStore).configRead), opUpdate: h((*kvStore).configWrite)})},
 		{pattern: "data/{path:.*[^/]}", fields: dataFields, exists: ex((*kvStore).v2Exists),
 			ops: allOps(map[op]handlerFunc{opRead: h((*kvStore).dataRead), opCreate: h((*kvStore).dataWrite), opUpdate: h((*kvStore).dataWrite), opDelete: h((*kvStore).dataDelete), opPatch: h((*kvStore).dataPatch)})},
@@ -257,6 +257,15 @@ func kvV2MetadataKey(k string, list bool) string {
 	return c
 }
 
+// atMountRoot makes req.rel "" when the request names its mount without
+// the trailing slash ("kv1", "cubbyhole"): the server leaves the whole
+// path in rel then, which would name a key "kv1" inside the mount.
+func atMountRoot(req *request) {
+	if req.mount != nil && req.path+"/" == req.mount.path {
+		req.rel = ""
+	}
+}
+
 // writeToDir is Vault's refusal of writes to a path ending in '/'.
 func writeToDir(req *request) error {
 	if strings.HasSuffix(req.path, "/") {
@@ -268,11 +277,21 @@ func writeToDir(req *request) error {
 // ---- version 1 -------------------------------------------------------
 
 func (k *kvStore) v1Exists(req *request, d *fieldData) (bool, error) {
+	atMountRoot(req)
+	if strings.Contains(req.rel, "..") {
+		// Vault's storage refuses the key inside the existence check,
+		// which reports any failure but its own as an internal error.
+		return false, multiErr(http.StatusInternalServerError, "internal error")
+	}
 	_, ok := k.v1[req.rel]
 	return ok, nil
 }
 
 func (k *kvStore) v1Read(req *request, d *fieldData) (*response, error) {
+	atMountRoot(req)
+	if strings.Contains(req.rel, "..") {
+		return nil, multiErr(http.StatusBadRequest, "read failed: relative paths not supported")
+	}
 	takesArbitraryInput(d)
 	data, ok := k.v1[req.rel]
 	if !ok {
@@ -292,6 +311,7 @@ func (k *kvStore) v1Read(req *request, d *fieldData) (*response, error) {
 }
 
 func (k *kvStore) v1Write(req *request, d *fieldData) (*response, error) {
+	atMountRoot(req)
 	takesArbitraryInput(d)
 	if err := writeToDir(req); err != nil {
 		return nil, err
@@ -307,11 +327,19 @@ func (k *kvStore) v1Write(req *request, d *fieldData) (*response, error) {
 }
 
 func (k *kvStore) v1Delete(req *request, d *fieldData) (*response, error) {
+	atMountRoot(req)
+	if strings.Contains(req.rel, "..") {
+		return nil, errRelativePath
+	}
 	delete(k.v1, req.rel)
 	return nil, nil
 }
 
 func (k *kvStore) v1List(req *request, d *fieldData) (*response, error) {
+	atMountRoot(req)
+	if strings.Contains(req.rel, "..") {
+		return nil, errRelativePath
+	}
 	takesArbitraryInput(d)
 	prefix := req.rel
 	if prefix != "" && !strings.HasSuffix(prefix, "/") {
@@ -516,12 +544,11 @@ func (k *kvStore) readVersion(req *request, d *fieldData, key string, view func(
 	if v.deleted(req.now) || v.destroyed {
 		return rawStatus(dataResp(data), http.StatusNotFound), nil
 	}
+	// A version written with "data": null holds JSON null: it reads back
+	// as null (data and subkeys alike), as in Vault.
 	var doc map[string]any
 	if err := json.Unmarshal(v.data, &doc); err != nil {
 		return nil, err
-	}
-	if doc == nil {
-		doc = map[string]any{}
 	}
 	data[key] = view(doc)
 	return dataResp(data), nil
@@ -623,6 +650,9 @@ func (k *kvStore) dataPatch(req *request, d *fieldData) (*response, error) {
 	var doc map[string]any
 	if err := json.Unmarshal(cur.data, &doc); err != nil {
 		return nil, err
+	}
+	if doc == nil { // a version written with "data": null
+		return nil, multiErr(http.StatusInternalServerError, "resource does not exist")
 	}
 	// Round-trip the patch through JSON so numbers merge as Vault merges
 	// them (RFC 7386 merge patch on the marshalled documents).
@@ -946,6 +976,9 @@ func (k *kvStore) metaPatch(req *request, d *fieldData) (*response, error) {
 	if cOk && k.conf.casRequired && !cas.(bool) {
 		resp = &response{warnings: []string{`"cas_required" set to false, but is mandated by backend config. This value will be ignored.`}}
 	}
+	if err := patchedCustomTypeErr(patchCustom); err != nil {
+		return nil, err
+	}
 	if v, ok := d.getOk("max_versions"); ok {
 		m.maxVersions = uint32(v.(int))
 	}
@@ -971,6 +1004,32 @@ func (k *kvStore) metaPatch(req *request, d *fieldData) (*response, error) {
 	return resp, nil
 }
 
+// patchedCustomTypeErr is Vault's failure to decode merge-patched
+// metadata whose custom_metadata holds a number or a bool (the patch
+// validation lets them through as strings; decoding the merged document
+// into the metadata, whose values are strings, does not): a 500 naming the
+// JSON type of the first such value in key order, and nothing is changed.
+func patchedCustomTypeErr(patch map[string]any) error {
+	keys := make([]string, 0, len(patch))
+	for k := range patch {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		kind := ""
+		switch patch[k].(type) {
+		case bool:
+			kind = "bool"
+		case json.Number, float64, float32, int, int64, int32, uint, uint64, uint32:
+			kind = "number"
+		}
+		if kind != "" {
+			return multiErr(http.StatusInternalServerError, "json: cannot unmarshal %s into Go struct field KeyMetadata.custom_metadata of type string", kind)
+		}
+	}
+	return nil
+}
+
 func (k *kvStore) metaDelete(req *request, d *fieldData) (*response, error) {
 	if len(k.v1) > 0 {
 		k.upgrade(req.now)
@@ -989,18 +1048,11 @@ func (k *kvStore) configRead(req *request, d *fieldData) (*response, error) {
 func (k *kvStore) configWrite(req *request, d *fieldData) (*response, error) {
 	maxV, mOk := d.getOk("max_versions")
 	cas, cOk := d.getOk("cas_required")
-	dvaRaw, dOk := d.getOk("delete_version_after")
+	_, dOk := d.getOk("delete_version_after")
 	if !mOk && !cOk && !dOk {
 		return nil, nil
 	}
-	var dva time.Duration
-	if dOk {
-		dur, err := parseutil.ParseDurationSecond(dvaRaw)
-		if err != nil {
-			return nil, badRequest("Field validation failed: error converting input for field \"delete_version_after\": %s", err)
-		}
-		dva = dur.Truncate(time.Second)
-	}
+	dva := d.duration("delete_version_after") // whole seconds, may be negative
 	if mOk {
 		k.conf.maxVersions = uint32(maxV.(int))
 	}

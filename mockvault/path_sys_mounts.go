@@ -178,7 +178,8 @@ func (s *Server) authEnable(req *request, d *fieldData) (*response, error) {
 	if typ == "token" {
 		return nil, badRequest("token credential backend cannot be instantiated")
 	}
-	if engineByName[typ] == nil && !contains(builtinAuthTypes, typ) {
+	if e := engineByName[typ]; (e == nil || !e.auth) && !contains(builtinAuthTypes, typ) {
+		// A secrets engine (kv, transit, system...) is no auth method.
 		return nil, badRequest("plugin not found in the catalog: %s", typ)
 	}
 	m := &mount{path: "auth/" + p, typ: typ, auth: true, description: d.str("description"),
@@ -247,7 +248,8 @@ func (s *Server) mountEnable(req *request, d *fieldData) (*response, error) {
 			return nil, badRequest("path is already in use at %s", m.path)
 		}
 	}
-	if engineByName[typ] == nil && !contains(builtinSecretTypes, typ) {
+	if e := engineByName[typ]; (e == nil || e.auth) && !contains(builtinSecretTypes, typ) {
+		// An auth method (approle) is no secrets engine.
 		return nil, badRequest("plugin not found in the catalog: %s", typ)
 	}
 	m := &mount{path: p, typ: typ, description: d.str("description"), local: d.boolean("local", false),
@@ -294,7 +296,15 @@ func (s *Server) removeMount(m *mount) {
 	delete(s.engines, m.path)
 }
 
+// isTunePath tells a DELETE of sys/{auth,mounts}/:path/tune, which Vault's
+// router gives to the tune path (an unsupported operation there), from a
+// disable: no mount is named ".../tune".
+func isTunePath(d *fieldData) bool { return strings.HasSuffix(d.str("path"), "/tune") }
+
 func (s *Server) authDisable(req *request, d *fieldData) (*response, error) {
+	if isTunePath(d) {
+		return nil, errUnsupportedOp
+	}
 	p := sanitizeMountPath(d.str("path"))
 	m := s.mounts["auth/"+p]
 	if m == nil || !m.auth {
@@ -308,6 +318,9 @@ func (s *Server) authDisable(req *request, d *fieldData) (*response, error) {
 }
 
 func (s *Server) mountDisable(req *request, d *fieldData) (*response, error) {
+	if isTunePath(d) {
+		return nil, errUnsupportedOp
+	}
 	p := sanitizeMountPath(d.str("path"))
 	m := s.mounts[p]
 	if m == nil {

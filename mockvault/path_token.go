@@ -46,6 +46,8 @@ func (s *Server) tokenBackend() *backend {
 		"type": tString, "explicit_max_ttl": tString, "display_name": tString,
 		"num_uses": tInt, "renewable": tBool, "period": tString, "entity_alias": tString,
 	}
+	// lookup-self and renew-self take the (deprecated, unused) token too:
+	// validated, never warned about, never read.
 	tokenField := fields{"token": tString}
 	accField := fields{"accessor": tString}
 	renewFields := fields{"token": tString, "increment": tDuration}
@@ -53,12 +55,12 @@ func (s *Server) tokenBackend() *backend {
 	return newBackend([]*path{
 		{pattern: "create", fields: createFields, ops: map[op]handlerFunc{opUpdate: s.tokenCreate(false)}},
 		{pattern: "create-orphan", fields: createFields, ops: map[op]handlerFunc{opUpdate: s.tokenCreate(true)}},
-		{pattern: "create/{role_name:.+}", fields: createFields, ops: map[op]handlerFunc{opUpdate: s.tokenCreateRole}},
+		{pattern: "create/{role_name:" + nameRegex + "}", fields: createFields, ops: map[op]handlerFunc{opUpdate: s.tokenCreateRole}},
 		{pattern: "lookup", fields: tokenField, ops: map[op]handlerFunc{opUpdate: s.tokenLookup, opRead: s.tokenLookup}},
-		{pattern: "lookup-self", fields: fields{}, ops: map[op]handlerFunc{opRead: s.tokenLookupSelf, opUpdate: s.tokenLookupSelf}},
+		{pattern: "lookup-self", fields: tokenField, ops: map[op]handlerFunc{opRead: s.tokenLookupSelf, opUpdate: s.tokenLookupSelf}},
 		{pattern: "lookup-accessor", fields: accField, ops: map[op]handlerFunc{opUpdate: s.tokenLookupAccessor}},
 		{pattern: "renew", fields: renewFields, ops: map[op]handlerFunc{opUpdate: s.tokenRenew}},
-		{pattern: "renew-self", fields: fields{"increment": tDuration}, ops: map[op]handlerFunc{opUpdate: s.tokenRenewSelf}},
+		{pattern: "renew-self", fields: renewFields, ops: map[op]handlerFunc{opUpdate: s.tokenRenewSelf}},
 		{pattern: "renew-accessor", fields: renewAccFields, ops: map[op]handlerFunc{opUpdate: s.tokenRenewAccessor}},
 		{pattern: "revoke", fields: tokenField, ops: map[op]handlerFunc{opUpdate: s.tokenRevoke}},
 		{pattern: "revoke-self", ops: map[op]handlerFunc{opUpdate: s.tokenRevokeSelf}},
@@ -127,13 +129,38 @@ func contains(list []string, v string) bool {
 	return false
 }
 
+// containsGlob is Vault's strutil.StrListContainsGlob (token roles'
+// allowed/disallowed_policies_glob, allowed_entity_aliases): its globs are
+// ryanuber/go-glob's, where "*" matches anything and a "*" may stand
+// anywhere in the pattern, not only at its ends (unlike the ACL's
+// parameter globs, globMatch).
 func containsGlob(globs []string, v string) bool {
 	for _, g := range globs {
-		if globMatch(g, v) {
+		if starGlob(g, v) {
 			return true
 		}
 	}
 	return false
+}
+
+// starGlob matches subj against pattern, each "*" standing for any run of
+// characters: the first part anchors at the start unless the pattern
+// starts with "*", the middle parts are found left to right, and the last
+// part anchors at the end unless the pattern ends with "*".
+func starGlob(pattern, subj string) bool {
+	if pattern == "" || !strings.Contains(pattern, "*") {
+		return subj == pattern
+	}
+	parts := strings.Split(pattern, "*")
+	last := len(parts) - 1
+	for i, part := range parts[:last] {
+		at := strings.Index(subj, part)
+		if at < 0 || (i == 0 && at != 0) {
+			return false
+		}
+		subj = subj[at+len(part):]
+	}
+	return strings.HasSuffix(pattern, "*") || strings.HasSuffix(subj, parts[last])
 }
 
 // callerHasSudo reports whether the caller may act as root on req's path.
@@ -154,6 +181,9 @@ func (s *Server) tokenCreate(orphan bool) handlerFunc {
 
 func (s *Server) tokenCreateRole(req *request, d *fieldData) (*response, error) {
 	name := d.str("role_name")
+	if strings.Contains(name, "..") {
+		return nil, errRelativePath // Vault's role storage refuses the key
+	}
 	role := s.tokenRoles()[name]
 	if role == nil {
 		return nil, badRequest("unknown role %s", name)
@@ -191,12 +221,15 @@ func (s *Server) storeNewToken(te *tokenEntry) error {
 	} else {
 		te.CreationTime = s.now()
 	}
-	if te.TTL > 0 {
+	if te.TTL != 0 { // a negative TTL (a negative mount default) is born expired
 		te.ExpireTime = te.CreationTime.Add(te.TTL)
 	}
 	te.leaseTTL = te.TTL
+	// For a service token, orphan records what its lease was issued with:
+	// renewals answer that (Vault's lease keeps the auth it was issued
+	// with), even after revoke-orphan has made the token an orphan.
+	te.orphan = te.Parent == ""
 	if te.Type == tokenTypeBatch {
-		te.orphan = te.Parent == ""
 		id, err := sealBatch(s.batchKey, te)
 		if err != nil {
 			return err
@@ -358,9 +391,19 @@ func maxInt(a, b int) int {
 	return b
 }
 
-func (s *Server) tokenLookup(req *request, d *fieldData) (*response, error) {
+// nullBodyToken is Vault's answer to "token": null in the body of
+// lookup, renew, revoke and revoke-orphan: its request handling refuses it
+// before the backend (which would say "missing token ID").
+func nullBodyToken(req *request) error {
 	if v, ok := req.data["token"]; ok && v == nil {
-		return nil, errCode(http.StatusForbidden, "invalid token")
+		return errCode(http.StatusForbidden, "invalid token")
+	}
+	return nil
+}
+
+func (s *Server) tokenLookup(req *request, d *fieldData) (*response, error) {
+	if err := nullBodyToken(req); err != nil {
+		return nil, err
 	}
 	id := d.str("token")
 	if id == "" {
@@ -417,6 +460,9 @@ func (s *Server) tokenLookupAccessor(req *request, d *fieldData) (*response, err
 }
 
 func (s *Server) tokenRenew(req *request, d *fieldData) (*response, error) {
+	if err := nullBodyToken(req); err != nil {
+		return nil, err
+	}
 	id := d.str("token")
 	if id == "" {
 		return nil, badRequest("missing token ID")
@@ -429,6 +475,11 @@ func (s *Server) tokenRenew(req *request, d *fieldData) (*response, error) {
 }
 
 func (s *Server) tokenRenewSelf(req *request, d *fieldData) (*response, error) {
+	if req.te.NumUses == -1 {
+		// This request spent the token's last use: Vault no longer finds
+		// it (its revocation is pending), so it is not renewed.
+		return nil, badRequest("token not found")
+	}
 	return s.renewToken(req, req.te, d.duration("increment"))
 }
 
@@ -437,17 +488,30 @@ func (s *Server) tokenRenewAccessor(req *request, d *fieldData) (*response, erro
 	if err != nil {
 		return nil, err
 	}
+	if te.NumUses == -1 { // the caller's own accessor, on its last use
+		return nil, multiErr(http.StatusBadRequest, "invalid request")
+	}
 	resp, err := s.renewToken(req, te, d.duration("increment"))
+	var ve *vaultError
+	if errors.As(err, &ve) && ve.code == http.StatusBadRequest && !errors.Is(err, errBatchNotRenewable) {
+		// Vault's renew-accessor passes on the renewal's error response
+		// only for a batch token; the others (lease is not renewable...)
+		// come back as the bare ErrInvalidRequest.
+		return nil, multiErr(http.StatusBadRequest, "invalid request")
+	}
 	if resp != nil && resp.auth != nil {
 		resp.auth.ClientToken = ""
 	}
 	return resp, err
 }
 
+// errBatchNotRenewable answers a renewal of a batch token.
+var errBatchNotRenewable = badRequest("batch tokens cannot be renewed")
+
 // renewToken extends a service token's lease, as Vault's expiration manager.
 func (s *Server) renewToken(req *request, te *tokenEntry, increment time.Duration) (*response, error) {
 	if te.Type == tokenTypeBatch {
-		return nil, badRequest("batch tokens cannot be renewed")
+		return nil, errBatchNotRenewable
 	}
 	if te.ExpireTime.IsZero() || !te.Renewable {
 		return nil, badRequest("lease is not renewable")
@@ -493,6 +557,7 @@ func (s *Server) renewToken(req *request, te *tokenEntry, increment time.Duratio
 	auth := s.authBlock(te)
 	auth.LeaseDuration = int(ttl / time.Second)
 	auth.Renewable = true
+	auth.Orphan = te.orphan // as issued, not as revoke-orphan left it
 	return &response{auth: auth, warnings: warnings}, nil
 }
 
@@ -505,6 +570,9 @@ func (s *Server) mountOf(te *tokenEntry) *mount {
 }
 
 func (s *Server) tokenRevoke(req *request, d *fieldData) (*response, error) {
+	if err := nullBodyToken(req); err != nil {
+		return nil, err
+	}
 	id := d.str("token")
 	if id == "" {
 		return nil, badRequest("missing token ID")
@@ -545,6 +613,9 @@ func (s *Server) tokenRevokeAccessor(req *request, d *fieldData) (*response, err
 }
 
 func (s *Server) tokenRevokeOrphan(req *request, d *fieldData) (*response, error) {
+	if err := nullBodyToken(req); err != nil {
+		return nil, err
+	}
 	id := d.str("token")
 	if id == "" {
 		return nil, badRequest("missing token ID")

@@ -404,7 +404,8 @@ func (s *Server) setTokenTTL(req *request, te *tokenEntry, in *createRequest, is
 		explicitMax = lesserOfRole(explicitMax, in.role.TokenExplicitMaxTTL, "Explicit max TTL", &warnings)
 		period = lesserOfRole(period, in.role.TokenPeriod, "Period", &warnings)
 	}
-	defTTL, maxTTL := s.mounts["auth/token/"].ttls()
+	_, maxTTL := s.mounts["auth/token/"].ttls()
+	defTTL := leaseDefault(s.mounts["auth/token/"])
 	// A root token asking for neither TTL nor period skips the mount's
 	// TTLs (it can still get the explicit max below).
 	if period > 0 || te.TTL > 0 || !contains(te.Policies, rootPolicyName) {
@@ -442,4 +443,15 @@ func (s *Server) issueToken(te *tokenEntry, warnings []string) (*response, error
 		}
 	}
 	return &response{auth: s.authBlock(te), warnings: warnings}, nil
+}
+
+// leaseDefault is a mount's default lease TTL as Vault's system view gives
+// it to CalculateTTL: the mount's own when set, even above its max (the
+// TTL is then capped, with a warning) or negative (the token is born
+// expired), else the system default.
+func leaseDefault(m *mount) time.Duration {
+	if m != nil && m.defaultLeaseTTL != 0 {
+		return m.defaultLeaseTTL
+	}
+	return systemMaxTTL
 }

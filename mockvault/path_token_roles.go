@@ -2,6 +2,7 @@ package mockvault
 
 import (
 	"fmt"
+	"net/http"
 	"regexp"
 	"sort"
 	"strings"
@@ -36,7 +37,18 @@ var tokenRoleFields = fields{
 
 var pathSuffixSanitize = regexp.MustCompile(`\w[\w-.]+\w`)
 
+// errRelativePath is Vault's storage refusing a key with "..": wrapped
+// when a handler meets it, bare (errRelativePathBare) when an existence
+// check does.
+var (
+	errRelativePath     = multiErr(http.StatusBadRequest, "relative paths not supported")
+	errRelativePathBare = badRequest("relative paths not supported")
+)
+
 func (s *Server) tokenRoleExists(req *request, d *fieldData) (bool, error) {
+	if strings.Contains(d.str("role_name"), "..") {
+		return false, errRelativePathBare
+	}
 	return s.tokenRoles()[d.str("role_name")] != nil, nil
 }
 
@@ -50,6 +62,9 @@ func (s *Server) tokenRoleList(req *request, d *fieldData) (*response, error) {
 }
 
 func (s *Server) tokenRoleRead(req *request, d *fieldData) (*response, error) {
+	if strings.Contains(d.str("role_name"), "..") {
+		return nil, errRelativePath
+	}
 	r := s.tokenRoles()[d.str("role_name")]
 	if r == nil {
 		return nil, nil
@@ -65,7 +80,7 @@ func (s *Server) tokenRoleRead(req *request, d *fieldData) (*response, error) {
 		"disallowed_policies":    nonNil(r.DisallowedPolicies), "allowed_policies": nonNil(r.AllowedPolicies),
 		"disallowed_policies_glob": nonNil(r.DisallowedPoliciesGlob), "allowed_policies_glob": nonNil(r.AllowedPoliciesGlob),
 		"name": r.Name, "orphan": r.Orphan, "path_suffix": r.PathSuffix, "renewable": r.Renewable,
-		"token_type": typ, "allowed_entity_aliases": nilIfEmpty(r.AllowedEntityAliases),
+		"token_type": typ, "allowed_entity_aliases": r.AllowedEntityAliases, // null until set, [] once set empty
 		"token_no_default_policy": r.TokenNoDefaultPolicy,
 	}
 	if len(r.TokenBoundCIDRs) > 0 {
@@ -87,14 +102,10 @@ func nonNil(l []string) []string {
 	return l
 }
 
-func nilIfEmpty(l []string) any {
-	if len(l) == 0 {
-		return nil
-	}
-	return l
-}
-
 func (s *Server) tokenRoleDelete(req *request, d *fieldData) (*response, error) {
+	if strings.Contains(d.str("role_name"), "..") {
+		return nil, errRelativePath
+	}
 	delete(s.tokenRoles(), d.str("role_name"))
 	return nil, nil
 }
