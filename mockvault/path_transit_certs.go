@@ -17,21 +17,32 @@ import (
 // Transit certificates and BYOK export: keys/:name/csr,
 // keys/:name/set-certificate and byok-export/:destination/:source.
 
-// csr makes a certificate request signed by a key version.
-func (t *transitState) csr(req *request, d *fieldData) (*response, error) {
+// signingKey is the named key and the requested version (latest by
+// default) for csr and set-certificate, which refuse keys that cannot sign
+// (noSign words that as each endpoint does in Vault) or are derived.
+func (t *transitState) signingKey(d *fieldData, noSign string) (*transitKey, int, error) {
 	name := d.str("name")
 	k := t.key(name)
 	switch {
 	case k == nil:
-		return nil, tUser("key with provided name '%s' not found", name)
+		return nil, 0, tUser("key with provided name '%s' not found", name)
 	case !k.typ.signs():
-		return nil, tUser("key type '%s' does not support signing", k.typ)
+		return nil, 0, tUser(noSign, k.typ)
 	case k.derived:
-		return nil, tUser("operation not supported on keys with derivation enabled")
+		return nil, 0, tUser("operation not supported on keys with derivation enabled")
 	}
 	ver := k.latest
 	if d.has("version") {
 		ver = d.integer("version")
+	}
+	return k, ver, nil
+}
+
+// csr makes a certificate request signed by a key version.
+func (t *transitState) csr(req *request, d *fieldData) (*response, error) {
+	k, ver, err := t.signingKey(d, "key type '%s' does not support signing")
+	if err != nil {
+		return nil, err
 	}
 	tmpl := &x509.CertificateRequest{}
 	if s := d.str("csr"); s != "" {
@@ -84,19 +95,9 @@ func (k *transitKey) signer(e *transitKeyEntry) (crypto.Signer, *transitErr) {
 // setCertificate attaches a certificate chain whose leaf holds the public
 // key of a key version.
 func (t *transitState) setCertificate(req *request, d *fieldData) (*response, error) {
-	name := d.str("name")
-	k := t.key(name)
-	switch {
-	case k == nil:
-		return nil, tUser("key with provided name '%s' not found", name)
-	case !k.typ.signs():
-		return nil, tUser("key type %s does not support signing", k.typ)
-	case k.derived:
-		return nil, tUser("operation not supported on keys with derivation enabled")
-	}
-	ver := k.latest
-	if d.has("version") {
-		ver = d.integer("version")
+	k, ver, err := t.signingKey(d, "key type %s does not support signing")
+	if err != nil {
+		return nil, err
 	}
 	chainPEM := d.str("certificate_chain")
 	chain, err := parseCertChain(chainPEM)

@@ -186,6 +186,35 @@ type tDecryptResult struct {
 	Reference string `json:"reference"`
 }
 
+// itemOptions applies a batch item's padding_scheme and associated_data
+// to o, or says why the item fails (Vault's per-item texts).
+func itemOptions(k *transitKey, i int, it tBatchItem, o *encOpts) string {
+	if it.padding != "" {
+		ps, err := paddingScheme(k, it.padding)
+		if err != nil {
+			return fmt.Sprintf("'[%d].padding_scheme' invalid: %s", i, err)
+		}
+		o.padding = ps
+	}
+	if it.ad != "" {
+		if !k.typ.associatedData() {
+			return fmt.Sprintf("'[%d].associated_data' provided for non-AEAD cipher suite %v", i, k.typ)
+		}
+		o.ad = it.ad
+	}
+	return ""
+}
+
+// count marks a batch as having an internal or a user error, which
+// decides its status code.
+func (e *transitErr) count(internal, user *bool) {
+	if e.internal {
+		*internal = true
+	} else {
+		*user = true
+	}
+}
+
 // paddingScheme checks a padding_scheme argument for the key's type.
 func paddingScheme(k *transitKey, ps string) (string, error) {
 	if ps != "oaep" && ps != "pkcs1v15" {
@@ -288,28 +317,13 @@ func (t *transitState) encrypt(req *request, d *fieldData) (*response, error) {
 			continue
 		}
 		o := encOpts{version: it.keyVersion, context: it.decodedContext, nonce: it.decodedNonce}
-		if it.padding != "" {
-			ps, err := paddingScheme(k, it.padding)
-			if err != nil {
-				results[i].Error = fmt.Sprintf("'[%d].padding_scheme' invalid: %s", i, err)
-				continue
-			}
-			o.padding = ps
-		}
-		if it.ad != "" {
-			if !k.typ.associatedData() {
-				results[i].Error = fmt.Sprintf("'[%d].associated_data' provided for non-AEAD cipher suite %v", i, k.typ)
-				continue
-			}
-			o.ad = it.ad
+		if msg := itemOptions(k, i, it, &o); msg != "" {
+			results[i].Error = msg
+			continue
 		}
 		ct, terr := k.encrypt(o, it.plaintext)
 		if terr != nil {
-			if terr.internal {
-				internalErrors = true
-			} else {
-				userErrors = true
-			}
+			terr.count(&internalErrors, &userErrors)
 			results[i].Error = terr.msg
 			continue
 		}
@@ -393,28 +407,13 @@ func (t *transitState) decrypt(req *request, d *fieldData) (*response, error) {
 			continue
 		}
 		o := encOpts{context: it.decodedContext, nonce: it.decodedNonce}
-		if it.padding != "" {
-			ps, err := paddingScheme(k, it.padding)
-			if err != nil {
-				results[i].Error = fmt.Sprintf("'[%d].padding_scheme' invalid: %s", i, err)
-				continue
-			}
-			o.padding = ps
-		}
-		if it.ad != "" {
-			if !k.typ.associatedData() {
-				results[i].Error = fmt.Sprintf("'[%d].associated_data' provided for non-AEAD cipher suite %v", i, k.typ)
-				continue
-			}
-			o.ad = it.ad
+		if msg := itemOptions(k, i, it, &o); msg != "" {
+			results[i].Error = msg
+			continue
 		}
 		plain, terr := k.decrypt(o, it.ciphertext)
 		if terr != nil {
-			if terr.internal {
-				internalErrors = true
-			} else {
-				userErrors = true
-			}
+			terr.count(&internalErrors, &userErrors)
 			results[i].Error = terr.msg
 			continue
 		}
