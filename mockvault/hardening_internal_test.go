@@ -24,13 +24,7 @@ func (s *Server) FillChainForBench(depth int) string {
 	now := s.now()
 	parent := ""
 	for i := 0; i < depth; i++ {
-		seq := benchSeq.Add(1)
-		te := &tokenEntry{
-			ID: fmt.Sprintf("hvs.benchchain%012d", seq), Accessor: fmt.Sprintf("chainacc%016d", seq),
-			Parent: parent, Policies: []string{"default"}, Path: "auth/token/create", DisplayName: "token",
-			CreationTime: now, TTL: systemMaxTTL, ExpireTime: now.Add(systemMaxTTL), leaseTTL: systemMaxTTL,
-			Renewable: true, Type: tokenTypeService, authMount: "auth/token/",
-		}
+		te := benchToken(now, "benchchain", "chainacc", parent)
 		s.tokens.insert(te)
 		parent = te.ID
 	}

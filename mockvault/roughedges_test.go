@@ -199,7 +199,7 @@ func TestAdminRoutesJSONStyle(t *testing.T) {
 		`{"latency":"-1s"}`:          "must not be negative",
 	} {
 		code, m := reAdmin(t, v.Addr, "POST", "faults", body)
-		if code != 400 || !strings.Contains(strings.Join(reStrings(m["errors"]), " "), want) {
+		if code != 400 || !strings.Contains(strings.Join(toStrs(m["errors"]), " "), want) {
 			t.Fatalf("%s: %d %v", body, code, m)
 		}
 	}
@@ -217,7 +217,7 @@ func TestAdminRoutesJSONStyle(t *testing.T) {
 		t.Fatalf("advance 15m: %v", m)
 	}
 	code, m = reAdmin(t, v.Addr, "POST", "clock", `{"set":"2025-12-31T00:00:00Z"}`)
-	if code != 400 || !strings.Contains(strings.Join(reStrings(m["errors"]), " "), "never runs backwards") {
+	if code != 400 || !strings.Contains(strings.Join(toStrs(m["errors"]), " "), "never runs backwards") {
 		t.Fatalf("set backwards: %d %v", code, m)
 	}
 	if _, m := reAdmin(t, v.Addr, "GET", "clock", ""); m["now"] != "2026-01-01T00:16:30Z" {
@@ -229,16 +229,6 @@ func TestAdminRoutesJSONStyle(t *testing.T) {
 	if code, _ := reAdmin(t, v.Addr, "POST", "clock", `{"advance":"-1m"}`); code != 400 {
 		t.Fatalf("negative advance: %d", code)
 	}
-}
-
-func reStrings(v any) []string {
-	var out []string
-	l, _ := v.([]any)
-	for _, x := range l {
-		s, _ := x.(string)
-		out = append(out, s)
-	}
-	return out
 }
 
 // Seed errors say what to add or fix.
