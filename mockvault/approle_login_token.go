@@ -24,6 +24,20 @@ type loginAuth struct {
 	Metadata    map[string]string
 	DisplayName string
 	EntityID    string
+	// Alias is the identity alias the login is for (Vault's
+	// logical.Auth.Alias): the core finds or creates the entity of
+	// (mount accessor, Alias.Name) and records it on the token.
+	Alias *loginAlias
+	// GroupAliases name external groups of the mount the login belongs to
+	// (Vault's logical.Auth.GroupAliases, e.g. a JWT groups_claim).
+	GroupAliases []string
+}
+
+// loginAlias is the identity alias of a login: its name (AppRole: the
+// role_id; userpass: the username; JWT: the user_claim) and metadata.
+type loginAlias struct {
+	Name     string
+	Metadata map[string]string
 }
 
 // loginTokenType combines a role's token_type with the mount's tuned

@@ -190,6 +190,7 @@ func (b *approleBackend) doLogin(req *request, d *fieldData, roleID string) (*re
 		TTL: r.TokenTTL, MaxTTL: r.TokenMaxTTL, ExplicitMaxTTL: r.TokenExplicitMaxTTL,
 		Period: r.TokenPeriod, NumUses: r.TokenNumUses, TokenType: r.TokenType,
 		BoundCIDRs: tokenCIDRs, Metadata: meta, EntityID: entityID,
+		Alias: &loginAlias{Name: r.RoleID, Metadata: map[string]string{"role_name": r.name}},
 	})
 }
 
