@@ -26,41 +26,6 @@ func (s *Server) HasPolicy(name string) bool {
 	return name == rootPolicyName || s.policies.get(name) != nil
 }
 
-// identityEngine is identity/: mounted as in Vault, its endpoints not
-// implemented yet (every request says so). Its state holds the entities
-// logins and token roles' entity aliases create.
-func identityEngine() *engine {
-	return &engine{
-		typ:   "identity",
-		state: func(*Server) engineState { return identityState{} },
-		dev:   []mount{{path: "identity/", typ: "identity", description: "identity store"}},
-	}
-}
-
-// identityState maps mount path + alias name to an entity id.
-type identityState map[string]string
-
-func (st identityState) cloneState() engineState {
-	out := make(identityState, len(st))
-	for k, v := range st {
-		out[k] = v
-	}
-	return out
-}
-
-// entityForAlias returns the identity entity of an alias on a mount,
-// creating it on first use (Vault's identity store, reduced to ids).
-func (s *Server) entityForAlias(mountPath, alias string) string {
-	st := s.stateOf(s.mounts["identity/"]).(identityState)
-	key := mountPath + "\x00" + alias
-	if id, ok := st[key]; ok {
-		return id
-	}
-	id := newUUID()
-	st[key] = id
-	return id
-}
-
 // Read reads a Vault path as the root token would, without HTTP (a role,
 // a secret, a mount's config…): the data of the answer, or nil when Vault
 // would answer 404.
