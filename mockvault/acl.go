@@ -30,9 +30,26 @@ type acl struct {
 // aclFor builds the ACL of a token without an entity.
 func (s *Server) aclFor(names []string) *acl { return s.aclForEntity(names, "") }
 
-// aclForToken builds the ACL of a token, resolving templated paths with
-// its entity.
-func (s *Server) aclForToken(te *tokenEntry) *acl { return s.aclForEntity(te.Policies, te.EntityID) }
+// aclForToken builds the ACL of a token from its policies and its
+// entity's identity policies (read at each request, as Vault does, so group
+// and entity changes reach tokens already issued), resolving templated
+// paths with its entity.
+func (s *Server) aclForToken(te *tokenEntry) *acl {
+	return s.aclForEntity(s.tokenPolicyNames(te), te.EntityID)
+}
+
+// tokenPolicyNames are the policies a token acts with: its own, plus its
+// entity's identity policies when it has any.
+func (s *Server) tokenPolicyNames(te *tokenEntry) []string {
+	if te.EntityID == "" {
+		return te.Policies
+	}
+	idp, _ := s.identityPolicies(te.EntityID)
+	if len(idp) == 0 {
+		return te.Policies
+	}
+	return sanitizePolicies(append(cloneStrings(te.Policies), idp...), false)
+}
 
 // cachedACL is an ACL built for a list of policy names, with the policies
 // it was built from: it holds while the store names the same ones.
@@ -409,6 +426,12 @@ func (a *acl) allow(path string, o op, data map[string]any, wrapTTL time.Duratio
 // verdict, then sudo on root-protected paths. Denials are Vault's 403
 // "1 error occurred: permission denied".
 func (s *Server) checkACL(req *request, te *tokenEntry) error {
+	if te.EntityID != "" {
+		if _, disabled := s.identityPolicies(te.EntityID); disabled {
+			// Vault refuses every request of a disabled entity's token.
+			return errPermissionDenied
+		}
+	}
 	res := s.aclForToken(te).allow(req.path, req.op, req.data, req.wrapTTL)
 	if res.root {
 		return nil

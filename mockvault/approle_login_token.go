@@ -98,13 +98,22 @@ func (s *Server) issueLoginToken(req *request, a *loginAuth) (*response, error) 
 		}
 	}
 
+	entityID := a.EntityID
+	if entityID == "" && a.Alias != nil {
+		id, err := s.identityLogin(m, a.Alias, a.GroupAliases)
+		if err != nil {
+			return nil, err
+		}
+		entityID = id
+	}
+
 	meta := make(map[string]string, len(a.Metadata))
 	for k, v := range a.Metadata {
 		meta[k] = v
 	}
 	te := &tokenEntry{
 		Path: req.path, Meta: meta, DisplayName: displayName, NumUses: a.NumUses,
-		CreationTime: req.now.Truncate(time.Second), TTL: ttl, EntityID: a.EntityID,
+		CreationTime: req.now.Truncate(time.Second), TTL: ttl, EntityID: entityID,
 		BoundCIDRs: cloneStrings(a.BoundCIDRs), Policies: policies, Type: typ,
 		authMount: m.path, NoDefault: a.NoDefaultPolicy,
 	}

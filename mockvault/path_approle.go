@@ -32,9 +32,6 @@ type approleBackend struct {
 	secrets map[bool]map[string]map[string]*secretIDEntry
 	// accessors[local][accessor] = secretIDHMAC (Vault's accessor index).
 	accessors map[bool]map[string]string
-	// entities: the entity Vault's identity store creates for the alias
-	// (name = role_id) on first login, by role_id.
-	entities map[string]string
 	// failed counts failed logins per role_id for Vault's user lockout.
 	failed map[string]*failedLogin
 	// started is when the mount's state was made: the periodic tidy of
@@ -69,9 +66,6 @@ func (b *approleBackend) cloneState() engineState {
 			out.accessors[local][k] = v
 		}
 	}
-	for k, v := range b.entities {
-		out.entities[k] = v
-	}
 	for k, f := range b.failed {
 		cp := *f
 		out.failed[k] = &cp
@@ -104,7 +98,6 @@ func newApproleBackend() *approleBackend {
 		roleIDs:   map[string]string{},
 		secrets:   map[bool]map[string]map[string]*secretIDEntry{false: {}, true: {}},
 		accessors: map[bool]map[string]string{false: {}, true: {}},
-		entities:  map[string]string{},
 		failed:    map[string]*failedLogin{},
 	}
 }

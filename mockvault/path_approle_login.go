@@ -180,16 +180,11 @@ func (b *approleBackend) doLogin(req *request, d *fieldData, roleID string) (*re
 	}
 	meta["role_name"] = r.name
 
-	entityID, ok := b.entities[r.RoleID]
-	if !ok {
-		entityID = newUUID()
-		b.entities[r.RoleID] = entityID
-	}
 	return req.srv.issueLoginToken(req, &loginAuth{
 		Policies: r.TokenPolicies, NoDefaultPolicy: r.TokenNoDefaultPolicy,
 		TTL: r.TokenTTL, MaxTTL: r.TokenMaxTTL, ExplicitMaxTTL: r.TokenExplicitMaxTTL,
 		Period: r.TokenPeriod, NumUses: r.TokenNumUses, TokenType: r.TokenType,
-		BoundCIDRs: tokenCIDRs, Metadata: meta, EntityID: entityID,
+		BoundCIDRs: tokenCIDRs, Metadata: meta,
 		Alias: &loginAlias{Name: r.RoleID, Metadata: map[string]string{"role_name": r.name}},
 	})
 }
