@@ -161,10 +161,10 @@ func TestCLIUnimplementedEngine(t *testing.T) {
 	if err == nil || !strings.Contains(out, `mockvault does not implement the "pki" secrets engine`) || !strings.Contains(out, "Code: 404") {
 		t.Fatalf("write under pki/: %v\n%s", err, out)
 	}
-	mustCLI(t, run, "auth", "enable", "userpass")
-	out, err = run("login", "-method=userpass", "username=alice", "password=pw")
-	if err == nil || !strings.Contains(out, `mockvault does not implement the "userpass" auth method`) {
-		t.Fatalf("userpass login: %v\n%s", err, out)
+	mustCLI(t, run, "auth", "enable", "ldap")
+	out, err = run("login", "-method=ldap", "username=alice", "password=pw")
+	if err == nil || !strings.Contains(out, `mockvault does not implement the "ldap" auth method`) {
+		t.Fatalf("ldap login: %v\n%s", err, out)
 	}
 	out, err = run("audit", "enable", "file", "file_path=stdout")
 	if err == nil || !strings.Contains(out, "mockvault does not implement sys/audit") {

@@ -33,7 +33,7 @@ type approleBackend struct {
 	// accessors[local][accessor] = secretIDHMAC (Vault's accessor index).
 	accessors map[bool]map[string]string
 	// failed counts failed logins per role_id for Vault's user lockout.
-	failed map[string]*failedLogin
+	failed loginLockouts
 	// started is when the mount's state was made: the periodic tidy of
 	// expired secret IDs ticks every minute from it.
 	started time.Time
@@ -66,10 +66,7 @@ func (b *approleBackend) cloneState() engineState {
 			out.accessors[local][k] = v
 		}
 	}
-	for k, f := range b.failed {
-		cp := *f
-		out.failed[k] = &cp
-	}
+	out.failed = b.failed.clone()
 	return out
 }
 
@@ -98,7 +95,7 @@ func newApproleBackend() *approleBackend {
 		roleIDs:   map[string]string{},
 		secrets:   map[bool]map[string]map[string]*secretIDEntry{false: {}, true: {}},
 		accessors: map[bool]map[string]string{false: {}, true: {}},
-		failed:    map[string]*failedLogin{},
+		failed:    loginLockouts{},
 	}
 }
 

@@ -550,6 +550,9 @@ func (s *Server) renewToken(req *request, te *tokenEntry, increment time.Duratio
 		// AuthRenew callbacks), e.g. AppRole's token_ttl and token_max_ttl.
 		if e := engineByType(m.typ); e != nil && e.renew != nil {
 			t, bmax, p, err := e.renew(s, m, te)
+			if errors.Is(err, errRenewNoResponse) {
+				return nil, nil
+			}
 			if err != nil {
 				return nil, err
 			}
