@@ -272,6 +272,30 @@ func BenchmarkAppRoleLogin(b *testing.B) {
 	})
 }
 
+// BenchmarkUserpassLogin logs in with userpass (a user with the default
+// policy; its password hashed with bcrypt at Vault's default cost, which
+// the login's time is mostly).
+func BenchmarkUserpassLogin(b *testing.B) {
+	v := testhelpers.RunT(b)
+	c := v.Client
+	if err := c.Sys().EnableAuthWithOptions("userpass", &api.EnableAuthOptions{Type: "userpass"}); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := c.Logical().Write("auth/userpass/users/bench", map[string]any{
+		"password": "bench-password", "token_policies": "default", "token_ttl": "1h",
+	}); err != nil {
+		b.Fatal(err)
+	}
+	creds := map[string]any{"password": "bench-password"}
+	runBoth(b, v.Addr, "", func(c *api.Client) error {
+		s, err := c.Logical().Write("auth/userpass/login/bench", creds)
+		if err == nil && (s == nil || s.Auth == nil) {
+			err = fmt.Errorf("login: no auth in %+v", s)
+		}
+		return err
+	})
+}
+
 // kvReadPolicy is the narrow policy of the KV read benchmark: one secret,
 // read only.
 const kvReadPolicy = `path "secret/data/bench/app" { capabilities = ["read"] }`

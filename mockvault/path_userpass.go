@@ -5,8 +5,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	"golang.org/x/crypto/bcrypt"
 )
 
 // The userpass auth method (builtin/credential/userpass in Vault 1.21.1):
@@ -165,7 +163,7 @@ func (st *userpassState) userWrite(req *request, d *fieldData) (*response, error
 		return nil, badRequest("%s", err.Error())
 	}
 	if pw != "" || hash != "" {
-		if err := u.setPassword(d); err != nil {
+		if err := u.setPassword(req, d); err != nil {
 			return nil, err
 		}
 	}
@@ -189,7 +187,7 @@ func (st *userpassState) userWrite(req *request, d *fieldData) (*response, error
 
 // setPassword hashes the password, or takes a bcrypt hash as given, as
 // Vault's updateUserPassword does.
-func (u *userpassUser) setPassword(d *fieldData) error {
+func (u *userpassUser) setPassword(req *request, d *fieldData) error {
 	pw, hash := d.str("password"), d.str("password_hash")
 	switch {
 	case pw != "" && hash != "":
@@ -197,7 +195,7 @@ func (u *userpassUser) setPassword(d *fieldData) error {
 	case pw == "" && hash == "":
 		return badRequest(`"password" or "password_hash" must be supplied`)
 	case pw != "":
-		h, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.DefaultCost)
+		h, err := hashPassword(req, pw)
 		if err != nil {
 			return internalError("%s", err.Error())
 		}
@@ -232,7 +230,7 @@ func (st *userpassState) userPassword(req *request, d *fieldData) (*response, er
 		return nil, internalError("username does not exist")
 	}
 	u = u.clone()
-	if err := u.setPassword(d); err != nil {
+	if err := u.setPassword(req, d); err != nil {
 		return nil, err
 	}
 	st.users[name] = u

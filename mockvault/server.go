@@ -229,7 +229,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		writeErrors(rec, code, msgs)
 		return
 	}
-	s.preparsePolicy(req) // a big policy parses outside the lock
+	s.preparsePolicy(req)   // a big policy parses outside the lock
+	s.precheckPassword(req) // so does a userpass login's bcrypt
 	resp, err := s.handleSafe(req)
 	entry.Operation = string(req.op)
 	if req.te != nil {
