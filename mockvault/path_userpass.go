@@ -67,6 +67,14 @@ func (st *userpassState) user(name string) *userpassUser {
 	return st.users[strings.ToLower(name)]
 }
 
+// userChecked is user with the storage's refusal of a key with "..".
+func (st *userpassState) userChecked(name string) (*userpassUser, error) {
+	if strings.Contains(name, "..") {
+		return nil, errRelativePath
+	}
+	return st.user(name), nil
+}
+
 // userpassHandler serves one endpoint with the state of the request's mount.
 type userpassHandler func(st *userpassState, req *request, d *fieldData) (*response, error)
 
@@ -95,7 +103,11 @@ func userpassRouter(s *Server, _ *mount) *backend {
 		{pattern: "users/", ops: map[op]handlerFunc{opList: h((*userpassState).userList)}},
 		{pattern: user, fields: userpassUserFields,
 			exists: func(req *request, d *fieldData) (bool, error) {
-				return req.state.(*userpassState).user(d.str("username")) != nil, nil
+				u, err := req.state.(*userpassState).userChecked(d.str("username"))
+				if err != nil {
+					return false, errRelativePathBare // met in the existence check
+				}
+				return u != nil, nil
 			},
 			ops: map[op]handlerFunc{opRead: h((*userpassState).userRead), opCreate: h((*userpassState).userWrite),
 				opUpdate: h((*userpassState).userWrite), opDelete: h((*userpassState).userDelete)}},
@@ -121,9 +133,9 @@ func (st *userpassState) userList(req *request, d *fieldData) (*response, error)
 // userRead is GET users/:username: the token_* fields, and the deprecated
 // twins only when set.
 func (st *userpassState) userRead(req *request, d *fieldData) (*response, error) {
-	u := st.user(d.str("username"))
-	if u == nil {
-		return nil, nil
+	u, err := st.userChecked(d.str("username"))
+	if u == nil || err != nil {
+		return nil, err
 	}
 	data := map[string]any{}
 	u.tokenParams.populate(data)
@@ -217,7 +229,11 @@ func (u *userpassUser) setPassword(req *request, d *fieldData) error {
 // userDelete is DELETE users/:username. Tokens the user logged in with
 // live on, as in Vault.
 func (st *userpassState) userDelete(req *request, d *fieldData) (*response, error) {
-	delete(st.users, strings.ToLower(d.str("username")))
+	name := strings.ToLower(d.str("username"))
+	if _, err := st.userChecked(name); err != nil {
+		return nil, err
+	}
+	delete(st.users, name)
 	return nil, nil
 }
 
@@ -225,7 +241,10 @@ func (st *userpassState) userDelete(req *request, d *fieldData) (*response, erro
 // lower-cased name but stores it back under the name as written.
 func (st *userpassState) userPassword(req *request, d *fieldData) (*response, error) {
 	name := d.str("username")
-	u := st.user(name)
+	u, err := st.userChecked(name)
+	if err != nil {
+		return nil, err
+	}
 	if u == nil {
 		return nil, internalError("username does not exist")
 	}
@@ -240,7 +259,10 @@ func (st *userpassState) userPassword(req *request, d *fieldData) (*response, er
 // userPolicies is POST users/:username/policies (stored like the password).
 func (st *userpassState) userPolicies(req *request, d *fieldData) (*response, error) {
 	name := d.str("username")
-	u := st.user(name)
+	u, err := st.userChecked(name)
+	if err != nil {
+		return nil, err
+	}
 	if u == nil {
 		return nil, internalError("username does not exist")
 	}
