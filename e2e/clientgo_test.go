@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/mockvault/mockvault/conform"
 	"net/http"
 	"os"
 	"reflect"
@@ -244,7 +245,7 @@ func cgMask(v any) any {
 			switch c.(type) {
 			case string, json.Number:
 				if cgMaskedKeys[k] {
-					x[k] = Shape(c)
+					x[k] = conform.Shape(c)
 					continue
 				}
 			}

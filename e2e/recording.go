@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/mockvault/mockvault/conform"
 	"io"
 	"net/http"
 	"os"
@@ -97,8 +98,8 @@ func SaveRecording(r *Result, opt CompareOptions) (bool, error) {
 			o := old.Steps[i]
 			// the old answers' own variables, as a replay would save them
 			for name, p := range sr.Step.Saves {
-				if v, ok := lookupPath(o.Body, p); ok && v != nil {
-					vars[name] = scalarString(v)
+				if v, ok := conform.Lookup(o.Body, p); ok && v != nil {
+					vars[name] = conform.ScalarString(v)
 				} else {
 					delete(vars, name)
 				}
