@@ -1,8 +1,8 @@
 package mockvault_test
 
 import (
-	"context"
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
