@@ -157,7 +157,9 @@ func Verify(ctx context.Context, rec *mockvault.Recording, real Endpoint, opt Ve
 	}
 	mock := opt.Mock
 	if mock == nil {
-		srv := mockvault.New(mockvault.Options{Clock: mockvault.RealClock{}})
+		// The same root token as real Vault's: a batch token carries its
+		// parent's id, so its length follows the root token's.
+		srv := mockvault.New(mockvault.Options{RootToken: real.Token, Clock: mockvault.RealClock{}})
 		hs := httptest.NewServer(srv)
 		defer func() { hs.Close(); srv.Close() }()
 		mock = &Endpoint{Addr: hs.URL, Token: srv.RootToken()}
@@ -215,7 +217,7 @@ func newSide(e Endpoint, name string) *side {
 		e.Name = name
 	}
 	if e.Client == nil {
-		e.Client = &http.Client{Timeout: time.Minute, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		e.Client = NewHTTPClient(nil)
 	}
 	return &side{Endpoint: e, vars: map[string]string{"root": e.Token}}
 }
