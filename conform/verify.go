@@ -68,6 +68,7 @@ type StepReport struct {
 
 // VerifyReport is the outcome of Verify.
 type VerifyReport struct {
+	File  string // the recording's file, when read from one
 	Names [2]string
 	Steps []StepReport
 }
@@ -123,8 +124,46 @@ func (r *VerifyReport) Write(w io.Writer) {
 	fmt.Fprintln(w, r.Summary())
 }
 
-// VerifyFile is Verify of the recording in file.
-func VerifyFile(ctx context.Context, file string, real Endpoint, opt VerifyOptions) (*VerifyReport, error) {
+// NewMock starts a fresh in-process mock on a loopback listener, on the
+// wall clock, with root token root (the same as real Vault's: a batch
+// token carries its parent's id, so its length follows the root token's).
+// stop shuts it down.
+func NewMock(root string) (e Endpoint, stop func()) {
+	srv := mockvault.New(mockvault.Options{RootToken: root, Clock: mockvault.RealClock{}})
+	hs := httptest.NewServer(srv)
+	return Endpoint{Name: "mock", Addr: hs.URL, Token: root}, func() { hs.Close(); srv.Close() }
+}
+
+// VerifyFiles verifies the recordings in files, in order, against real and
+// one fresh mock: the two servers go through the same history, so real
+// Vault must be fresh when it starts (recordings made by separate tests
+// may each enable the same mount; both servers see the second attempt).
+// The reports come in the order of files; it stops at the first file
+// it cannot read.
+func VerifyFiles(ctx context.Context, files []string, real Endpoint, opt VerifyOptions) ([]*VerifyReport, error) {
+	if opt.Mock == nil {
+		m, stop := NewMock(real.Token)
+		defer stop()
+		opt.Mock = &m
+	}
+	var reps []*VerifyReport
+	for _, file := range files {
+		rec, err := ReadRecordingFile(file)
+		if err != nil {
+			return reps, err
+		}
+		rep, err := Verify(ctx, rec, real, opt)
+		rep.File = file
+		reps = append(reps, rep)
+		if err != nil {
+			return reps, err
+		}
+	}
+	return reps, nil
+}
+
+// ReadRecordingFile reads a recording file.
+func ReadRecordingFile(file string) (*mockvault.Recording, error) {
 	f, err := os.Open(file)
 	if err != nil {
 		return nil, err
@@ -134,7 +173,7 @@ func VerifyFile(ctx context.Context, file string, real Endpoint, opt VerifyOptio
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
-	return Verify(ctx, rec, real, opt)
+	return rec, nil
 }
 
 // Verify replays rec against real (a real Vault, best a fresh dev
@@ -157,12 +196,9 @@ func Verify(ctx context.Context, rec *mockvault.Recording, real Endpoint, opt Ve
 	}
 	mock := opt.Mock
 	if mock == nil {
-		// The same root token as real Vault's: a batch token carries its
-		// parent's id, so its length follows the root token's.
-		srv := mockvault.New(mockvault.Options{RootToken: real.Token, Clock: mockvault.RealClock{}})
-		hs := httptest.NewServer(srv)
-		defer func() { hs.Close(); srv.Close() }()
-		mock = &Endpoint{Addr: hs.URL, Token: srv.RootToken()}
+		m, stop := NewMock(real.Token)
+		defer stop()
+		mock = &m
 	}
 	sides := [2]*side{newSide(real, "vault"), newSide(*mock, "mock")}
 	opt.Compare.Names = [2]string{sides[0].Name, sides[1].Name}

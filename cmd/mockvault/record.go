@@ -74,21 +74,22 @@ func verifyMain(args []string, stdout, stderr io.Writer) int {
 	return verifyFiles(ctx, fs.Args(), real, opt, *strict, stdout, stderr)
 }
 
-// verifyFiles verifies each file against real and prints the reports;
-// it returns the exit status (see verifyMain).
+// verifyFiles verifies the files (conform.VerifyFiles) and prints the
+// reports; it returns the exit status (see verifyMain).
 func verifyFiles(ctx context.Context, files []string, real conform.Endpoint, opt conform.VerifyOptions, strict bool, stdout, stderr io.Writer) int {
+	fmt.Fprintf(stdout, "== real Vault at %s, a fresh mock\n", real.Addr)
+	reps, err := conform.VerifyFiles(ctx, files, real, opt)
 	code := 0
-	for _, file := range files {
-		fmt.Fprintf(stdout, "== %s against %s\n", file, real.Addr)
-		rep, err := conform.VerifyFile(ctx, file, real, opt)
-		if err != nil {
-			fmt.Fprintf(stderr, "verify: %v\n", err)
-			return 2
-		}
+	for _, rep := range reps {
+		fmt.Fprintf(stdout, "== %s\n", rep.File)
 		rep.Write(stdout)
 		if !rep.OK() || (strict && len(rep.Steps) != rep.Count(conform.Match)+rep.Count(conform.Event)) {
 			code = 1
 		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "verify: %v\n", err)
+		return 2
 	}
 	return code
 }
