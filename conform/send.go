@@ -1,12 +1,12 @@
 package conform
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/mockvault/mockvault/mockvault"
 )
 
 // Request is one request to a Vault server, its variables expanded.
@@ -54,22 +54,6 @@ func Send(ctx context.Context, c *http.Client, addr string, r Request) Answer {
 	}
 	a.Status = resp.StatusCode
 	a.ContentType = resp.Header.Get("Content-Type")
-	a.Body, a.Text = DecodeBody(raw)
+	a.Body, a.Text = mockvault.DecodeBody(raw)
 	return a
-}
-
-// DecodeBody decodes an answer's body: one JSON value (numbers as
-// json.Number) or, when it is not JSON, its text. Blank is neither.
-func DecodeBody(raw []byte) (body any, text string) {
-	t := bytes.TrimSpace(raw)
-	if len(t) == 0 {
-		return nil, ""
-	}
-	dec := json.NewDecoder(bytes.NewReader(t))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err == nil && !dec.More() {
-		return v, ""
-	}
-	return nil, string(raw)
 }

@@ -14,15 +14,11 @@ var DefaultCompareOptions = conform.DefaultOptions
 // Compare lists the differences between the reference answer a and b
 // under st's masks (see conform.Compare).
 func Compare(a, b Exchange, st Step, opt CompareOptions) []string {
-	return conform.Compare(a.answer(), b.answer(), st.rules(), opt)
+	return conform.Compare(a.Answer, b.Answer, st.rules(), opt)
 }
 
 // Normalize returns the body as compared (see conform.Normalize).
-func Normalize(ex Exchange, st Step) any { return conform.Normalize(ex.answer(), st.rules()) }
-
-func (ex Exchange) answer() conform.Answer {
-	return conform.Answer{Status: ex.Status, Body: ex.Body, Text: ex.Text, Err: ex.Err, Vars: ex.vars}
-}
+func Normalize(ex Exchange, st Step) any { return conform.Normalize(ex.Answer, st.rules()) }
 
 func (st Step) rules() conform.Rules {
 	return conform.Rules{Masked: st.Masked, Ignored: st.Ignored, Unordered: st.UnorderedLists}

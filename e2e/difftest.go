@@ -272,9 +272,9 @@ func (d *differ) runSeq(ctx context.Context, steps []Step) (int, StepResult, err
 				ex := s.doSettled(ctx, st)
 				// transport errors name the target's address
 				ex.Err = strings.ReplaceAll(ex.Err, s.T.Addr(), "<addr>")
-				ex.Body = varsInText(ex.Body, ex.vars)
+				ex.Body = varsInText(ex.Body, ex.Vars)
 				if ex.Text != "" {
-					ex.Text, _ = varsInText(ex.Text, ex.vars).(string)
+					ex.Text, _ = varsInText(ex.Text, ex.Vars).(string)
 				}
 				sr.Ex[j] = ex
 			}()

@@ -108,7 +108,7 @@ func SaveRecording(r *Result, opt CompareOptions) (bool, error) {
 			for k, v := range vars {
 				snap[k] = v
 			}
-			if len(Compare(Exchange{Status: o.Status, Body: o.Body, Text: o.Text, Err: o.Err, vars: snap}, sr.Ex[0], sr.Step, opt)) > 0 {
+			if len(Compare(Exchange{Answer: conform.Answer{Status: o.Status, Body: o.Body, Text: o.Text, Err: o.Err, Vars: snap}}, sr.Ex[0], sr.Step, opt)) > 0 {
 				same = false
 				break
 			}

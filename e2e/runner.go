@@ -6,24 +6,22 @@ import (
 	"fmt"
 	"github.com/mockvault/mockvault/conform"
 	"io"
+	"maps"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
 )
 
-// Exchange is what one target answered to one step.
+// Exchange is what one target answered to one step: the answer as
+// compared (conform.Answer, with the session's variables after the step in
+// Vars) and what the suite notes about it.
 type Exchange struct {
-	Status int    `json:"status"`
-	Body   any    `json:"body,omitempty"`  // decoded JSON (numbers as json.Number)
-	Text   string `json:"text,omitempty"`  // the body when it is not JSON
-	Err    string `json:"error,omitempty"` // transport or setup error
-	Notes  string `json:"notes,omitempty"` // e.g. a Save that found nothing
-	Sent   string `json:"-"`               // request as sent (expanded)
-	Header string `json:"-"`               // Content-Type of the answer
+	conform.Answer
+	Notes string `json:"notes,omitempty"` // e.g. a Save that found nothing
+	Sent  string `json:"-"`               // request as sent (expanded)
 
-	vars      map[string]string // the session's variables after this step
-	unsettled bool              // a Settle step whose condition never held
+	unsettled bool // a Settle step whose condition never held
 }
 
 // Session is one target's state while the suite runs: saved variables and
@@ -82,17 +80,13 @@ func (s *Session) Do(ctx context.Context, st Step) Exchange {
 	for k, v := range st.Headers {
 		headers[k] = s.expand(v, false)
 	}
-	a := conform.Send(ctx, s.T.Client(), s.T.Addr(), conform.Request{Method: st.Method, Path: path, Body: body, Token: tok, Headers: headers})
-	ex.Status, ex.Body, ex.Text, ex.Err, ex.Header = a.Status, a.Body, a.Text, a.Err, a.ContentType
+	ex.Answer = conform.Send(ctx, s.T.Client(), s.T.Addr(), conform.Request{Method: st.Method, Path: path, Body: body, Token: tok, Headers: headers})
 	ex.Sent = st.Method + " " + path
 	if ex.Err != "" && ex.Status == 0 {
 		return ex
 	}
 	s.afterResponse(st, path, &ex)
-	ex.vars = make(map[string]string, len(s.vars))
-	for k, v := range s.vars {
-		ex.vars[k] = v
-	}
+	ex.Vars = maps.Clone(s.vars)
 	return ex
 }
 

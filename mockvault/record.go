@@ -258,9 +258,23 @@ func (r *recorder) newName(kind, value string) string {
 	return name
 }
 
-// decode reads a body as JSON (its secrets replaced when it is a
-// request's) or else as text.
+// decode reads a body (DecodeBody), a request's with its secrets
+// replaced.
 func (r *recorder) decode(raw []byte, answer bool) (any, string) {
+	v, text := DecodeBody(raw)
+	if answer {
+		return v, text
+	}
+	if v == nil {
+		return nil, r.hide(text)
+	}
+	return r.replace(v), ""
+}
+
+// DecodeBody reads a body as one JSON value (numbers as json.Number) or,
+// when it is not JSON, as text; a blank body is neither. Recordings and
+// the comparison (package conform) read bodies alike with it.
+func DecodeBody(raw []byte) (body any, text string) {
 	t := bytes.TrimSpace(raw)
 	if len(t) == 0 {
 		return nil, ""
@@ -268,16 +282,10 @@ func (r *recorder) decode(raw []byte, answer bool) (any, string) {
 	dec := json.NewDecoder(bytes.NewReader(t))
 	dec.UseNumber()
 	var v any
-	if err := dec.Decode(&v); err != nil || dec.More() {
-		if answer {
-			return nil, string(raw)
-		}
-		return nil, r.hide(string(raw))
-	}
-	if answer {
+	if err := dec.Decode(&v); err == nil && !dec.More() {
 		return v, ""
 	}
-	return r.replace(v), ""
+	return nil, string(raw)
 }
 
 // bind names the secrets an answer hands out, returning where they are
