@@ -80,7 +80,7 @@ type RecordedStep struct {
 const MaxRecordedSteps = maxLogged
 
 // recordedHeaders are the request headers kept in a recording.
-var recordedHeaders = []string{"Content-Type", "X-Vault-Wrap-TTL", "X-Vault-Wrap-Format", "X-Vault-Policy-Override", "X-Vault-Request", "X-Vault-Inconsistent"}
+var recordedHeaders = []string{"Content-Type", "X-Vault-Wrap-TTL", "X-Vault-Wrap-Format", "X-Vault-Policy-Override", "X-Vault-Inconsistent"}
 
 // secretKinds name the variable an answer's string gets by its key.
 var secretKinds = map[string]string{
