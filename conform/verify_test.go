@@ -127,3 +127,38 @@ func TestVerifyTestControls(t *testing.T) {
 		t.Fatal(rep.Summary())
 	}
 }
+
+// State set up without HTTP (Server.Write, Read, SetPolicy) is recorded
+// as the API calls it stands for, so the replay sets it up too.
+func TestVerifyDirectSetup(t *testing.T) {
+	v := testhelpers.RunT(t, mockvault.Options{Record: true})
+	if _, err := v.Server.Write("sys/auth/approle", map[string]any{"type": "approle"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Server.SetPolicy("build", `path "secret/*" { capabilities = ["read"] }`); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = v.Server.Write("auth/approle/role/ci", map[string]any{"token_policies": []string{"build"}, "token_ttl": "15m"})
+	rid, _ := v.Server.Read("auth/approle/role/ci/role-id")
+	sid, _ := v.Server.Write("auth/approle/role/ci/secret-id", nil)
+	if _, err := v.Server.Read("auth/approle/role/nope"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := v.Client.Logical().Write("auth/approle/login", map[string]any{"role_id": rid["role_id"], "secret_id": sid["secret_id"]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := v.Server.Recording()
+	if len(rec.Steps) != 7 || rec.Steps[6].Body.(map[string]any)["secret_id"] != "{{secret_id:1}}" || rec.Steps[5].Status != 404 {
+		t.Fatalf("recording: %+v", rec.Steps)
+	}
+	rep, err := conform.Verify(context.Background(), rec, reference(t), conform.VerifyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	rep.Write(&out)
+	if !rep.OK() || rep.Count(conform.Match) != 7 {
+		t.Fatalf("not clean:\n%s", out.String())
+	}
+}

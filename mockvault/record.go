@@ -144,7 +144,24 @@ func (s *Server) beginRecord(hr *http.Request) *capture {
 
 // endRecord adds the exchange, once answered with status.
 func (s *Server) endRecord(c *capture, status int) {
-	r := s.rec
+	hr := c.hr
+	st := RecordedStep{Method: hr.Method, Path: strings.TrimPrefix(hr.URL.RequestURI(), "/v1/"), Token: callerToken(hr), Fault: c.fault, Status: status}
+	for _, h := range recordedHeaders {
+		if v := hr.Header.Get(h); v != "" && !(h == "Content-Type" && v == "application/json") {
+			if st.Headers == nil {
+				st.Headers = map[string]string{}
+			}
+			st.Headers[h] = v
+		}
+	}
+	s.rec.add(st, c.body.Bytes(), c.answer.Bytes(), c.at)
+}
+
+// add appends st, made of what was sent and answered (its Path, Token and
+// Headers as sent, the raw body and answer), with the secrets replaced:
+// those known before the step in the request, and those the answer hands
+// out, now bound in Saves, everywhere in the answer.
+func (r *recorder) add(st RecordedStep, body, answer []byte, at time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.truncated {
@@ -154,22 +171,16 @@ func (s *Server) endRecord(c *capture, status int) {
 		r.truncated = true
 		return
 	}
-	hr := c.hr
-	st := RecordedStep{Method: hr.Method, Path: r.hide(strings.TrimPrefix(hr.URL.RequestURI(), "/v1/")), Fault: c.fault, Status: status}
-	st.Elapsed = r.elapsed(c.at)
-	if tok := callerToken(hr); tok != "" {
-		st.Token = r.tokenRef(tok)
+	st.Elapsed = r.elapsed(at)
+	st.Path = r.hide(st.Path)
+	if st.Token != "" {
+		st.Token = r.tokenRef(st.Token)
 	}
-	for _, h := range recordedHeaders {
-		if v := hr.Header.Get(h); v != "" && !(h == "Content-Type" && v == "application/json") {
-			if st.Headers == nil {
-				st.Headers = map[string]string{}
-			}
-			st.Headers[h] = r.hide(v)
-		}
+	for k, v := range st.Headers {
+		st.Headers[k] = r.hide(v)
 	}
-	st.Body, st.BodyText = r.decode(c.body.Bytes(), false)
-	st.Answer, st.AnswerText = r.decode(c.answer.Bytes(), true)
+	st.Body, st.BodyText = r.decode(body, false)
+	st.Answer, st.AnswerText = r.decode(answer, true)
 	if st.Answer != nil {
 		st.Saves = r.bind(st.Answer, nil, false, nil)
 		st.Answer = r.replace(st.Answer)
@@ -189,6 +200,39 @@ func (s *Server) recordEvent(name string) {
 	if !r.truncated {
 		r.steps = append(r.steps, RecordedStep{Event: name, Elapsed: r.elapsed(now)})
 	}
+}
+
+// recordDirect records an operation done as root without HTTP (Server.Read,
+// Write, SetPolicy) as the API call it stands for, so a replay makes it
+// too: method, path, body, and the answer's status, data or auth.
+func (s *Server) recordDirect(method, p string, data map[string]any, resp map[string]any, err error) {
+	if s.rec == nil {
+		return
+	}
+	st := RecordedStep{Method: method, Path: p, Token: s.opts.RootToken, Status: http.StatusOK}
+	switch {
+	case err != nil:
+		st.Status, _ = statusOf(err)
+		st.Answer = map[string]any{"errors": []any{errText(err)}}
+	case resp == nil && method == http.MethodGet:
+		st.Status = http.StatusNotFound
+	case resp == nil:
+		st.Status = http.StatusNoContent
+	case resp["auth"] != nil:
+		st.Answer = resp
+	default:
+		st.Answer = map[string]any{"data": resp}
+	}
+	// Through JSON: the recording holds copies, in JSON's types.
+	var body, answer []byte
+	if len(data) > 0 {
+		body, _ = json.Marshal(data)
+	}
+	if st.Answer != nil {
+		answer, _ = json.Marshal(st.Answer)
+		st.Answer = nil
+	}
+	s.rec.add(st, body, answer, s.now())
 }
 
 // elapsed is the clock move since the last one noted, when it reaches 1s.
