@@ -226,12 +226,7 @@ func (s *Server) adminRefusal(hr *http.Request) (int, string) {
 	if want == "" {
 		want = s.opts.RootToken
 	}
-	got := hr.Header.Get("X-Vault-Token")
-	if got == "" {
-		if a := hr.Header.Get("Authorization"); strings.HasPrefix(a, "Bearer ") {
-			got = strings.TrimSpace(strings.TrimPrefix(a, "Bearer "))
-		}
-	}
+	got := callerToken(hr)
 	if subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
 		return http.StatusForbidden, "permission denied: the admin routes need the admin token (the root token unless -admin-token is set) in X-Vault-Token"
 	}

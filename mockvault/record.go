@@ -245,17 +245,6 @@ func (r *recorder) elapsed(now time.Time) string {
 	return d.Round(time.Millisecond).String()
 }
 
-// callerToken is the token a request carries, as decode reads it.
-func callerToken(hr *http.Request) string {
-	if t := hr.Header.Get("X-Vault-Token"); t != "" {
-		return t
-	}
-	if a := hr.Header.Get("Authorization"); strings.HasPrefix(a, "Bearer ") {
-		return strings.TrimSpace(strings.TrimPrefix(a, "Bearer "))
-	}
-	return ""
-}
-
 // tokenRef is the caller's token as recorded: the root token and known
 // secrets by name, a token-shaped unknown as {{unrecorded:N}}, anything
 // else as sent (a test's "bogus").

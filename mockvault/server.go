@@ -517,12 +517,7 @@ func (s *Server) decode(w *statusRecorder, hr *http.Request) (*request, error) {
 		req.data = data
 	}
 token:
-	req.token = hr.Header.Get("X-Vault-Token")
-	if req.token == "" {
-		if a := hr.Header.Get("Authorization"); strings.HasPrefix(a, "Bearer ") {
-			req.token = strings.TrimSpace(strings.TrimPrefix(a, "Bearer "))
-		}
-	}
+	req.token = callerToken(hr)
 	if host, _, err := net.SplitHostPort(hr.RemoteAddr); err == nil {
 		req.remoteAddr = host
 	}
