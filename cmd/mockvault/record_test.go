@@ -68,3 +68,25 @@ func TestRecordThenVerify(t *testing.T) {
 		t.Fatal("slow")
 	}
 }
+
+// A file that is not a recording is a setup error (exit 2), named.
+func TestVerifyBadFile(t *testing.T) {
+	ref := testhelpers.RunT(t)
+	t.Setenv("VAULT_ADDR", ref.Addr)
+	t.Setenv("VAULT_TOKEN", "root")
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.json")
+	other := filepath.Join(dir, "other.json")
+	_ = os.WriteFile(bad, []byte("{"), 0o644)
+	_ = os.WriteFile(other, []byte(`{"format":"something-else/2","steps":[]}`), 0o644)
+	for file, want := range map[string]string{bad: "bad.json: reading recording", other: `format "something-else/2"`, filepath.Join(dir, "none.json"): "no such file"} {
+		var out, errOut syncBuf
+		if code := run([]string{"verify", file}, &out, &errOut, nil); code != 2 || !strings.Contains(errOut.String(), want) {
+			t.Errorf("%s: exit %d, stderr %q, want 2 and %q", file, code, errOut.String(), want)
+		}
+	}
+	var out, errOut syncBuf
+	if code := run([]string{"verify"}, &out, &errOut, nil); code != 2 || !strings.Contains(errOut.String(), "usage: verify") {
+		t.Errorf("no file: exit %d, %s", code, errOut.String())
+	}
+}
