@@ -13,6 +13,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/mockvault/mockvault/conform"
+	"maps"
 	"net/http"
 	"os"
 	"reflect"
@@ -158,7 +160,7 @@ func (s *cgSession) do(ctx context.Context, st cgStep) Exchange {
 	s.mu.Unlock()
 	resp, err := st.run(ctx, s)
 	s.mu.Lock()
-	ex := Exchange{Status: s.status, Sent: strings.Join(s.sent, ", ")}
+	ex := Exchange{Answer: conform.Answer{Status: s.status}, Sent: strings.Join(s.sent, ", ")}
 	s.mu.Unlock()
 	if ex.Sent == "" {
 		ex.Sent = "(nothing sent)"
@@ -205,10 +207,7 @@ func (s *cgSession) do(ctx context.Context, st cgStep) Exchange {
 		}
 	}
 	ex.Body = cgMask(ex.Body)
-	ex.vars = make(map[string]string, len(s.vars))
-	for k, v := range s.vars {
-		ex.vars[k] = v
-	}
+	ex.Vars = maps.Clone(s.vars)
 	return ex
 }
 
@@ -244,7 +243,7 @@ func cgMask(v any) any {
 			switch c.(type) {
 			case string, json.Number:
 				if cgMaskedKeys[k] {
-					x[k] = Shape(c)
+					x[k] = conform.Shape(c)
 					continue
 				}
 			}

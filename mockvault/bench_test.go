@@ -12,6 +12,7 @@ import (
 	"runtime/metrics"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -164,6 +165,25 @@ func BenchmarkTokenLookup(b *testing.B) {
 	}
 	runBoth(b, v.Addr, v.RootToken, func(c *api.Client) error {
 		_, err := c.Auth().Token().Lookup(s.Auth.ClientToken)
+		return err
+	})
+}
+
+// BenchmarkTokenLookupRecording is BenchmarkTokenLookup with
+// Options.Record: what recording costs when on (off, it costs nothing).
+// The recording is emptied as it grows, so memory stays flat.
+func BenchmarkTokenLookupRecording(b *testing.B) {
+	v := testhelpers.RunT(b, mockvault.Options{Record: true})
+	s, err := v.Client.Auth().Token().Create(&api.TokenCreateRequest{Policies: []string{"default"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var n atomic.Int64
+	runBoth(b, v.Addr, v.RootToken, func(c *api.Client) error {
+		_, err := c.Auth().Token().Lookup(s.Auth.ClientToken)
+		if n.Add(1)%10000 == 0 {
+			v.Server.ClearRecording()
+		}
 		return err
 	})
 }

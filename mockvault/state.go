@@ -16,6 +16,7 @@ func (s *Server) SetPolicy(name, rules string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.policies.byName[p.name] = p
+	s.recordDirect("PUT", "sys/policies/acl/"+p.name, map[string]any{"policy": rules}, nil, nil)
 	return nil
 }
 
@@ -45,18 +46,26 @@ func (s *Server) directOp(o op, p string, data map[string]any) (map[string]any, 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	resp, err := s.internalAs(nil, o, strings.TrimPrefix(p, "/"), data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %s", p, errText(err))
-	}
-	if resp == nil {
-		return nil, nil
-	}
-	if resp.auth != nil {
+	rel := strings.TrimPrefix(p, "/")
+	resp, err := s.internalAs(nil, o, rel, data)
+	var out map[string]any
+	switch {
+	case err != nil:
+	case resp != nil && resp.auth != nil:
 		b, _ := json.Marshal(resp.auth)
 		var m map[string]any
 		_ = json.Unmarshal(b, &m)
-		return map[string]any{"auth": m}, nil
+		out = map[string]any{"auth": m}
+	case resp != nil:
+		out = resp.data
 	}
-	return resp.data, nil
+	s.recordDirect(directMethods[o], rel, data, out, err)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s", p, errText(err))
+	}
+	return out, nil
 }
+
+// directMethods are the HTTP methods a recording shows direct operations
+// as.
+var directMethods = map[op]string{opRead: "GET", opUpdate: "PUT"}
