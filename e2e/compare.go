@@ -90,6 +90,10 @@ func normalize(v any, path []string, st Step, rev map[string]string, masked bool
 		for k, c := range x {
 			n := normalize(c, append(path[:len(path):len(path)], k), st, rev, masked)
 			if _, skip := n.(ignored); !skip {
+				// Keys can be saved values too (key_info by entity id).
+				if name, ok := rev[k]; ok {
+					k = "{{" + name + "}}"
+				}
 				out[k] = n
 			}
 		}
