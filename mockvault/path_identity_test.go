@@ -153,7 +153,7 @@ func TestIdentityTemplatedPolicies(t *testing.T) {
 path "secret/data/users/{{identity.entity.name}}" { capabilities = ["read"] }
 path "secret/data/teams/{{identity.entity.metadata.team}}" { capabilities = ["read"] }
 path "secret/data/groups/{{identity.groups.names.devs.id}}" { capabilities = ["read"] }
-path "secret/data/alias/{{identity.entity.aliases.` + approleAccessor(t, v) + `.metadata.role_name}}" { capabilities = ["read"] }
+path "secret/data/alias/{{identity.entity.aliases.`+approleAccessor(t, v)+`.metadata.role_name}}" { capabilities = ["read"] }
 `); err != nil {
 		t.Fatal(err)
 	}
