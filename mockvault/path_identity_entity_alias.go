@@ -198,19 +198,18 @@ func (st *identityState) aliasDelete(req *request, d *fieldData) (*response, err
 	return nil, nil
 }
 
-// aliasList lists entity aliases by id, with key_info
-// (handleAliasListCommon).
+// aliasList lists entity aliases by id, with key_info.
 func (st *identityState) aliasList(req *request, d *fieldData) (*response, error) {
-	list := make([]*idAlias, 0, len(st.aliasByID))
-	for _, a := range st.aliasByID {
-		list = append(list, a)
-	}
-	return aliasListResp(req, list), nil
+	return aliasListResp(req, st.aliasByID), nil
 }
 
 // aliasListResp lists aliases in id order with their key_info
 // (handleAliasListCommon, for entity and group aliases alike).
-func aliasListResp(req *request, list []*idAlias) *response {
+func aliasListResp(req *request, byID map[string]*idAlias) *response {
+	list := make([]*idAlias, 0, len(byID))
+	for _, a := range byID {
+		list = append(list, a)
+	}
 	sortByID(list, func(a *idAlias) string { return a.ID })
 	var keys []string
 	info := map[string]any{}

@@ -117,9 +117,5 @@ func (st *identityState) groupAliasDelete(req *request, d *fieldData) (*response
 }
 
 func (st *identityState) groupAliasList(req *request, d *fieldData) (*response, error) {
-	list := make([]*idAlias, 0, len(st.gAliasByID))
-	for _, a := range st.gAliasByID {
-		list = append(list, a)
-	}
-	return aliasListResp(req, list), nil
+	return aliasListResp(req, st.gAliasByID), nil
 }

@@ -45,17 +45,8 @@ func (st *identityState) lookupEntity(req *request, d *fieldData) (*response, er
 	if err != nil {
 		return nil, err
 	}
-	var e *idEntity
-	switch {
-	case q.id != "":
-		e = st.entities[q.id]
-	case q.name != "":
-		e = st.entityByName[strings.ToLower(q.name)]
-	case q.aliasID != "":
-		e = st.entityOfAlias(st.aliasByID[q.aliasID])
-	case q.aliasName != "" && q.aliasAcc != "":
-		e = st.entityOfAlias(st.aliasByFactors[factorsKey(q.aliasAcc, q.aliasName)])
-	}
+	e := lookupBy(q, func(id string) *idEntity { return st.entities[id] }, st.entityByName,
+		st.entityOfAlias, st.aliasByID, st.aliasByFactors)
 	return st.entityRead(req, e), nil
 }
 
@@ -64,16 +55,25 @@ func (st *identityState) lookupGroup(req *request, d *fieldData) (*response, err
 	if err != nil {
 		return nil, err
 	}
-	var g *idGroup
+	g := lookupBy(q, func(id string) *idGroup { return st.groups[id] }, st.groupByName,
+		st.groupOfAlias, st.gAliasByID, st.gAliasFactors)
+	return st.groupRead(req, g), nil
+}
+
+// lookupBy answers q from the indexes of entities or groups: by id, by
+// (lower-cased) name, or through an alias by id or by mount and name.
+func lookupBy[T any](q lookupQuery, byID func(string) T, byName map[string]T, ofAlias func(*idAlias) T,
+	aliasByID, aliasByFactors map[string]*idAlias) T {
+	var none T
 	switch {
 	case q.id != "":
-		g = st.groups[q.id]
+		return byID(q.id)
 	case q.name != "":
-		g = st.groupByName[strings.ToLower(q.name)]
+		return byName[strings.ToLower(q.name)]
 	case q.aliasID != "":
-		g = st.groupOfAlias(st.gAliasByID[q.aliasID])
+		return ofAlias(aliasByID[q.aliasID])
 	case q.aliasName != "" && q.aliasAcc != "":
-		g = st.groupOfAlias(st.gAliasFactors[factorsKey(q.aliasAcc, q.aliasName)])
+		return ofAlias(aliasByFactors[factorsKey(q.aliasAcc, q.aliasName)])
 	}
-	return st.groupRead(req, g), nil
+	return none
 }
