@@ -224,6 +224,52 @@ func (g *idGroup) clone() *idGroup {
 	return &cp
 }
 
+// edit copies an alias (entity, group: below) for a change, as Vault's
+// protobuf Clone does: empty maps and lists come back nil (so a
+// changed entity's aliases read "custom_metadata": null, not {}).
+func (a *idAlias) edit() *idAlias {
+	cp := a.clone()
+	cp.Metadata, cp.CustomMetadata = nilIfEmptyMap(cp.Metadata), nilIfEmptyMap(cp.CustomMetadata)
+	cp.MergedFrom = nilIfEmpty(cp.MergedFrom)
+	return cp
+}
+
+func (e *idEntity) edit() *idEntity {
+	cp := e.clone()
+	cp.Metadata, cp.Policies, cp.MergedEntityIDs = nilIfEmptyMap(cp.Metadata), nilIfEmpty(cp.Policies), nilIfEmpty(cp.MergedEntityIDs)
+	for i, a := range cp.Aliases {
+		cp.Aliases[i] = a.edit()
+	}
+	if len(cp.Aliases) == 0 {
+		cp.Aliases = nil
+	}
+	return cp
+}
+
+func (g *idGroup) edit() *idGroup {
+	cp := g.clone()
+	cp.Policies, cp.MemberEntityIDs, cp.ParentGroupIDs = nilIfEmpty(cp.Policies), nilIfEmpty(cp.MemberEntityIDs), nilIfEmpty(cp.ParentGroupIDs)
+	cp.Metadata = nilIfEmptyMap(cp.Metadata)
+	if cp.Alias != nil {
+		cp.Alias = cp.Alias.edit()
+	}
+	return cp
+}
+
+func nilIfEmpty(l []string) []string {
+	if len(l) == 0 {
+		return nil
+	}
+	return l
+}
+
+func nilIfEmptyMap(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	return m
+}
+
 func (st *identityState) cloneState() engineState {
 	out := &identityState{entities: make(map[string]*idEntity, len(st.entities)), groups: make(map[string]*idGroup, len(st.groups))}
 	for id, e := range st.entities {
@@ -397,7 +443,7 @@ func (s *Server) fetchOrCreateEntity(m *mount, a *loginAlias) *idEntity {
 			return e
 		}
 		if e != nil {
-			e = e.clone()
+			e = e.edit()
 			for _, x := range e.Aliases {
 				if x.ID == al.ID {
 					x.Metadata = maps.Clone(a.Metadata)
@@ -435,10 +481,10 @@ func (st *identityState) syncExternalGroups(entityID, accessor string, names []s
 		member := contains(g.MemberEntityIDs, entityID)
 		switch {
 		case want[g.ID] && !member:
-			g = g.clone()
+			g = g.edit()
 			g.MemberEntityIDs = append(g.MemberEntityIDs, entityID)
 		case !want[g.ID] && member && (g.Alias == nil || g.Alias.MountAccessor == accessor):
-			g = g.clone()
+			g = g.edit()
 			g.MemberEntityIDs = deleteString(g.MemberEntityIDs, entityID)
 		default:
 			continue

@@ -2,6 +2,7 @@ package mockvault
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 )
 
@@ -38,14 +39,14 @@ func (st *identityState) entityWrite(req *request, d *fieldData) (*response, err
 		if cur == nil {
 			return nil, badRequest("entity not found from id")
 		}
-		e = cur.clone()
+		e = cur.edit()
 	}
 	name := d.str("name")
 	if name != "" {
 		if byName := st.entityByName[strings.ToLower(name)]; byName != nil {
 			switch {
 			case e == nil:
-				e = byName.clone()
+				e = byName.edit()
 			case e.ID != byName.ID:
 				return nil, badRequest("entity name is already in use")
 			}
@@ -154,7 +155,7 @@ func (st *identityState) entityDeleteByName(req *request, d *fieldData) (*respon
 // (handleEntityDeleteCommon). Its tokens are refused from then on.
 func (st *identityState) removeEntity(e *idEntity) {
 	for _, g := range st.groupsWithMember(e.ID) {
-		g = g.clone()
+		g = g.edit()
 		g.MemberEntityIDs = deleteString(g.MemberEntityIDs, e.ID)
 		st.putGroup(g)
 	}
@@ -248,11 +249,12 @@ func (st *identityState) entityMerge(req *request, d *fieldData) (*response, err
 		return nil, badRequest("aliases conflicts cannot be resolved with multiple from entity ids - merge one entity at a time")
 	}
 	fromIDs = removeDuplicates(fromIDs)
-	to := cur.clone()
+	to := cur.edit()
 
 	// Every from entity is checked before anything changes.
 	fromAccessors := map[string]string{}
 	var clashes []string
+	var clashInfo []any // Vault's aliasClashInformation, for its UI
 	var froms []*idEntity
 	for _, fid := range fromIDs {
 		if fid == to.ID {
@@ -275,13 +277,15 @@ func (st *identityState) entityMerge(req *request, d *fieldData) (*response, err
 				if ta.MountAccessor == fa.MountAccessor {
 					clashes = append(clashes, fmt.Sprintf("mountAccessor: %s, toEntity ID: %s, fromEntity ID: %s, conflicting toEntity alias ID: %s, conflicting fromEntity alias ID: %s",
 						ta.MountAccessor, to.ID, fid, ta.ID, fa.ID))
+					clashInfo = append(clashInfo, req.clashEntry(to, ta), req.clashEntry(from, fa))
 				}
 			}
 		}
 	}
 	if len(clashes) > 0 {
 		msgs := append([]string{"toEntity and at least one fromEntity have aliases with the same mount accessor, repeat the merge request specifying exactly one fromEntity, clashes: "}, clashes...)
-		return nil, badRequest("%s", multiErrText(msgs))
+		// An error with data: Vault's ErrorResponseWithData.
+		return &response{status: http.StatusBadRequest, raw: map[string]any{"errors": []string{multiErrText(msgs)}, "data": clashInfo}}, nil
 	}
 
 	toAccessors := map[string][]string{}
@@ -293,7 +297,7 @@ func (st *identityState) entityMerge(req *request, d *fieldData) (*response, err
 	var memberOf []*idGroup
 	for _, from := range froms {
 		for _, fa := range from.Aliases {
-			fa = fa.clone()
+			fa = fa.edit()
 			for _, taID := range toAccessors[fa.MountAccessor] {
 				switch {
 				case contains(keep, taID):
@@ -312,7 +316,7 @@ func (st *identityState) entityMerge(req *request, d *fieldData) (*response, err
 		to.MergedEntityIDs = append(to.MergedEntityIDs, from.MergedEntityIDs...)
 		to.MergedEntityIDs = append(to.MergedEntityIDs, from.ID)
 		for _, g := range st.groupsWithMember(from.ID) {
-			g = g.clone()
+			g = g.edit()
 			g.MemberEntityIDs = deleteString(g.MemberEntityIDs, from.ID)
 			st.putGroup(g)
 			memberOf = append(memberOf, g)
@@ -331,11 +335,20 @@ func (st *identityState) entityMerge(req *request, d *fieldData) (*response, err
 	to.Aliases = append(nonLocal, local...)
 	st.putEntity(to)
 	for _, g := range memberOf {
-		g = st.groups[g.ID].clone()
+		g = st.groups[g.ID].edit()
 		g.MemberEntityIDs = append(g.MemberEntityIDs, to.ID)
 		st.putGroup(g)
 	}
 	return nil, nil
+}
+
+// clashEntry describes an alias of a merge clash.
+func (req *request) clashEntry(e *idEntity, a *idAlias) map[string]any {
+	out := map[string]any{"alias": a.Name, "entity": e.Name, "entity_id": e.ID, "mount": "", "mount_path": ""}
+	if m := req.srv.mountByAccessor(a.MountAccessor); m != nil {
+		out["mount"], out["mount_path"] = m.typ, m.path
+	}
+	return out
 }
 
 // deleteAlias drops the alias with this id from the entity.

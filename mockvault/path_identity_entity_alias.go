@@ -54,7 +54,7 @@ func (st *identityState) aliasWrite(req *request, d *fieldData) (*response, erro
 			return nil, badRequest("invalid alias ID provided")
 		}
 		if !customSet {
-			custom = a.CustomMetadata
+			custom = nilIfEmptyMap(a.CustomMetadata) // of Vault's clone
 		}
 		if acc == "" && name == "" && canonical == "" && !customSet {
 			return nil, nil
@@ -88,7 +88,7 @@ func (st *identityState) aliasCreate(req *request, canonical, name string, m *mo
 		if cur == nil {
 			return nil, badRequest("invalid canonical ID")
 		}
-		e = cur.clone()
+		e = cur.edit()
 	} else {
 		e = st.newEntity(req.now)
 	}
@@ -114,8 +114,8 @@ func (st *identityState) aliasUpdate(req *request, canonical, name, acc string, 
 	if owner == nil {
 		return nil, badRequest("given alias is not associated with an entity")
 	}
-	owner = owner.clone()
-	a := cur.clone()
+	owner = owner.edit()
+	a := cur.edit()
 	a.Updated = req.now
 	if acc != a.MountAccessor && (canonical == "" || canonical == a.CanonicalID) {
 		for _, x := range owner.Aliases {
@@ -146,7 +146,7 @@ func (st *identityState) aliasUpdate(req *request, canonical, name, acc string, 
 		if next == nil {
 			return nil, badRequest("given 'canonical_id' is not associated with an entity")
 		}
-		target = next.clone()
+		target = next.edit()
 		for _, x := range target.Aliases {
 			if x.MountAccessor == acc {
 				return nil, badRequest("Alias cannot be updated as the given entity already has an alias for this mount ")
@@ -192,7 +192,7 @@ func (st *identityState) aliasDelete(req *request, d *fieldData) (*response, err
 	if owner == nil {
 		return nil, internalError("alias not associated to an entity")
 	}
-	owner = owner.clone()
+	owner = owner.edit()
 	owner.deleteAlias(a.ID)
 	st.putEntity(owner)
 	return nil, nil

@@ -43,7 +43,7 @@ func (st *identityState) groupUpdateByID(req *request, d *fieldData) (*response,
 	if g == nil {
 		return nil, badRequest("invalid group ID")
 	}
-	return st.groupWrite(req, d, g.clone())
+	return st.groupWrite(req, d, g.edit())
 }
 
 // groupUpdateByName updates the named group, or creates it.
@@ -54,7 +54,7 @@ func (st *identityState) groupUpdateByName(req *request, d *fieldData) (*respons
 	}
 	var g *idGroup
 	if cur := st.groupByName[strings.ToLower(name)]; cur != nil {
-		g = cur.clone()
+		g = cur.edit()
 	}
 	return st.groupWrite(req, d, g)
 }
@@ -151,7 +151,7 @@ func (st *identityState) upsertGroup(req *request, g, prev *idGroup, memberGroup
 			if contains(memberGroupIDs, cur.ID) {
 				continue
 			}
-			cur = cur.clone()
+			cur = cur.edit()
 			cur.ParentGroupIDs = deleteString(cur.ParentGroupIDs, g.ID)
 			changed[cur.ID] = cur
 		}
@@ -169,7 +169,7 @@ func (st *identityState) upsertGroup(req *request, g, prev *idGroup, memberGroup
 			if st.groups[g.ID] != nil && st.reaches(mid, g.ID, map[string]bool{}) {
 				return badRequest("cyclic relationship detected for member group ID %q", mid)
 			}
-			mg = mg.clone()
+			mg = mg.edit()
 			mg.ParentGroupIDs = append(mg.ParentGroupIDs, g.ID)
 			changed[mg.ID] = mg
 		}

@@ -31,7 +31,7 @@ func (st *identityState) groupAliasUpdateByID(req *request, d *fieldData) (*resp
 	if a == nil {
 		return nil, badRequest("invalid group alias ID")
 	}
-	return st.groupAliasWrite(req, d, a.clone())
+	return st.groupAliasWrite(req, d, a.edit())
 }
 
 // groupAliasWrite is handleGroupAliasUpdateCommon on a (a copy; nil: a
@@ -60,7 +60,7 @@ func (st *identityState) groupAliasWrite(req *request, d *fieldData, a *idAlias)
 		if g.Type != groupExternal {
 			return nil, badRequest("alias can't be set on an internal group")
 		}
-		next = g.clone()
+		next = g.edit()
 		a.CanonicalID = canonical
 	}
 	m := req.srv.mountByAccessor(acc)
@@ -84,9 +84,9 @@ func (st *identityState) groupAliasWrite(req *request, d *fieldData, a *idAlias)
 			return nil, internalError("group alias is not associated with a group")
 		}
 		if next == nil || next.ID == cur.ID {
-			next = cur.clone()
+			next = cur.edit()
 		} else {
-			prev = cur.clone()
+			prev = cur.edit()
 			prev.Alias = nil
 		}
 	}
@@ -110,7 +110,7 @@ func (st *identityState) groupAliasDelete(req *request, d *fieldData) (*response
 	if g == nil {
 		return nil, internalError("alias not associated to a group")
 	}
-	g = g.clone()
+	g = g.edit()
 	g.Alias = nil
 	st.putGroup(g)
 	return nil, nil
