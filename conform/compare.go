@@ -119,6 +119,10 @@ func normalize(v any, path []string, st Rules, rev map[string]string, masked boo
 		for k, c := range x {
 			n := normalize(c, append(path[:len(path):len(path)], k), st, rev, masked)
 			if _, skip := n.(ignored); !skip {
+				// Keys can be saved values too (key_info by entity id).
+				if name, ok := rev[k]; ok {
+					k = "{{" + name + "}}"
+				}
 				out[k] = n
 			}
 		}

@@ -32,6 +32,9 @@ type Session struct {
 	// per scenario
 	tokens []createdToken
 	undo   []Step
+	// entities logins made (auth.entity_id): deleted with the tokens, so
+	// the identity store is left as found.
+	entities []string
 }
 
 type createdToken struct{ token, accessor string }
@@ -49,6 +52,7 @@ func (s *Session) BeginScenario() {
 	s.vars = map[string]string{"root": s.T.RootToken()}
 	s.tokens = nil
 	s.undo = nil
+	s.entities = nil
 }
 
 // Do sends step to the target.
@@ -143,6 +147,9 @@ func (s *Session) afterResponse(st Step, path string, ex *Exchange) {
 			s.tokens = append(s.tokens, createdToken{t, a})
 		}
 	}
+	if id, _ := conform.Lookup(ex.Body, "auth.entity_id"); id != nil && id != "" {
+		s.entities = append(s.entities, fmt.Sprint(id))
+	}
 	if (st.Method == http.MethodPost || st.Method == http.MethodPut) && ex.Status >= 200 && ex.Status < 300 {
 		if undo, ok := cleanupFor(path); ok {
 			p, _, _ := strings.Cut(path, "?")
@@ -168,7 +175,10 @@ func (s *Session) EndScenario(ctx context.Context, cleanup []Step) {
 			s.Do(ctx, POST("auth/token/revoke", M{"token": t.token}))
 		}
 	}
-	s.tokens, s.undo = nil, nil
+	for _, id := range s.entities {
+		s.Do(ctx, DELETE("identity/entity/id/"+id))
+	}
+	s.tokens, s.undo, s.entities = nil, nil, nil
 }
 
 // StepResult is one step on every target.

@@ -16,7 +16,7 @@ func init() {
 	engineList = []*engine{
 		systemEngine(),    // sys/              path_sys*.go
 		cubbyholeEngine(), // cubbyhole/        path_cubbyhole.go
-		identityEngine(),  // identity/         identity.go
+		identityEngine(),  // identity/         identity.go, path_identity*.go
 		tokenEngine(),     // auth/token/       path_token*.go
 		kvEngine(),        // kv v1/v2, secret/ path_kv.go
 		approleEngine(),   // auth approle      path_approle*.go

@@ -68,6 +68,8 @@ func (s *Server) Restore(sn *Snapshot) {
 	s.engines = copyEngineStates(sn.engines)
 	s.sealed = sn.sealed
 	s.recordEvent("restore")
+	// Templated ACLs were built from the identity store replaced here.
+	s.policies.dropEntityACLs()
 }
 
 // copyPolicies copies the policy table; parsed policies are never mutated
