@@ -26,38 +26,75 @@ func (s *Server) HasPolicy(name string) bool {
 	return name == rootPolicyName || s.policies.get(name) != nil
 }
 
-// identityEngine is identity/: mounted as in Vault, its endpoints not
-// implemented yet (every request says so). Its state holds the entities
-// logins and token roles' entity aliases create.
+// identityEngine is identity/: mounted as in Vault. It serves the identity
+// token endpoints (identity/oidc/..., path_identity_oidc.go); its other
+// endpoints are not implemented yet (every request says so). Its state
+// holds the entities logins and token roles' entity aliases create, and
+// the identity token state.
 func identityEngine() *engine {
 	return &engine{
-		typ:   "identity",
-		state: func(*Server) engineState { return identityState{} },
-		dev:   []mount{{path: "identity/", typ: "identity", description: "identity store"}},
+		typ:    "identity",
+		routes: identityRouter,
+		state: func(s *Server) engineState {
+			return &identityState{aliases: map[string]string{}, oidc: newOIDCState(s.now())}
+		},
+		dev: []mount{{path: "identity/", typ: "identity", description: "identity store"}},
 	}
 }
 
-// identityState maps mount path + alias name to an entity id.
-type identityState map[string]string
+// identityRouter serves identity/oidc/; any other identity path answers
+// that the mock does not implement it.
+func identityRouter(s *Server, m *mount) *backend {
+	b := newBackend(identityOIDCPaths(s))
+	notImpl := unimplementedBackend(m).unimplemented
+	b.notFound = func(rel string) error {
+		if strings.HasPrefix(rel, "oidc/") {
+			return nil
+		}
+		return notImpl
+	}
+	return b
+}
 
-func (st identityState) cloneState() engineState {
-	out := make(identityState, len(st))
-	for k, v := range st {
-		out[k] = v
+// identityState is the identity store's state.
+type identityState struct {
+	// aliases maps mount path + alias name to an entity id.
+	aliases map[string]string
+	// oidc is the identity token state (identity_oidc.go).
+	oidc *oidcState
+}
+
+func (st *identityState) cloneState() engineState {
+	out := &identityState{aliases: make(map[string]string, len(st.aliases)), oidc: st.oidc.clone()}
+	for k, v := range st.aliases {
+		out.aliases[k] = v
 	}
 	return out
+}
+
+// oidcOf is the identity token state inside the identity store's state.
+func oidcOf(st engineState) *oidcState { return st.(*identityState).oidc }
+
+// identityMountEnabled is the identity store's part in enabling a mount:
+// every mount but a KV secrets engine uses the default identity token key,
+// which gets its key material then (Vault's lazyGenerateDefaultKey).
+func (s *Server) identityMountEnabled(m *mount) {
+	if m.typ == "kv" && !m.auth {
+		return
+	}
+	oidcOf(s.stateOf(s.mounts["identity/"])).ensureDefaultMaterial(s.now())
 }
 
 // entityForAlias returns the identity entity of an alias on a mount,
 // creating it on first use (Vault's identity store, reduced to ids).
 func (s *Server) entityForAlias(mountPath, alias string) string {
-	st := s.stateOf(s.mounts["identity/"]).(identityState)
+	st := s.stateOf(s.mounts["identity/"]).(*identityState)
 	key := mountPath + "\x00" + alias
-	if id, ok := st[key]; ok {
+	if id, ok := st.aliases[key]; ok {
 		return id
 	}
 	id := newUUID()
-	st[key] = id
+	st.aliases[key] = id
 	return id
 }
 
