@@ -312,3 +312,20 @@ func TestIdentityDefaultKey(t *testing.T) {
 		t.Fatalf("restored JWKS differs:\n%s\n%s", a, b)
 	}
 }
+
+// The OIDC provider endpoints, and the identity store's others, say the
+// mock is why they fail.
+func TestIdentityUnimplementedPaths(t *testing.T) {
+	v := testhelpers.RunT(t)
+	for p, want := range map[string]string{
+		"identity/oidc/provider/default": "mockvault does not implement identity OIDC providers",
+		"identity/oidc/client/c":         "mockvault does not implement identity OIDC providers",
+		"identity/entity/id/x":           `mockvault does not implement the "identity" secrets engine`,
+	} {
+		_, err := v.Client.Logical().Read(p)
+		re, ok := err.(*api.ResponseError)
+		if !ok || re.StatusCode != 404 || !strings.Contains(re.Errors[0], want) {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+}

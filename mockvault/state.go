@@ -3,6 +3,7 @@ package mockvault
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 )
 
@@ -42,14 +43,20 @@ func identityEngine() *engine {
 	}
 }
 
-// identityRouter serves identity/oidc/; any other identity path answers
-// that the mock does not implement it.
+// identityRouter serves identity/oidc/; any other identity path (OIDC
+// providers included) answers that the mock does not implement it.
 func identityRouter(s *Server, m *mount) *backend {
 	b := newBackend(identityOIDCPaths(s))
 	notImpl := unimplementedBackend(m).unimplemented
+	noProviders := errCode(http.StatusNotFound, "1 error occurred:\n\t* unsupported path (mockvault does not implement identity OIDC providers)\n\n")
 	b.notFound = func(rel string) error {
+		for _, p := range []string{"oidc/provider", "oidc/client", "oidc/assignment", "oidc/scope"} {
+			if strings.HasPrefix(rel, p) {
+				return noProviders
+			}
+		}
 		if strings.HasPrefix(rel, "oidc/") {
-			return nil
+			return nil // Vault's own "unsupported path"
 		}
 		return notImpl
 	}
