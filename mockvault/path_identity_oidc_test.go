@@ -322,7 +322,8 @@ func TestIdentityUnimplementedPaths(t *testing.T) {
 		"identity/oidc/client/c":         "mockvault does not implement identity OIDC providers",
 		"identity/entity/id/x":           `mockvault does not implement the "identity" secrets engine`,
 	} {
-		_, err := v.Client.Logical().Read(p)
+		// (Logical().Read hides a 404's errors.)
+		_, err := v.Client.Logical().Write(p, map[string]any{"x": 1})
 		re, ok := err.(*api.ResponseError)
 		if !ok || re.StatusCode != 404 || !strings.Contains(re.Errors[0], want) {
 			t.Errorf("%s: %v", p, err)
