@@ -90,15 +90,10 @@ func (in oidcTemplateInput) directive(d string) (string, error) {
 
 func (in oidcTemplateInput) entityDirective(d string) (string, error) {
 	e := in.entity
+	if v, ok := commonDirective(d, e.ID, e.Name, e.Metadata); ok {
+		return v, nil
+	}
 	switch {
-	case d == "id":
-		return jsonValue(e.ID), nil
-	case d == "name":
-		return jsonValue(e.Name), nil
-	case d == "metadata":
-		return jsonValue(e.Metadata), nil
-	case strings.HasPrefix(d, "metadata."):
-		return jsonValue(e.Metadata, strings.TrimPrefix(d, "metadata.")), nil
 	case d == "groups.names":
 		return jsonValue(e.GroupNames), nil
 	case d == "groups.ids":
@@ -116,15 +111,10 @@ func (in oidcTemplateInput) entityDirective(d string) (string, error) {
 				break
 			}
 		}
+		if v, ok := commonDirective(field, alias.ID, alias.Name, alias.Metadata); ok {
+			return v, nil
+		}
 		switch {
-		case field == "id":
-			return jsonValue(alias.ID), nil
-		case field == "name":
-			return jsonValue(alias.Name), nil
-		case field == "metadata":
-			return jsonValue(alias.Metadata), nil
-		case strings.HasPrefix(field, "metadata."):
-			return jsonValue(alias.Metadata, strings.TrimPrefix(field, "metadata.")), nil
 		case field == "custom_metadata":
 			return jsonValue(alias.CustomMetadata), nil
 		case strings.HasPrefix(field, "custom_metadata."):
@@ -132,6 +122,22 @@ func (in oidcTemplateInput) entityDirective(d string) (string, error) {
 		}
 	}
 	return "", errTplNotFound
+}
+
+// commonDirective is what entities and aliases both have: id, name,
+// metadata and metadata.<key>.
+func commonDirective(d, id, name string, meta map[string]string) (string, bool) {
+	switch {
+	case d == "id":
+		return jsonValue(id), true
+	case d == "name":
+		return jsonValue(name), true
+	case d == "metadata":
+		return jsonValue(meta), true
+	case strings.HasPrefix(d, "metadata."):
+		return jsonValue(meta, strings.TrimPrefix(d, "metadata.")), true
+	}
+	return "", false
 }
 
 // groupDirective is identity.groups.ids.<id>.<field> or

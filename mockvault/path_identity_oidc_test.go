@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -161,7 +162,7 @@ func TestIdentityTokenRotation(t *testing.T) {
 	}
 	oldKid := kidOf(t, old)
 	v.Clock.Advance(61 * time.Minute) // rotated once
-	if k := kids(); len(k) != 3 || !contains(k, oldKid) {
+	if k := kids(); len(k) != 3 || !slices.Contains(k, oldKid) {
 		t.Fatalf("after one rotation: %v (old %s)", k, oldKid)
 	}
 	sec, err = app.Logical().Read("identity/oidc/token/r")
@@ -176,7 +177,7 @@ func TestIdentityTokenRotation(t *testing.T) {
 	assertIntrospect(t, v.Client, old, "", `{"active":false,"error":"error validating claims: go-jose/go-jose/jwt: validation failed, token is expired (exp)"}`)
 	v.Clock.Advance(2 * time.Hour) // the first key's verification_ttl is over
 	// Two rotated keys within their verification_ttl, current and next.
-	if k := kids(); contains(k, oldKid) || len(k) != 4 {
+	if k := kids(); slices.Contains(k, oldKid) || len(k) != 4 {
 		t.Fatalf("expired key still published: %v", k)
 	}
 	assertIntrospect(t, v.Client, old, "", `{"active":false,"error":"unable to validate the token signature"}`)
@@ -201,15 +202,6 @@ func kidOf(t *testing.T, token string) string {
 		t.Fatal(err)
 	}
 	return hdr["kid"]
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 func TestIdentityTokenErrors(t *testing.T) {
