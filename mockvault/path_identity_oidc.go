@@ -179,7 +179,8 @@ func (o *oidcState) keyWrite(req *request, d *fieldData) (*response, error) {
 		}
 	}
 	if setting("allowed_client_ids") {
-		k.allowedClientIDs = d.strings("allowed_client_ids")
+		// Not sent on create: the framework's zero value, an empty list.
+		k.allowedClientIDs = append([]string{}, d.strings("allowed_client_ids")...)
 	}
 	prevAlg := k.algorithm
 	if setting("algorithm") {

@@ -266,8 +266,12 @@ func TestIdentityTokenErrors(t *testing.T) {
 func TestIdentityDefaultKey(t *testing.T) {
 	v := testhelpers.RunT(t)
 	list, err := v.Client.Logical().List("identity/oidc/key")
-	if err != nil || list == nil || len(list.Data["keys"].([]any)) != 1 {
+	if err != nil || list == nil || len(list.Data["keys"].([]any)) != 1 { // default
 		t.Fatalf("keys: %v %v", list, err)
+	}
+	trWrite(t, v.Client, "identity/oidc/key/bare", nil)
+	if ids, ok := trRead(t, v.Client, "identity/oidc/key/bare").Data["allowed_client_ids"].([]any); !ok || len(ids) != 0 {
+		t.Fatalf("a new key allows no client ids, as an empty list")
 	}
 	k := trRead(t, v.Client, "identity/oidc/key/default")
 	if k.Data["algorithm"] != "RS256" || k.Data["rotation_period"] != json.Number("86400") {
