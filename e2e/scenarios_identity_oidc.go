@@ -75,6 +75,13 @@ func oidcJWT(st Step) Step {
 	})
 }
 
+// oidcJWKS reads the key set: key ids are compared by shape, the public
+// key material (random base64url, whose alphabet a shape would see vary)
+// not at all; the members present, kty, crv, alg and use are.
+func oidcJWKS(st Step) Step {
+	return st.Anonymous().Want(200).Unordered("keys").Mask("keys.*.kid").Ignore("keys.*.n", "keys.*.x", "keys.*.y")
+}
+
 // oidcIntrospect posts a token to introspection; the answer is the bare
 // {"active": ...} object.
 func oidcIntrospect(body M) Step { return POST("identity/oidc/introspect", body) }
@@ -276,10 +283,9 @@ func init() {
 			POST("identity/oidc/.well-known/openid-configuration", nil).Anonymous().Want(405),
 			POST("identity/oidc/key/wk", M{"algorithm": "ES384", "allowed_client_ids": "*"}).Want(204),
 			POST("identity/oidc/role/wr", M{"key": "wk", "ttl": "1h"}).Want(204),
-			GET("identity/oidc/.well-known/keys").Anonymous().Want(200).Unordered("keys").
-				Mask("keys.*.kid", "keys.*.n", "keys.*.x", "keys.*.y").
+			oidcJWKS(GET("identity/oidc/.well-known/keys")).
 				Because("the role's key (current and next) and the default key's, if a mount gave it material"),
-			GET("identity/oidc/.well-known/keys/").Anonymous().Want(200).Unordered("keys").Mask("keys.*.kid", "keys.*.n", "keys.*.x", "keys.*.y"),
+			oidcJWKS(GET("identity/oidc/.well-known/keys/")),
 			GET("identity/oidc/child/.well-known/keys").Anonymous().Want(400),
 			DELETE("identity/oidc/.well-known/keys").Anonymous().Want(405),
 			POST("identity/oidc/config", M{"issuer": ""}).Want(204),

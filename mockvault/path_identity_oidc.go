@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	mathrand "math/rand/v2"
+	"net/http"
 	"net/url"
 	"slices"
 	"sort"
@@ -71,7 +72,12 @@ func identityOIDCPaths(s *Server) []*path {
 		introspect,
 	}
 	// The discovery documents, with or without a child issuer (Vault CE
-	// knows none), are served without a token.
+	// knows none), are served without a token; other operations there are
+	// refused with the bare text, as Vault's core does on unauthenticated
+	// paths.
+	refuse := func(*request, *fieldData) (*response, error) {
+		return nil, errCode(http.StatusMethodNotAllowed, "unsupported operation")
+	}
 	for _, doc := range []struct {
 		name string
 		fn   oidcHandler
@@ -79,7 +85,7 @@ func identityOIDCPaths(s *Server) []*path {
 		for _, prefix := range []string{"oidc", "oidc/{child:[^/]+}"} {
 			for _, slash := range []string{"", "/"} {
 				paths = append(paths, &path{pattern: prefix + "/.well-known/" + doc.name + slash, fields: fields{"child": tString},
-					unauthenticated: true, ops: map[op]handlerFunc{opRead: h(doc.fn)}})
+					unauthenticated: true, ops: map[op]handlerFunc{opRead: h(doc.fn), opList: refuse, opUpdate: refuse, opDelete: refuse, opPatch: refuse}})
 			}
 		}
 	}
