@@ -3,6 +3,7 @@ module github.com/mockvault/mockvault
 go 1.25
 
 require (
+	github.com/go-jose/go-jose/v4 v4.1.1
 	github.com/gorilla/mux v1.8.1
 	github.com/hashicorp/go-cleanhttp v0.5.2
 	github.com/hashicorp/go-secure-stdlib/parseutil v0.2.0
@@ -16,7 +17,6 @@ require (
 
 require (
 	github.com/cenkalti/backoff/v4 v4.3.0 // indirect
-	github.com/go-jose/go-jose/v4 v4.1.1 // indirect
 	github.com/hashicorp/errwrap v1.1.0 // indirect
 	github.com/hashicorp/go-multierror v1.1.1 // indirect
 	github.com/hashicorp/go-retryablehttp v0.7.8 // indirect

@@ -22,8 +22,12 @@ import (
 func identityEngine() *engine {
 	return &engine{
 		typ: "identity", routes: identityRouter,
-		state: func(*Server) engineState { return newIdentityState() },
-		dev:   []mount{{path: "identity/", typ: "identity", description: "identity store"}},
+		state: func(s *Server) engineState {
+			st := newIdentityState()
+			st.oidc = newOIDCState(s.now())
+			return st
+		},
+		dev: []mount{{path: "identity/", typ: "identity", description: "identity store"}},
 	}
 }
 
@@ -84,6 +88,9 @@ type identityState struct {
 	groupByName    map[string]*idGroup
 	gAliasByID     map[string]*idAlias
 	gAliasFactors  map[string]*idAlias
+
+	// oidc is the identity token state (identity_oidc.go).
+	oidc *oidcState
 }
 
 func newIdentityState() *identityState {
@@ -279,6 +286,9 @@ func (st *identityState) cloneState() engineState {
 		out.groups[id] = g.clone()
 	}
 	out.reindex()
+	if st.oidc != nil {
+		out.oidc = st.oidc.clone()
+	}
 	return out
 }
 

@@ -34,7 +34,11 @@ func identityOps(ops map[op]identityHandler) map[op]handlerFunc {
 
 // identityUnimplemented are identity families of Vault 1.21.1 the mock
 // does not serve: a request there says so.
-var identityUnimplemented = []string{"mfa", "persona", "oidc"}
+var identityUnimplemented = []string{"mfa", "persona"}
+
+// identityOIDCProviders are the OIDC provider families of identity/oidc/,
+// which the mock does not serve either (identity tokens it does).
+var identityOIDCProviders = []string{"oidc/provider", "oidc/client", "oidc/assignment", "oidc/scope"}
 
 func identityRouter(s *Server, _ *mount) *backend {
 	var paths []*path
@@ -43,10 +47,14 @@ func identityRouter(s *Server, _ *mount) *backend {
 	paths = append(paths, identityGroupPaths()...)
 	paths = append(paths, identityGroupAliasPaths()...)
 	paths = append(paths, identityLookupPaths()...)
-	// OIDC identity tokens (issue 15 item 3) append their paths here:
-	// paths = append(paths, identityOIDCPaths(s)...)
+	paths = append(paths, identityOIDCPaths(s)...) // path_identity_oidc.go
 	b := newBackend(paths)
 	b.notFound = func(rel string) error {
+		for _, p := range identityOIDCProviders {
+			if strings.HasPrefix(rel, p) {
+				return errCode(http.StatusNotFound, "1 error occurred:\n\t* unsupported path (mockvault does not implement identity OIDC providers)\n\n")
+			}
+		}
 		for _, p := range identityUnimplemented {
 			if rel == p || strings.HasPrefix(rel, p+"/") {
 				return errCode(http.StatusNotFound, "1 error occurred:\n\t* unsupported path (mockvault does not implement identity/%s)\n\n", p)

@@ -623,6 +623,7 @@ func (s *Server) enableMount(m *mount) *response {
 		m.options = map[string]string{}
 	}
 	s.attachMount(m)
+	s.identityMountEnabled(m)
 	if e := engineByName[m.typ]; e != nil {
 		if e.state != nil {
 			s.engines[m.path] = e.state(s) // made now: AppRole's tidy ticks from it

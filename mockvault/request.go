@@ -51,6 +51,9 @@ type response struct {
 	// envelope), with status.
 	raw    any
 	status int
+	// cacheControl, when set, replaces no-store on a raw answer (the
+	// OIDC discovery documents).
+	cacheControl string
 	// noContent forces 204 for writes that return nothing.
 	noContent bool
 	// noMountType blanks mount_type, as Vault's async answers (tidy) have.

@@ -785,6 +785,9 @@ func (s *Server) write(w http.ResponseWriter, req *request, resp *response, err 
 		if status == 0 {
 			status = http.StatusOK
 		}
+		if resp.cacheControl != "" {
+			w.Header().Set("Cache-Control", resp.cacheControl)
+		}
 		writeJSON(w, status, resp.raw)
 		return
 	}
@@ -874,7 +877,9 @@ func withDataAtTop(env envelope) map[string]any {
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
+	if w.Header().Get("Cache-Control") == "" {
+		w.Header().Set("Cache-Control", "no-store")
+	}
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }
