@@ -26,6 +26,11 @@ type request struct {
 	reqID    string
 	// help is a GET with ?help=1: Vault answers with the path's help.
 	help bool
+	// auditing is set when audit devices are enabled; auditTried once the
+	// request reached the token checks (what Vault audits), and audit holds
+	// the entry logged when they passed.
+	auditing, auditTried bool
+	audit                *auditEntry
 }
 
 // id is the request's id, made on first use.

@@ -74,6 +74,9 @@ type Server struct {
 	sealed   bool
 	version  string
 
+	// audit is the audit device table and audited-headers config.
+	audit *auditState
+
 	// engines holds per-mount engine state (token roles, cubbyholes, AppRole
 	// roles, KV data…) by mount path, so Snapshot/Restore/Reset cover it.
 	engines map[string]engineState
@@ -133,6 +136,7 @@ func (s *Server) init() {
 	s.forgetRenewals()
 	s.mounts = map[string]*mount{}
 	s.engines = map[string]engineState{}
+	s.audit = newAuditState()
 	s.sealed = false
 	now := s.clock.Now()
 	for _, e := range engineList {
@@ -250,7 +254,12 @@ func (s *Server) handleSafe(req *request) (resp *response, err error) {
 			resp, err = nil, multiErr(http.StatusInternalServerError, "internal error")
 		}
 	}()
-	return s.handle(req)
+	if !s.auditOn() {
+		return s.handle(req)
+	}
+	req.auditing = true
+	resp, err = s.handle(req)
+	return s.auditFinish(req, resp, err)
 }
 
 // panicCount counts handler panics recovered since start (tests assert 0).
@@ -593,6 +602,7 @@ func (s *Server) handle(req *request) (*response, error) {
 		return nil, badRequest("cannot write to a path ending in '/'")
 	}
 	m := s.mountFor(req.path)
+	req.auditTried = req.auditing
 	if m == nil {
 		// Vault checks the token and the ACL before it finds no route.
 		if err := s.preRouteCheck(req); err != nil {
@@ -658,6 +668,12 @@ func (s *Server) handle(req *request) (*response, error) {
 		// Unauthenticated paths still see a valid caller (e.g. unwrap).
 		if te, err := s.lookupToken(req.token); err == nil {
 			req.te = te
+		}
+	}
+	if req.auditing {
+		if err := s.auditPassed(req); err != nil {
+			s.finishUse(req.te)
+			return nil, err
 		}
 	}
 	h := p.handler(req.op)
@@ -743,7 +759,13 @@ func (s *Server) preRouteCheck(req *request) error {
 		req.mount = &mount{typ: "none"}
 		defer func() { req.mount = nil }()
 	}
-	return s.checkACL(req, te)
+	if err := s.checkACL(req, te); err != nil {
+		return err
+	}
+	if req.auditing {
+		return s.auditPassed(req)
+	}
+	return nil
 }
 
 // write renders a logical response as Vault's HTTP answer.

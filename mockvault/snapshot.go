@@ -15,11 +15,12 @@ type Snapshot struct {
 	policies map[string]*policy
 	mounts   map[string]mount
 	engines  map[string]engineState // every mount's state, whatever the engine
+	audit    *auditState
 	sealed   bool
 }
 
 // Snapshot copies the server's state (tokens, policies, mounts, roles,
-// secrets, engine state). Restoring it is cheap, so a suite can seed once
+// secrets, engine state, audit devices). Restoring it is cheap, so a suite can seed once
 // and start each test from the snapshot. Time is not part of a snapshot.
 func (s *Server) Snapshot() *Snapshot {
 	s.mu.Lock()
@@ -34,6 +35,7 @@ func (s *Server) snapshotLocked() *Snapshot {
 		policies: copyPolicies(s.policies.byName),
 		mounts:   copyMounts(s.mounts),
 		engines:  copyEngineStates(s.engines),
+		audit:    s.audit.clone(),
 		sealed:   s.sealed,
 	}
 }
@@ -66,6 +68,7 @@ func (s *Server) Restore(sn *Snapshot) {
 		s.mounts[k] = &cp
 	}
 	s.engines = copyEngineStates(sn.engines)
+	s.audit = sn.audit.clone()
 	s.sealed = sn.sealed
 }
 
