@@ -81,16 +81,16 @@ type auditNamespace struct {
 }
 
 type auditResponse struct {
-	Auth                *auditAuth      `json:"auth,omitempty"`
-	Data                map[string]any  `json:"data,omitempty"`
-	MountAccessor       string          `json:"mount_accessor,omitempty"`
-	MountClass          string          `json:"mount_class,omitempty"`
-	MountPoint          string          `json:"mount_point,omitempty"`
-	MountRunningVersion string          `json:"mount_running_plugin_version,omitempty"`
-	MountType           string          `json:"mount_type,omitempty"`
-	Secret              *auditSecret    `json:"secret,omitempty"`
-	WrapInfo            *auditWrapInfo  `json:"wrap_info,omitempty"`
-	Warnings            []string        `json:"warnings,omitempty"`
+	Auth                *auditAuth     `json:"auth,omitempty"`
+	Data                map[string]any `json:"data,omitempty"`
+	MountAccessor       string         `json:"mount_accessor,omitempty"`
+	MountClass          string         `json:"mount_class,omitempty"`
+	MountPoint          string         `json:"mount_point,omitempty"`
+	MountRunningVersion string         `json:"mount_running_plugin_version,omitempty"`
+	MountType           string         `json:"mount_type,omitempty"`
+	Secret              *auditSecret   `json:"secret,omitempty"`
+	WrapInfo            *auditWrapInfo `json:"wrap_info,omitempty"`
+	Warnings            []string       `json:"warnings,omitempty"`
 }
 
 type auditSecret struct {
