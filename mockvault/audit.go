@@ -402,12 +402,26 @@ func (s *Server) auditPassed(req *request) error {
 	e := &auditEntry{Type: "request", Time: fmtTime(req.now), Request: s.auditRequestOf(req)}
 	if req.te != nil {
 		e.Auth = s.auditAuthOf(req, req.te, true)
+	} else {
+		// An unauthenticated path (a login): Vault's token check still
+		// gives an auth block, with no token entry behind it.
+		e.Auth = &auditAuth{ClientToken: req.token, PolicyResults: &auditPolicyResult{Allowed: true}, TokenType: "default"}
 	}
 	if e.Request.Data != nil {
 		e.Request.Data = copyMap(e.Request.Data)
 	}
 	req.audit = e
-	return s.auditLog(e)
+	return s.auditLog(unrouted(e))
+}
+
+// unrouted is e as Vault logs it before routing: the request names its
+// mount's type and version but not yet its path and accessor (the router
+// sets those, so the response entry has them).
+func unrouted(e *auditEntry) *auditEntry {
+	cp, r := *e, *e.Request
+	r.MountPoint, r.MountAccessor = "", ""
+	cp.Request = &r
+	return &cp
 }
 
 // auditFinish logs the response entry of an audited request; a request
@@ -423,6 +437,7 @@ func (s *Server) auditFinish(req *request, resp *response, err error) (*response
 		if req.te != nil {
 			req.audit.Auth = s.auditAuthOf(req, req.te, false)
 		}
+		req.audit = unrouted(req.audit)
 		_ = s.auditLog(req.audit) // Vault goes on when this one fails
 	}
 	e := &auditEntry{Type: "response", Time: fmtTime(req.now), Auth: req.audit.Auth, Request: req.audit.Request, Response: s.auditResponseOf(req, resp, err)}

@@ -72,6 +72,7 @@ type auditRequest struct {
 	Path                string              `json:"path,omitempty"`
 	RemoteAddr          string              `json:"remote_address,omitempty"`
 	RemotePort          int                 `json:"remote_port,omitempty"`
+	RequestURI          string              `json:"request_uri,omitempty"`
 	WrapTTL             int                 `json:"wrap_ttl,omitempty"`
 }
 
@@ -173,6 +174,10 @@ func (s *Server) auditRequestOf(req *request) *auditRequest {
 		if host, port, err := net.SplitHostPort(req.http.RemoteAddr); err == nil {
 			r.RemoteAddr = host
 			r.RemotePort, _ = strconv.Atoi(port)
+		}
+		// Vault keeps the URI when it is not the bare path (a query string).
+		if u := req.http.RequestURI; u != "" && u != req.http.URL.Path {
+			r.RequestURI = u
 		}
 	}
 	if m := req.mount; m != nil && m.typ != "none" {
