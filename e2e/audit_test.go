@@ -47,17 +47,7 @@ func TestAuditEntries(t *testing.T) {
 	if real != nil {
 		targets = append(targets, real)
 	}
-	stopMu.Lock()
-	stopList = append(stopList, targets...)
-	stopMu.Unlock()
-	t.Cleanup(func() {
-		for _, tg := range targets {
-			_ = tg.Stop()
-		}
-	})
-	if err := StartAll(ctx, targets); err != nil {
-		t.Fatalf("starting targets: %v", err)
-	}
+	startTestTargets(t, ctx, targets)
 	shapes := map[string][]map[string]string{}
 	for _, tg := range targets {
 		shapes[tg.Name()] = auditRun(t, tg)

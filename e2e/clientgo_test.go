@@ -276,17 +276,7 @@ func TestClientGo(t *testing.T) {
 		t.Logf("real Vault: %s; running vault-client-go against the mock alone (statuses only)", reason)
 	}
 	targets = append(targets, NewMockTarget())
-	stopMu.Lock()
-	stopList = append(stopList, targets...) // removed on Ctrl-C by TestMain
-	stopMu.Unlock()
-	t.Cleanup(func() {
-		for _, tg := range targets {
-			_ = tg.Stop()
-		}
-	})
-	if err := StartAll(ctx, targets); err != nil {
-		t.Fatalf("starting targets: %v", err)
-	}
+	startTestTargets(t, ctx, targets)
 	sessions := make([]*cgSession, len(targets))
 	names := make([]string, len(targets))
 	for i, tg := range targets {

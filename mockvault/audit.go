@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -319,9 +318,9 @@ var errInternal = multiErr(500, "internal error")
 
 // hashValue is Vault's hashStructure on a copy of v: every string (and
 // json.Number, a string to Go's reflection) in maps and slices is hashed,
-// map keys and other kinds are kept, times become RFC 3339 text
-// unhashed. Keys named in skip are left alone at any depth.
-func hashValue(v any, h func(string) string, key string, skip []string) any {
+// map keys and other kinds are kept, times become RFC 3339 text unhashed.
+// A nil h copies nothing (log_raw).
+func hashValue(v any, h func(string) string) any {
 	if h == nil {
 		return v
 	}
@@ -329,34 +328,27 @@ func hashValue(v any, h func(string) string, key string, skip []string) any {
 	case nil, bool, int, int64, float64:
 		return v
 	case string:
-		if containsString(skip, key) {
-			return x
-		}
 		return h(x)
 	case json.Number:
-		if containsString(skip, key) {
-			return x
-		}
 		return h(string(x))
 	case time.Time:
 		return fmtTime(x)
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
-			out[k] = hashValue(e, h, k, skip)
+			out[k] = hashValue(e, h)
 		}
 		return out
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = hashValue(e, h, key, skip)
+			out[i] = hashValue(e, h)
 		}
 		return out
 	}
 	// Other maps, slices and structs: as their JSON says (structs by
 	// their tags), which is what reaches the log.
-	rv := reflect.ValueOf(v)
-	switch rv.Kind() {
+	switch rv := reflect.ValueOf(v); rv.Kind() {
 	case reflect.Map, reflect.Slice, reflect.Array, reflect.Struct, reflect.Pointer:
 		b, err := json.Marshal(v)
 		if err != nil {
@@ -366,33 +358,11 @@ func hashValue(v any, h func(string) string, key string, skip []string) any {
 		if json.Unmarshal(b, &g) != nil {
 			return v
 		}
-		if rv.Kind() == reflect.Struct || rv.Kind() == reflect.Pointer {
-			return hashValue(g, h, key, skip)
-		}
-		return hashValue(g, h, key, skip)
+		return hashValue(g, h)
 	case reflect.String:
-		return hashValue(rv.String(), h, key, skip)
+		return h(rv.String())
 	}
 	return v
-}
-
-func containsString(list []string, s string) bool {
-	for _, e := range list {
-		if e == s {
-			return true
-		}
-	}
-	return false
-}
-
-// sortedAuditPaths lists device paths in order (for sys/audit).
-func (a *auditState) sortedPaths() []string {
-	out := make([]string, 0, len(a.devices))
-	for _, d := range a.devices {
-		out = append(out, d.path)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // auditPassed logs the request entry of a request that passed the token

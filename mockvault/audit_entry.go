@@ -2,8 +2,6 @@ package mockvault
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -199,26 +197,6 @@ func (s *Server) auditRequestOf(req *request) *auditRequest {
 	return r
 }
 
-// clientIDOf is Vault's TokenEntry.CreateClientID: the entity, or for a
-// token without one the base64 SHA-256 of its sorted policies and
-// namespace.
-func clientIDOf(te *tokenEntry) string {
-	if te.EntityID != "" {
-		return te.EntityID
-	}
-	pols := append([]string(nil), te.Policies...)
-	sort.Strings(pols)
-	var b strings.Builder
-	for _, p := range pols {
-		b.WriteRune('\x7F')
-		b.WriteString(p)
-	}
-	b.WriteRune('\x00')
-	b.WriteString("root")
-	sum := sha256.Sum256([]byte(b.String()[1:]))
-	return base64.StdEncoding.EncodeToString(sum[:])
-}
-
 // auditResponseOf is the response record of resp (or of err, as Vault's
 // error response).
 func (s *Server) auditResponseOf(req *request, resp *response, err error) *auditResponse {
@@ -312,7 +290,7 @@ func (d *auditDevice) prepare(e *auditEntry, headers map[string]bool) *auditEntr
 			}
 		}
 		if r.Data != nil {
-			r.Data = hashValue(r.Data, h, "", nil).(map[string]any)
+			r.Data = hashValue(r.Data, h).(map[string]any)
 		}
 		out.Request = &r
 	}
@@ -324,7 +302,7 @@ func (d *auditDevice) prepare(e *auditEntry, headers map[string]bool) *auditEntr
 			if d.elide && e.Request != nil && e.Request.Operation == string(opList) {
 				data = elideList(data)
 			}
-			r.Data = hashValue(data, h, "", nil).(map[string]any)
+			r.Data = hashValue(data, h).(map[string]any)
 		}
 		if w := e.Response.WrapInfo; w != nil && h != nil {
 			cp := *w
