@@ -25,8 +25,9 @@ import (
 // path_sys_audit.go; the entry records in audit_entry.go.
 
 // auditState is the server's audit table and audited-headers config: part
-// of Snapshot, Restore and Reset. Devices never change once enabled, so
-// copies share them.
+// of Snapshot, Restore and Reset. Devices never change once enabled and
+// the headers map is replaced, never written, once shared, so copies share
+// both: a server without audit config pays no allocation for it.
 type auditState struct {
 	devices []*auditDevice // in enable order
 	// headers are the audited request headers (lower case) and whether
@@ -34,17 +35,30 @@ type auditState struct {
 	headers map[string]bool
 }
 
+// defaultAuditHeaders are the headers Vault audits out of the box.
+var defaultAuditHeaders = map[string]bool{"correlation-id": false, "x-correlation-id": false, "user-agent": false}
+
 // newAuditState is a fresh server's: no device, Vault's default headers.
-func newAuditState() *auditState {
-	return &auditState{headers: map[string]bool{"correlation-id": false, "x-correlation-id": false, "user-agent": false}}
+func newAuditState() auditState { return auditState{headers: defaultAuditHeaders} }
+
+// clone copies the table (a server appends to its own); the headers map
+// is shared.
+func (a auditState) clone() auditState {
+	return auditState{devices: append([]*auditDevice(nil), a.devices...), headers: a.headers}
 }
 
-func (a *auditState) clone() *auditState {
-	h := make(map[string]bool, len(a.headers))
+// setHeader changes the headers config on a copy of the map.
+func (a *auditState) setHeader(name string, hmac, remove bool) {
+	h := make(map[string]bool, len(a.headers)+1)
 	for k, v := range a.headers {
 		h[k] = v
 	}
-	return &auditState{devices: append([]*auditDevice(nil), a.devices...), headers: h}
+	if remove {
+		delete(h, name)
+	} else {
+		h[name] = hmac
+	}
+	a.headers = h
 }
 
 // device finds an enabled device by path (with its trailing slash).

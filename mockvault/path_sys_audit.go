@@ -124,11 +124,11 @@ func (s *Server) auditHeaderRead(req *request, d *fieldData) (*response, error) 
 
 // Headers are matched without case.
 func (s *Server) auditHeaderWrite(req *request, d *fieldData) (*response, error) {
-	s.audit.headers[strings.ToLower(d.str("header"))] = d.boolean("hmac", false)
+	s.audit.setHeader(strings.ToLower(d.str("header")), d.boolean("hmac", false), false)
 	return nil, nil
 }
 
 func (s *Server) auditHeaderDelete(req *request, d *fieldData) (*response, error) {
-	delete(s.audit.headers, strings.ToLower(d.str("header")))
+	s.audit.setHeader(strings.ToLower(d.str("header")), false, true)
 	return nil, nil
 }

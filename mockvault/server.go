@@ -75,7 +75,7 @@ type Server struct {
 	version  string
 
 	// audit is the audit device table and audited-headers config.
-	audit *auditState
+	audit auditState
 
 	// engines holds per-mount engine state (token roles, cubbyholes, AppRole
 	// roles, KV data…) by mount path, so Snapshot/Restore/Reset cover it.

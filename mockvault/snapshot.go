@@ -15,7 +15,7 @@ type Snapshot struct {
 	policies map[string]*policy
 	mounts   map[string]mount
 	engines  map[string]engineState // every mount's state, whatever the engine
-	audit    *auditState
+	audit    auditState
 	sealed   bool
 }
 
