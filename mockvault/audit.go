@@ -383,10 +383,18 @@ func hashValue(v any, h func(string) string) any {
 // and ACL checks, before it is served (Vault's LogRequest): when no device
 // can log it, the request is refused.
 func (s *Server) auditPassed(req *request) error {
+	req.audit = s.auditRequestEntry(req, true)
+	return s.auditLog(unrouted(req, req.audit))
+}
+
+// auditRequestEntry is the request entry of req: its auth block (allowed:
+// the ACL verdict) and its request record, data copied.
+func (s *Server) auditRequestEntry(req *request, allowed bool) *auditEntry {
 	e := &auditEntry{Type: "request", Time: fmtTime(req.now), Request: s.auditRequestOf(req)}
-	if req.te != nil {
-		e.Auth = s.auditAuthOf(req, req.te, true)
-	} else {
+	switch {
+	case req.te != nil:
+		e.Auth = s.auditAuthOf(req, req.te, allowed)
+	case allowed:
 		// An unauthenticated path (a login): Vault's token check still
 		// gives an auth block, with no token entry behind it.
 		e.Auth = &auditAuth{ClientToken: req.token, PolicyResults: &auditPolicyResult{Allowed: true}, TokenType: "default"}
@@ -394,16 +402,18 @@ func (s *Server) auditPassed(req *request) error {
 	if e.Request.Data != nil {
 		e.Request.Data = copyMap(e.Request.Data)
 	}
-	req.audit = e
-	return s.auditLog(unrouted(e))
+	return e
 }
 
 // unrouted is e as Vault logs it before routing: the request names its
-// mount's type and version but not yet its path and accessor (the router
-// sets those, so the response entry has them).
-func unrouted(e *auditEntry) *auditEntry {
+// mount but not yet the mount's accessor, which the router sets; only the
+// existence check of a write (after a valid token) has routed it already.
+func unrouted(req *request, e *auditEntry) *auditEntry {
+	if req.te != nil && (req.op == opCreate || req.op == opUpdate) {
+		return e
+	}
 	cp, r := *e, *e.Request
-	r.MountPoint, r.MountAccessor = "", ""
+	r.MountAccessor = ""
 	cp.Request = &r
 	return &cp
 }
@@ -417,14 +427,16 @@ func (s *Server) auditFinish(req *request, resp *response, err error) (*response
 		if !req.auditTried || err == nil || err == errSealed {
 			return resp, err
 		}
-		req.audit = &auditEntry{Type: "request", Time: fmtTime(req.now), Request: s.auditRequestOf(req), Error: auditErrText(err)}
-		if req.te != nil {
-			req.audit.Auth = s.auditAuthOf(req, req.te, false)
-		}
-		req.audit = unrouted(req.audit)
+		req.audit = unrouted(req, s.auditRequestEntry(req, false))
+		req.audit.Error = auditErrText(err)
 		_ = s.auditLog(req.audit) // Vault goes on when this one fails
 	}
 	e := &auditEntry{Type: "response", Time: fmtTime(req.now), Auth: req.audit.Auth, Request: req.audit.Request, Response: s.auditResponseOf(req, resp, err)}
+	if r := e.Response; r != nil {
+		// The response names the mount as the request finally does.
+		q := e.Request
+		r.MountPoint, r.MountType, r.MountAccessor, r.MountRunningVersion, r.MountClass = q.MountPoint, q.MountType, q.MountAccessor, q.MountRunningVersion, q.MountClass
+	}
 	if err != nil {
 		e.Error = auditErrText(err)
 	}

@@ -201,13 +201,6 @@ func (s *Server) auditRequestOf(req *request) *auditRequest {
 // error response).
 func (s *Server) auditResponseOf(req *request, resp *response, err error) *auditResponse {
 	r := &auditResponse{}
-	if m := req.mount; m != nil && m.typ != "none" {
-		r.MountPoint, r.MountType, r.MountAccessor = m.path, m.typ, m.accessor
-		r.MountRunningVersion, r.MountClass = s.runningVersion(m), "secret"
-		if m.auth {
-			r.MountClass = "auth"
-		}
-	}
 	if err != nil {
 		_, msgs := statusOf(err)
 		if len(msgs) > 0 {

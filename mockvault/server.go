@@ -254,8 +254,17 @@ func (s *Server) handleSafe(req *request) (resp *response, err error) {
 			resp, err = nil, multiErr(http.StatusInternalServerError, "internal error")
 		}
 	}()
-	if !s.auditOn() || isRawSysHandler(req.path) { // Vault audits no raw handler
+	if isRawSysHandler(req.path) { // Vault audits no raw handler
 		return s.handle(req)
+	}
+	if !s.auditOn() {
+		resp, err = s.handle(req)
+		if s.auditOn() && err == nil {
+			// This request enabled the first device: Vault logs its response.
+			req.auditing, req.auditTried, req.audit = true, true, s.auditRequestEntry(req, true)
+			return s.auditFinish(req, resp, err)
+		}
+		return resp, err
 	}
 	req.auditing = true
 	resp, err = s.handle(req)
