@@ -202,6 +202,7 @@ var auditShapeKeys = map[string]bool{
 	"entity_id": true, "client_id": true, "creation_time": true, "accessor": true, "client_token": true,
 	"client_token_accessor": true, "token": true, "wrapped_accessor": true, "lease_id": true,
 	"role_id": true, "secret_id": true, "secret_id_accessor": true, "created_time": true,
+	"issue_time": true, "expire_time": true, "last_renewal": true,
 }
 
 // flattenEntry maps each leaf's dotted path to its value (JSON text), or

@@ -24,6 +24,8 @@ type loginAuth struct {
 	Metadata    map[string]string
 	DisplayName string
 	EntityID    string
+	// EntityCreated: this login made the entity (audit entries say so).
+	EntityCreated bool
 	// Alias is the identity alias the login is for (Vault's
 	// logical.Auth.Alias): the core finds or creates the entity of
 	// (mount accessor, Alias.Name) and records it on the token.
@@ -127,5 +129,5 @@ func (s *Server) issueLoginToken(req *request, a *loginAuth) (*response, error) 
 	if len(warnings) == 0 {
 		warnings = nil
 	}
-	return &response{auth: auth, warnings: warnings}, nil
+	return &response{auth: auth, warnings: warnings, entityCreated: a.EntityCreated}, nil
 }

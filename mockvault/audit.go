@@ -384,7 +384,7 @@ func hashValue(v any, h func(string) string) any {
 // can log it, the request is refused.
 func (s *Server) auditPassed(req *request) error {
 	req.audit = s.auditRequestEntry(req, true)
-	return s.auditLog(unrouted(req, req.audit))
+	return s.auditLog(unrouted(req, req.audit, true))
 }
 
 // auditRequestEntry is the request entry of req: its auth block (allowed:
@@ -407,9 +407,10 @@ func (s *Server) auditRequestEntry(req *request, allowed bool) *auditEntry {
 
 // unrouted is e as Vault logs it before routing: the request names its
 // mount but not yet the mount's accessor, which the router sets; only the
-// existence check of a write (after a valid token) has routed it already.
-func unrouted(req *request, e *auditEntry) *auditEntry {
-	if req.te != nil && (req.op == opCreate || req.op == opUpdate) {
+// existence check of a write (run once the token is known, or on a login
+// path) has routed it already.
+func unrouted(req *request, e *auditEntry, checked bool) *auditEntry {
+	if (checked || req.te != nil) && (req.op == opCreate || req.op == opUpdate) {
 		return e
 	}
 	cp, r := *e, *e.Request
@@ -427,11 +428,15 @@ func (s *Server) auditFinish(req *request, resp *response, err error) (*response
 		if !req.auditTried || err == nil || err == errSealed {
 			return resp, err
 		}
-		req.audit = unrouted(req, s.auditRequestEntry(req, false))
+		req.audit = unrouted(req, s.auditRequestEntry(req, false), false)
 		req.audit.Error = auditErrText(err)
 		_ = s.auditLog(req.audit) // Vault goes on when this one fails
 	}
 	e := &auditEntry{Type: "response", Time: fmtTime(req.now), Auth: req.audit.Auth, Request: req.audit.Request, Response: s.auditResponseOf(req, resp, err)}
+	if r := e.Response; r != nil && r.Auth != nil && req.login {
+		// A login's response entry is about the token it issued.
+		e.Auth = r.Auth
+	}
 	if r := e.Response; r != nil {
 		// The response names the mount as the request finally does.
 		q := e.Request

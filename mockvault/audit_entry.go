@@ -27,6 +27,7 @@ type auditAuth struct {
 	Accessor         string             `json:"accessor,omitempty"`
 	ClientToken      string             `json:"client_token,omitempty"`
 	DisplayName      string             `json:"display_name,omitempty"`
+	EntityCreated    bool               `json:"entity_created,omitempty"`
 	EntityID         string             `json:"entity_id,omitempty"`
 	IdentityPolicies []string           `json:"identity_policies,omitempty"`
 	Metadata         map[string]string  `json:"metadata,omitempty"`
@@ -130,8 +131,13 @@ func (s *Server) auditAuthOf(req *request, te *tokenEntry, allowed bool) *auditA
 		TokenTTL: int64(te.TTL.Seconds()), TokenType: te.Type,
 		PolicyResults: &auditPolicyResult{Allowed: allowed},
 	}
-	if te.NumUses > 0 {
-		a.RemainingUses = te.NumUses
+	// Uses left before this request spent one (the mock spends it
+	// before the checks; -1 marks the last one).
+	switch {
+	case te.NumUses > 0:
+		a.RemainingUses = te.NumUses + 1
+	case te.NumUses == -1:
+		a.RemainingUses = 1
 	}
 	if !te.CreationTime.IsZero() {
 		a.TokenIssueTime = te.CreationTime.UTC().Format(time.RFC3339)
@@ -249,12 +255,10 @@ func (s *Server) auditResponseOf(req *request, resp *response, err error) *audit
 			Policies: a.Policies, TokenPolicies: a.TokenPolicies, IdentityPolicies: a.IdentityPolicies,
 			TokenTTL: int64(a.LeaseDuration), TokenType: a.TokenType, NumUses: a.NumUses,
 		}
+		ra.EntityCreated = resp.entityCreated
 		if te := s.tokens.getByAccessor(a.Accessor); te != nil {
 			ra.DisplayName = te.DisplayName
 			ra.NoDefaultPolicy = te.NoDefault
-			if !te.CreationTime.IsZero() {
-				ra.TokenIssueTime = te.CreationTime.UTC().Format(time.RFC3339)
-			}
 		}
 		r.Auth = ra
 	}

@@ -189,7 +189,7 @@ func (b *approleBackend) doLogin(req *request, d *fieldData, roleID string) (*re
 		Policies: r.TokenPolicies, NoDefaultPolicy: r.TokenNoDefaultPolicy,
 		TTL: r.TokenTTL, MaxTTL: r.TokenMaxTTL, ExplicitMaxTTL: r.TokenExplicitMaxTTL,
 		Period: r.TokenPeriod, NumUses: r.TokenNumUses, TokenType: r.TokenType,
-		BoundCIDRs: tokenCIDRs, Metadata: meta, EntityID: entityID,
+		BoundCIDRs: tokenCIDRs, Metadata: meta, EntityID: entityID, EntityCreated: !ok,
 		Alias: &loginAlias{Name: r.RoleID, Metadata: map[string]string{"role_name": r.name}},
 	})
 }

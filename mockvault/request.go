@@ -31,6 +31,9 @@ type request struct {
 	// the entry logged when they passed.
 	auditing, auditTried bool
 	audit                *auditEntry
+	// login is a request on an unauthenticated path (Vault's login
+	// requests: their response entry is about the token issued).
+	login bool
 }
 
 // id is the request's id, made on first use.
@@ -59,6 +62,9 @@ type response struct {
 	noContent bool
 	// noMountType blanks mount_type, as Vault's async answers (tidy) have.
 	noMountType bool
+	// entityCreated: the login made its token's identity entity (audit
+	// entries say so).
+	entityCreated bool
 }
 
 // authInfo is the "auth" block of a login or token creation.

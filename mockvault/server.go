@@ -642,6 +642,7 @@ func (s *Server) handle(req *request) (*response, error) {
 		return nil, err
 	}
 	req.vars = vars
+	req.login = p.unauthenticated
 	raw := map[string]any{}
 	for k, v := range req.data {
 		raw[k] = v
