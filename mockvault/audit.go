@@ -254,25 +254,33 @@ func (d *auditDevice) socketSink(opts map[string]string) error {
 		return errors.New(`"address" cannot be empty: invalid configuration`)
 	}
 	network := "tcp"
-	if v, ok := opts["socket_type"]; ok {
+	if v := strings.TrimSpace(opts["socket_type"]); v != "" {
 		network = v
 	}
 	timeout := 2 * time.Second
-	if v, ok := opts["write_timeout"]; ok {
+	if v := strings.TrimSpace(opts["write_timeout"]); v != "" {
 		t, err := parseDurationSecond(v)
-		if err != nil || t <= 0 {
-			return errors.New("unable to parse max duration: invalid parameter")
+		if err != nil {
+			return fmt.Errorf("unable to parse max duration: invalid parameter: %w", err)
 		}
 		timeout = t
 	}
 	d.sink = func(line []byte) error {
-		c, err := net.DialTimeout(network, addr, timeout)
-		if err != nil {
-			return fmt.Errorf("error writing to socket %q: %w", addr, err)
+		// Vault's sink tries a connection twice before it gives up.
+		var errs []string
+		var c net.Conn
+		for len(errs) < 2 && c == nil {
+			var err error
+			if c, err = net.DialTimeout(network, addr, timeout); err != nil {
+				errs = append(errs, fmt.Sprintf("error connecting to %q address %q: %v", network, addr, err))
+			}
+		}
+		if c == nil {
+			return fmt.Errorf("error writing to socket %q: 2 errors occurred:\n\t* %s\n\n", addr, strings.Join(errs, "\n\t* "))
 		}
 		defer c.Close()
 		_ = c.SetWriteDeadline(time.Now().Add(timeout))
-		_, err = c.Write(line)
+		_, err := c.Write(line)
 		return err
 	}
 	return nil

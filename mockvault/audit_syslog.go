@@ -22,21 +22,21 @@ var syslogFacilities = map[string]syslog.Priority{
 // and tag "vault" by default, each entry at info level. Without a daemon
 // the enable fails, as Vault's does.
 func (d *auditDevice) syslogSink(opts map[string]string) error {
-	facility, ok := opts["facility"]
-	if !ok {
+	facility := strings.TrimSpace(opts["facility"])
+	if facility == "" {
 		facility = "AUTH"
 	}
-	tag, ok := opts["tag"]
-	if !ok {
+	tag := strings.TrimSpace(opts["tag"])
+	if tag == "" {
 		tag = "vault"
 	}
 	f, ok := syslogFacilities[strings.ToUpper(facility)]
 	if !ok {
-		return fmt.Errorf("error creating syslog sink node: unable to create syslogger: invalid syslog facility")
+		return fmt.Errorf("error creating syslog sink node: error creating syslogger: invalid syslog facility: %s", facility)
 	}
 	w, err := syslog.New(f|syslog.LOG_INFO, tag)
 	if err != nil {
-		return fmt.Errorf("error creating syslog sink node: unable to create syslogger: %w", err)
+		return fmt.Errorf("error creating syslog sink node: error creating syslogger: %w", err)
 	}
 	w.Close()
 	d.sink = func(line []byte) error {

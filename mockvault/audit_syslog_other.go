@@ -6,5 +6,5 @@ import "errors"
 
 // syslogSink: Vault has no syslog device on these systems either.
 func (d *auditDevice) syslogSink(map[string]string) error {
-	return errors.New("error creating syslog sink node: unable to create syslogger: syslog is not supported on this platform")
+	return errors.New("error creating syslog sink node: error creating syslogger: Platform does not support syslog")
 }
