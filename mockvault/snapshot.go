@@ -100,7 +100,7 @@ func copyEngineStates(in map[string]engineState) map[string]engineState {
 }
 
 // Reset puts the server back in its freshly started state: only the root
-// token, the default policy and the dev-mode mounts. The clock, faults and
+// token, the default policy and the dev-mode mounts, no audit device. The clock, faults and
 // request log are left alone; the batch-token key is renewed.
 func (s *Server) Reset() {
 	s.mu.Lock()
