@@ -40,6 +40,23 @@ func stopTargets() {
 	stopList = nil
 }
 
+// startTestTargets starts targets for one test, stopped when it ends (and
+// on Ctrl-C by TestMain).
+func startTestTargets(t *testing.T, ctx context.Context, targets []Target) {
+	t.Helper()
+	stopMu.Lock()
+	stopList = append(stopList, targets...)
+	stopMu.Unlock()
+	t.Cleanup(func() {
+		for _, tg := range targets {
+			_ = tg.Stop()
+		}
+	})
+	if err := StartAll(ctx, targets); err != nil {
+		t.Fatalf("starting targets: %v", err)
+	}
+}
+
 func TestMain(m *testing.M) {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)

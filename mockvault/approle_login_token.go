@@ -24,6 +24,8 @@ type loginAuth struct {
 	Metadata    map[string]string
 	DisplayName string
 	EntityID    string
+	// EntityCreated: this login made the entity (audit entries say so).
+	EntityCreated bool
 	// Alias is the identity alias the login is for (Vault's
 	// logical.Auth.Alias): the core finds or creates the entity of
 	// (mount accessor, Alias.Name) and records it on the token.
@@ -98,8 +100,9 @@ func (s *Server) issueLoginToken(req *request, a *loginAuth) (*response, error) 
 		}
 	}
 
-	entityID := a.EntityID
+	entityID, entityCreated := a.EntityID, a.EntityCreated
 	if entityID == "" && a.Alias != nil {
+		entityCreated = s.identityStore().aliasByFactors[factorsKey(m.accessor, a.Alias.Name)] == nil
 		id, err := s.identityLogin(m, a.Alias, a.GroupAliases)
 		if err != nil {
 			return nil, err
@@ -136,5 +139,5 @@ func (s *Server) issueLoginToken(req *request, a *loginAuth) (*response, error) 
 	if len(warnings) == 0 {
 		warnings = nil
 	}
-	return &response{auth: auth, warnings: warnings}, nil
+	return &response{auth: auth, warnings: warnings, entityCreated: entityCreated}, nil
 }

@@ -166,9 +166,30 @@ func TestCLIUnimplementedEngine(t *testing.T) {
 	if err == nil || !strings.Contains(out, `mockvault does not implement the "ldap" auth method`) {
 		t.Fatalf("ldap login: %v\n%s", err, out)
 	}
-	out, err = run("audit", "enable", "file", "file_path=stdout")
-	if err == nil || !strings.Contains(out, "mockvault does not implement sys/audit") {
-		t.Fatalf("audit enable: %v\n%s", err, out)
+	out, err = run("write", "sys/quotas/rate-limit/global", "rate=100")
+	if err == nil || !strings.Contains(out, "mockvault does not implement sys/quotas") {
+		t.Fatalf("quota write: %v\n%s", err, out)
+	}
+}
+
+// A CI script's audit set-up with the real CLI: enable a file device, list
+// it, and find the root token's audit-hash in the log.
+func TestCLIAudit(t *testing.T) {
+	run := vaultCLI(t)
+	file := filepath.Join(t.TempDir(), "audit.log")
+	mustCLI(t, run, "audit", "enable", "file", "file_path="+file)
+	out := mustCLI(t, run, "audit", "list", "-detailed")
+	if !strings.Contains(out, "file/") || !strings.Contains(out, "file_path="+file) {
+		t.Fatalf("audit list: %s", out)
+	}
+	hash := strings.TrimSpace(mustCLI(t, run, "write", "-field=hash", "sys/audit-hash/file", "input=root"))
+	b, err := os.ReadFile(file)
+	if err != nil || !strings.Contains(string(b), `"client_token":"`+hash+`"`) {
+		t.Fatalf("hash %q not in the log (%v):\n%s", hash, err, b)
+	}
+	mustCLI(t, run, "audit", "disable", "file")
+	if out, err := run("audit", "list"); err == nil || !strings.Contains(out, "No audit devices are enabled.") {
+		t.Fatalf("audit list after disable: %v %s", err, out)
 	}
 }
 

@@ -105,8 +105,8 @@ func rawGet404(t *testing.T, c *api.Client, path, want string) {
 // checks; paths Vault does not have keep Vault's plain answer.
 func TestUnimplementedSysPathsSaySo(t *testing.T) {
 	v := testhelpers.RunT(t)
-	_, err := v.Client.Logical().Write("sys/audit/file", map[string]any{"type": "file", "options": map[string]any{"file_path": "stdout"}})
-	mvWantErr(t, err, 404, "unsupported path (mockvault does not implement sys/audit)")
+	_, err := v.Client.Logical().Write("sys/quotas/rate-limit/global", map[string]any{"rate": 100})
+	mvWantErr(t, err, 404, "unsupported path (mockvault does not implement sys/quotas)")
 	_, err = v.Client.Logical().Write("sys/tools/hash/sha2-256", map[string]any{"input": "aGk="})
 	mvWantErr(t, err, 404, "mockvault does not implement sys/tools")
 	rawGet404(t, v.Client, "sys/nosuchpath", `"1 error occurred:\n\t* unsupported path\n\n"`)
@@ -121,7 +121,7 @@ func TestUnimplementedSysPathsSaySo(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.SetToken(tok.Auth.ClientToken)
-	_, err = c.Logical().Write("sys/audit/file", map[string]any{"type": "file"})
+	_, err = c.Logical().Write("sys/raw/core/x", map[string]any{"value": "x"})
 	mvDenied(t, err)
 	// Served neighbours are untouched: a GET on an update-only path is
 	// still Vault's 405, not the catch-all.

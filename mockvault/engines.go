@@ -50,5 +50,6 @@ func (s *Server) sysFamilies() [][]*path {
 		s.sysMountPaths(),        // path_sys_mounts.go
 		s.sysPolicyPaths(),       // path_sys_policy.go
 		s.sysWrappingPaths(),     // path_sys_wrapping.go
+		s.sysAuditPaths(),        // path_sys_audit.go
 	}
 }

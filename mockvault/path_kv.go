@@ -2,8 +2,6 @@ package mockvault
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	pathpkg "path"
@@ -427,21 +425,7 @@ func attribution(req *request) *kvAttribution {
 	}
 	a.Actor = req.te.DisplayName
 	a.EntityID = req.te.EntityID
-	if req.te.EntityID != "" {
-		a.ClientID = req.te.EntityID
-		return a
-	}
-	pols := append([]string(nil), req.te.Policies...)
-	sort.Strings(pols)
-	var b strings.Builder
-	for _, p := range pols {
-		b.WriteRune('\x7f')
-		b.WriteString(p)
-	}
-	b.WriteRune('\x00')
-	b.WriteString("root")
-	sum := sha256.Sum256([]byte(b.String()[1:]))
-	a.ClientID = base64.StdEncoding.EncodeToString(sum[:])
+	a.ClientID = clientIDOf(req.te)
 	return a
 }
 

@@ -73,7 +73,7 @@ func (s *Server) sysCorePaths() []*path {
 // setup script's failure says why. (Checked only when routing failed, so a
 // served path's 405 stays a 405 and a server pays nothing for the list.)
 var sysUnimplemented = []string{
-	"audit", "audit-hash", "config/auditing", "config/cors", "config/ui", "config/state",
+	"config/cors", "config/ui", "config/state",
 	"config/reload", "config/group-policy-application", "rotate", "key-status", "rekey",
 	"rekey-recovery-key", "generate-root", "generate-recovery-token", "init", "unseal", "seal",
 	"step-down", "host-info", "in-flight-req", "metrics", "pprof", "plugins", "raw", "remount",
@@ -202,11 +202,7 @@ func (s *Server) mountInfo(m *mount) map[string]any {
 	if m.options != nil {
 		opts = m.options
 	}
-	running := "v" + s.version + "+builtin.vault"
-	if m.typ == "kv" {
-		// KV is a plugin with its own version.
-		running = "v0.25.0+builtin"
-	}
+	running := s.runningVersion(m)
 	info := map[string]any{
 		"accessor": m.accessor, "config": cfg, "description": m.description,
 		"external_entropy_access": false, "local": m.local, "options": opts,
@@ -220,6 +216,15 @@ func (s *Server) mountInfo(m *mount) map[string]any {
 		info["deprecation_status"] = "supported"
 	}
 	return info
+}
+
+// runningVersion is the plugin version a mount runs (running_plugin_version).
+func (s *Server) runningVersion(m *mount) string {
+	if m.typ == "kv" {
+		// KV is a plugin with its own version.
+		return "v0.25.0+builtin"
+	}
+	return "v" + s.version + "+builtin.vault"
 }
 
 func (s *Server) sysAuthList(req *request, d *fieldData) (*response, error) {

@@ -100,14 +100,14 @@ func (s *Server) leaseLookup(req *request, d *fieldData) (*response, error) {
 		return nil, badRequest("invalid lease")
 	}
 	data := map[string]any{
-		"id": id, "issue_time": fmtTime(te.CreationTime), "expire_time": nil, "last_renewal": nil,
+		"id": id, "issue_time": te.CreationTime.UTC(), "expire_time": nil, "last_renewal": nil,
 		"ttl": int64(0), "renewable": !te.ExpireTime.IsZero() && te.Renewable && te.ExpireTime.After(req.now),
 	}
 	if !te.LastRenewal.IsZero() {
-		data["last_renewal"] = fmtTime(te.LastRenewal)
+		data["last_renewal"] = te.LastRenewal.UTC()
 	}
 	if !te.ExpireTime.IsZero() {
-		data["expire_time"] = fmtTime(te.ExpireTime)
+		data["expire_time"] = te.ExpireTime.UTC()
 		data["ttl"] = int64(te.ExpireTime.Sub(req.now) / time.Second)
 	}
 	return dataResp(data), nil

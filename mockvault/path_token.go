@@ -370,7 +370,7 @@ func (s *Server) tokenData(te *tokenEntry, now time.Time) map[string]any {
 		"orphan": te.isOrphan(), "creation_time": te.CreationTime.Unix(),
 		"creation_ttl": int64(te.TTL / time.Second), "expire_time": nil, "ttl": 0,
 		"explicit_max_ttl": int64(te.ExplicitMaxTTL / time.Second), "entity_id": te.EntityID,
-		"type": te.Type, "renewable": false, "issue_time": fmtTime(te.CreationTime),
+		"type": te.Type, "renewable": false, "issue_time": te.CreationTime.UTC(),
 	}
 	if te.Role != "" {
 		d["role"] = te.Role
@@ -389,10 +389,10 @@ func (s *Server) tokenData(te *tokenEntry, now time.Time) map[string]any {
 	}
 	if !te.LastRenewal.IsZero() {
 		d["last_renewal_time"] = te.LastRenewal.Unix()
-		d["last_renewal"] = fmtTime(te.LastRenewal)
+		d["last_renewal"] = te.LastRenewal.UTC()
 	}
 	if !te.ExpireTime.IsZero() {
-		d["expire_time"] = fmtTime(te.ExpireTime)
+		d["expire_time"] = te.ExpireTime.UTC()
 		d["ttl"] = te.ttlAt(now)
 	}
 	d["renewable"] = te.Type == tokenTypeService && te.Renewable && !te.ExpireTime.IsZero()

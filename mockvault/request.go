@@ -27,6 +27,14 @@ type request struct {
 	reqID    string
 	// help is a GET with ?help=1: Vault answers with the path's help.
 	help bool
+	// auditing is set when audit devices are enabled; auditTried once the
+	// request reached the token checks (what Vault audits), and audit holds
+	// the entry logged when they passed.
+	auditing, auditTried bool
+	audit                *auditEntry
+	// login is a request on an unauthenticated path (Vault's login
+	// requests: their response entry is about the token issued).
+	login bool
 }
 
 // id is the request's id, made on first use.
@@ -58,6 +66,9 @@ type response struct {
 	noContent bool
 	// noMountType blanks mount_type, as Vault's async answers (tidy) have.
 	noMountType bool
+	// entityCreated: the login made its token's identity entity (audit
+	// entries say so).
+	entityCreated bool
 }
 
 // authInfo is the "auth" block of a login or token creation.

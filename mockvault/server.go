@@ -78,6 +78,9 @@ type Server struct {
 	sealed   bool
 	version  string
 
+	// audit is the audit device table and audited-headers config.
+	audit auditState
+
 	// engines holds per-mount engine state (token roles, cubbyholes, AppRole
 	// roles, KV data…) by mount path, so Snapshot/Restore/Reset cover it.
 	engines map[string]engineState
@@ -143,6 +146,7 @@ func (s *Server) init() {
 	s.forgetRenewals()
 	s.mounts = map[string]*mount{}
 	s.engines = map[string]engineState{}
+	s.audit = newAuditState()
 	s.sealed = false
 	now := s.clock.Now()
 	for _, e := range engineList {
@@ -277,7 +281,21 @@ func (s *Server) handleSafe(req *request) (resp *response, err error) {
 			resp, err = nil, multiErr(http.StatusInternalServerError, "internal error")
 		}
 	}()
-	return s.handle(req)
+	if isRawSysHandler(req.path) { // Vault audits no raw handler
+		return s.handle(req)
+	}
+	if !s.auditOn() {
+		resp, err = s.handle(req)
+		if s.auditOn() && err == nil {
+			// This request enabled the first device: Vault logs its response.
+			req.auditing, req.auditTried, req.audit = true, true, s.auditRequestEntry(req, true)
+			return s.auditFinish(req, resp, err)
+		}
+		return resp, err
+	}
+	req.auditing = true
+	resp, err = s.handle(req)
+	return s.auditFinish(req, resp, err)
 }
 
 // panicCount counts handler panics recovered since start (tests assert 0).
@@ -620,6 +638,7 @@ func (s *Server) handle(req *request) (*response, error) {
 		return nil, badRequest("cannot write to a path ending in '/'")
 	}
 	m := s.mountFor(req.path)
+	req.auditTried = req.auditing
 	if m == nil {
 		// Vault checks the token and the ACL before it finds no route.
 		if err := s.preRouteCheck(req); err != nil {
@@ -650,6 +669,7 @@ func (s *Server) handle(req *request) (*response, error) {
 		return nil, err
 	}
 	req.vars = vars
+	req.login = p.unauthenticated
 	raw := map[string]any{}
 	for k, v := range req.data {
 		raw[k] = v
@@ -685,6 +705,12 @@ func (s *Server) handle(req *request) (*response, error) {
 		// Unauthenticated paths still see a valid caller (e.g. unwrap).
 		if te, err := s.lookupToken(req.token); err == nil {
 			req.te = te
+		}
+	}
+	if req.auditing {
+		if err := s.auditPassed(req); err != nil {
+			s.finishUse(req.te)
+			return nil, err
 		}
 	}
 	h := p.handler(req.op)
@@ -770,7 +796,13 @@ func (s *Server) preRouteCheck(req *request) error {
 		req.mount = &mount{typ: "none"}
 		defer func() { req.mount = nil }()
 	}
-	return s.checkACL(req, te)
+	if err := s.checkACL(req, te); err != nil {
+		return err
+	}
+	if req.auditing {
+		return s.auditPassed(req)
+	}
+	return nil
 }
 
 // write renders a logical response as Vault's HTTP answer.

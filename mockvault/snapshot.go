@@ -15,11 +15,12 @@ type Snapshot struct {
 	policies map[string]*policy
 	mounts   map[string]mount
 	engines  map[string]engineState // every mount's state, whatever the engine
+	audit    auditState
 	sealed   bool
 }
 
 // Snapshot copies the server's state (tokens, policies, mounts, roles,
-// secrets, engine state). Restoring it is cheap, so a suite can seed once
+// secrets, engine state, audit devices). Restoring it is cheap, so a suite can seed once
 // and start each test from the snapshot. Time is not part of a snapshot.
 func (s *Server) Snapshot() *Snapshot {
 	s.mu.Lock()
@@ -34,6 +35,7 @@ func (s *Server) snapshotLocked() *Snapshot {
 		policies: copyPolicies(s.policies.byName),
 		mounts:   copyMounts(s.mounts),
 		engines:  copyEngineStates(s.engines),
+		audit:    s.audit.clone(),
 		sealed:   s.sealed,
 	}
 }
@@ -66,6 +68,7 @@ func (s *Server) Restore(sn *Snapshot) {
 		s.mounts[k] = &cp
 	}
 	s.engines = copyEngineStates(sn.engines)
+	s.audit = sn.audit.clone()
 	s.sealed = sn.sealed
 	s.recordEvent("restore")
 	// Templated ACLs were built from the identity store replaced here.
@@ -100,7 +103,7 @@ func copyEngineStates(in map[string]engineState) map[string]engineState {
 }
 
 // Reset puts the server back in its freshly started state: only the root
-// token, the default policy and the dev-mode mounts. The clock, faults and
+// token, the default policy and the dev-mode mounts, no audit device. The clock, faults and
 // request log are left alone; the batch-token key is renewed.
 func (s *Server) Reset() {
 	s.mu.Lock()

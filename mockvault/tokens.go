@@ -375,3 +375,23 @@ func (ts *tokenStore) expDown(i int) {
 		i = m
 	}
 }
+
+// clientIDOf is Vault's TokenEntry.CreateClientID: the entity, or for a
+// token without one the base64 SHA-256 of its sorted policies and
+// namespace.
+func clientIDOf(te *tokenEntry) string {
+	if te.EntityID != "" {
+		return te.EntityID
+	}
+	pols := append([]string(nil), te.Policies...)
+	sort.Strings(pols)
+	var b strings.Builder
+	for _, p := range pols {
+		b.WriteRune('\x7F')
+		b.WriteString(p)
+	}
+	b.WriteRune('\x00')
+	b.WriteString("root")
+	sum := sha256.Sum256([]byte(b.String()[1:]))
+	return base64.StdEncoding.EncodeToString(sum[:])
+}

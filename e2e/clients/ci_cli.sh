@@ -4,7 +4,7 @@
 # and mount listings, an AppRole login for a job with -field output, a token
 # stored by `vault login` and used through the token helper, -wrap-ttl and
 # unwrap, token roles, use limits, capabilities, the KV v2 lifecycle, a KV v1
-# mount, auth tuning, and common errors.
+# mount, auth tuning, audit devices, and common errors.
 #
 #   VAULT_ADDR=http://127.0.0.1:8200 VAULT_TOKEN=root e2e/clients/ci_cli.sh [RECORD]
 #
@@ -156,6 +156,22 @@ step write-unknown-path 2 "$VAULT" write auth/token/nosuch x=1
 # path-help: the mock answers ?help=1 but does not carry Vault's help texts,
 # so only the exit code is compared.
 step path-help 0 sh -c "\"$VAULT\" path-help auth/token/create >/dev/null"
+
+# ---------------------------------------------------------------- audit devices
+# The devices write to the server's stdout and to nowhere, so the script
+# runs alike against a local server and one in a container (whose files
+# this script cannot see; e2e/audit_test.go compares the entries).
+step audit-list-none 2 "$VAULT" audit list
+step audit-enable-file 0 "$VAULT" audit enable file file_path=stdout
+step audit-enable-file-again 2 "$VAULT" audit enable file file_path=discard
+step audit-enable-discard 0 "$VAULT" audit enable -path=discard -description=dropped file file_path=discard
+step audit-enable-unknown 2 "$VAULT" audit enable nope
+step audit-list 0 "$VAULT" audit list
+step audit-list-detailed 0 "$VAULT" audit list -detailed
+step audit-hash 0 sh -c '"$1" write -field=hash sys/audit-hash/file input="$2" | grep -c "^hmac-sha256:[0-9a-f]\{64\}$"' - "$VAULT" "$ROOT_TOKEN"
+step audit-disable 0 "$VAULT" audit disable file
+step audit-disable-discard 0 "$VAULT" audit disable discard
+step audit-list-after 2 "$VAULT" audit list
 
 # ---------------------------------------------------------------- tidy up
 step auth-disable-pipeline 0 "$VAULT" auth disable pipeline
