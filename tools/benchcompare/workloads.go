@@ -156,7 +156,7 @@ var workloads = []workload{
 			return err
 		}
 	}},
-	{key: "userpass-login", name: "userpass login (bcrypt cost 10)", token: func(*target, *prep) string { return "" }, op: func(p *prep) func(*api.Client) error {
+	{key: "userpass-login", name: "userpass login (bcrypt cost 10; the mock memoises comparisons)", token: func(*target, *prep) string { return "" }, op: func(p *prep) func(*api.Client) error {
 		creds := map[string]any{"password": benchPassword}
 		return func(c *api.Client) error {
 			s, err := c.Logical().Write("auth/userpass/login/bench", creds)
