@@ -237,9 +237,10 @@ func (st *userpassState) userDelete(req *request, d *fieldData) (*response, erro
 	return nil, nil
 }
 
-// userPassword is POST users/:username/password. Vault reads the user by
+// editUser applies change to a copy of an existing user and stores it, as
+// the password and policies sub-paths do: Vault reads the user by
 // lower-cased name but stores it back under the name as written.
-func (st *userpassState) userPassword(req *request, d *fieldData) (*response, error) {
+func (st *userpassState) editUser(d *fieldData, change func(u *userpassUser) error) (*response, error) {
 	name := d.str("username")
 	u, err := st.userChecked(name)
 	if err != nil {
@@ -249,37 +250,34 @@ func (st *userpassState) userPassword(req *request, d *fieldData) (*response, er
 		return nil, internalError("username does not exist")
 	}
 	u = u.clone()
-	if err := u.setPassword(req, d); err != nil {
+	if err := change(u); err != nil {
 		return nil, err
 	}
 	st.users[name] = u
 	return nil, nil
 }
 
-// userPolicies is POST users/:username/policies (stored like the password).
+// userPassword is POST users/:username/password.
+func (st *userpassState) userPassword(req *request, d *fieldData) (*response, error) {
+	return st.editUser(d, func(u *userpassUser) error { return u.setPassword(req, d) })
+}
+
+// userPolicies is POST users/:username/policies.
 func (st *userpassState) userPolicies(req *request, d *fieldData) (*response, error) {
-	name := d.str("username")
-	u, err := st.userChecked(name)
-	if err != nil {
-		return nil, err
-	}
-	if u == nil {
-		return nil, internalError("username does not exist")
-	}
-	u = u.clone()
-	switch {
-	case d.has("token_policies"):
-		u.TokenPolicies = sanitizePolicies(d.strings("token_policies"), false)
-		u.policies = nil
-		if d.has("policies") {
-			u.policies = cloneStrings(u.TokenPolicies)
+	return st.editUser(d, func(u *userpassUser) error {
+		switch {
+		case d.has("token_policies"):
+			u.TokenPolicies = sanitizePolicies(d.strings("token_policies"), false)
+			u.policies = nil
+			if d.has("policies") {
+				u.policies = cloneStrings(u.TokenPolicies)
+			}
+		case d.has("policies"):
+			u.policies = sanitizePolicies(d.strings("policies"), false)
+			u.TokenPolicies = cloneStrings(u.policies)
 		}
-	case d.has("policies"):
-		u.policies = sanitizePolicies(d.strings("policies"), false)
-		u.TokenPolicies = cloneStrings(u.policies)
-	}
-	st.users[name] = u
-	return nil, nil
+		return nil
+	})
 }
 
 // equivalentPolicies is Vault's policyutil.EquivalentPolicies: the same
