@@ -21,7 +21,8 @@ func init() {
 		kvEngine(),         // kv v1/v2, secret/ path_kv.go
 		approleEngine(),    // auth approle      path_approle*.go
 		transitEngine(),    // transit           path_transit*.go
-		kubernetesEngine(), // auth kubernetes path_kubernetes*.go
+		kubernetesEngine(), // auth kubernetes  path_kubernetes*.go
+		certEngine(),       // auth cert        path_cert*.go
 	}
 	engineByName = make(map[string]*engine, len(engineList))
 	for _, e := range engineList {
