@@ -1,0 +1,263 @@
+package e2e
+
+// Kubernetes and TLS-certificate logins against real Vault 1.21.1 and the
+// mock, side by side. They need what a scenario cannot give: a fake
+// Kubernetes API server (testhelpers.Kubernetes on httptest) reachable from
+// Vault, and a TLS listener asking for client certificates on both sides.
+// So they run with the real binary as a local process only
+// (MOCKVAULT_E2E_REAL=binary); otherwise they skip.
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mockvault/mockvault/mockvault"
+	"github.com/mockvault/mockvault/testhelpers"
+)
+
+// loginPair is one server of the comparison: its address, the client
+// talking to it (TLS or not) and its root token.
+type loginPair struct {
+	name, addr string
+	client     *http.Client
+}
+
+// answer is what the comparison looks at: the status, the errors, and
+// the parts of the auth block that do not vary between servers.
+type answer struct {
+	Status int
+	Errors []string
+	Auth   map[string]any
+}
+
+func (p *loginPair) do(t *testing.T, method, path, token string, body any) answer {
+	t.Helper()
+	var rd *bytes.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	} else {
+		rd = bytes.NewReader(nil)
+	}
+	req, _ := http.NewRequest(method, p.addr+"/v1/"+path, rd)
+	if token != "" {
+		req.Header.Set("X-Vault-Token", token)
+	}
+	resp, err := p.client.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s %s: %v", p.name, method, path, err)
+	}
+	defer resp.Body.Close()
+	var env struct {
+		Errors []string       `json:"errors"`
+		Auth   map[string]any `json:"auth"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&env)
+	a := answer{Status: resp.StatusCode, Errors: env.Errors}
+	if env.Auth != nil {
+		a.Auth = map[string]any{}
+		for _, k := range []string{"policies", "token_policies", "metadata", "lease_duration", "renewable", "token_type", "orphan", "num_uses"} {
+			a.Auth[k] = env.Auth[k]
+		}
+	}
+	return a
+}
+
+// both runs one request on both servers and fails on any difference.
+func both(t *testing.T, real, mock *loginPair, what, method, path string, body any) answer {
+	t.Helper()
+	r := real.do(t, method, path, "root", body)
+	m := mock.do(t, method, path, "root", body)
+	if !reflect.DeepEqual(r, m) {
+		rb, _ := json.Marshal(r)
+		mb, _ := json.Marshal(m)
+		t.Errorf("%s: %s %s differs\n vault: %s\n  mock: %s", what, method, path, rb, mb)
+	}
+	return r
+}
+
+// realBinary starts the real Vault binary as a dev server with extra
+// flags, or skips unless MOCKVAULT_E2E_REAL=binary.
+func realBinary(t *testing.T, extra ...string) (addr string, dir string) {
+	t.Helper()
+	if os.Getenv("MOCKVAULT_E2E_REAL") != "binary" {
+		t.Skip("needs the real Vault binary as a local process: MOCKVAULT_E2E_REAL=binary")
+	}
+	bin := DefaultVaultBin()
+	if _, err := os.Stat(bin); err != nil {
+		t.Skipf("no Vault binary at %s (tools/realvault/build.sh)", bin)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hostport := l.Addr().String()
+	l.Close()
+	dir = t.TempDir()
+	args := append([]string{"server", "-dev", "-dev-no-store-token", "-dev-root-token-id=root", "-dev-listen-address=" + hostport}, extra...)
+	for i, a := range args {
+		args[i] = strings.ReplaceAll(a, "{{dir}}", dir)
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Env = []string{"HOME=" + dir, "VAULT_LOG_LEVEL=warn"}
+	logs := &tailBuffer{max: 16 << 10}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); _ = cmd.Wait() })
+	return hostport, dir
+}
+
+// waitFor polls sys/health through c until it answers 200.
+func waitFor(t *testing.T, c *http.Client, addr string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := waitHealthy(ctx, c, addr, 60*time.Second, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestKubernetesLoginAgainstRealVault(t *testing.T) {
+	hostport, _ := realBinary(t)
+	real := &loginPair{name: "vault", addr: "http://" + hostport, client: &http.Client{Timeout: 30 * time.Second}}
+	waitFor(t, real.client, real.addr)
+	srv := mockvault.New(mockvault.Options{Clock: mockvault.RealClock{}})
+	hs := httptest.NewServer(srv)
+	t.Cleanup(func() { hs.Close(); srv.Close() })
+	mock := &loginPair{name: "mock", addr: hs.URL, client: &http.Client{Timeout: 30 * time.Second}}
+
+	k8s := testhelpers.NewKubernetes(t)
+	valid := k8s.Token("prod", "app", "vault")
+	revoked := k8s.Token("prod", "app", "vault")
+	k8s.Revoke(revoked)
+	noAud := k8s.Token("prod", "app")
+	otherAud := k8s.Token("prod", "app", "other")
+	k8s.SetNamespaceLabels("labelled", map[string]string{"team": "a"})
+	k8s.SetAnnotations("prod", "app", map[string]string{"vault.hashicorp.com/alias-metadata-env": "prod"})
+	steps := []struct {
+		what, method, path string
+		body               any
+	}{
+		{"enable", "POST", "sys/auth/kubernetes", map[string]any{"type": "kubernetes"}},
+		{"config", "POST", "auth/kubernetes/config", map[string]any{"kubernetes_host": k8s.URL, "disable_local_ca_jwt": true}},
+		{"role", "POST", "auth/kubernetes/role/app", map[string]any{"bound_service_account_names": "app", "bound_service_account_namespaces": "prod",
+			"audience": "vault", "token_policies": "app", "token_ttl": "15m"}},
+		{"role without audience", "POST", "auth/kubernetes/role/any", map[string]any{"bound_service_account_names": "*",
+			"bound_service_account_namespaces": "*", "alias_name_source": "serviceaccount_name"}},
+		{"login", "POST", "auth/kubernetes/login", map[string]any{"role": "app", "jwt": valid}},
+		{"login revoked", "POST", "auth/kubernetes/login", map[string]any{"role": "app", "jwt": revoked}},
+		{"login wrong audience", "POST", "auth/kubernetes/login", map[string]any{"role": "app", "jwt": otherAud}},
+		{"login any, token's own audience", "POST", "auth/kubernetes/login", map[string]any{"role": "any", "jwt": noAud}},
+		{"login any, other audience", "POST", "auth/kubernetes/login", map[string]any{"role": "any", "jwt": otherAud}},
+		{"reviewer jwt config", "POST", "auth/kubernetes/config", map[string]any{"kubernetes_host": k8s.URL, "disable_local_ca_jwt": true,
+			"token_reviewer_jwt": "reviewer", "use_annotations_as_alias_metadata": true}},
+		{"login, reviewer not accepted", "POST", "auth/kubernetes/login", map[string]any{"role": "app", "jwt": valid}},
+	}
+	for _, s := range steps {
+		both(t, real, mock, s.what, s.method, s.path, s.body)
+	}
+	k8s.ReviewerJWT = "reviewer"
+	both(t, real, mock, "login with reviewer and annotations", "POST", "auth/kubernetes/login", map[string]any{"role": "app", "jwt": valid})
+	both(t, real, mock, "selector role", "POST", "auth/kubernetes/role/sel", map[string]any{"bound_service_account_names": "app",
+		"bound_service_account_namespace_selector": `{"matchLabels":{"team":"a"}}`, "audience": "vault"})
+	both(t, real, mock, "selector login", "POST", "auth/kubernetes/login", map[string]any{"role": "sel", "jwt": k8s.Token("labelled", "app", "vault")})
+	both(t, real, mock, "selector refusal", "POST", "auth/kubernetes/login", map[string]any{"role": "sel", "jwt": k8s.Token("prod", "app", "vault")})
+	both(t, real, mock, "selector unknown namespace", "POST", "auth/kubernetes/login", map[string]any{"role": "sel", "jwt": k8s.Token("nope", "app", "vault")})
+
+	// Both servers sent the same reviews (the fake saw each call twice).
+	revs := k8s.Reviews()
+	if len(revs)%2 != 0 {
+		t.Fatalf("%d reviews: the two servers did not call the API alike", len(revs))
+	}
+}
+
+func TestCertLoginAgainstRealVault(t *testing.T) {
+	hostport, dir := realBinary(t, "-dev-tls", "-dev-tls-cert-dir={{dir}}")
+	ca := testhelpers.NewCA(t)
+	good := ca.Issue(t, testhelpers.CertOptions{CommonName: "app.example.com", DNSNames: []string{"app.svc"}})
+	other := ca.Issue(t, testhelpers.CertOptions{CommonName: "other.test"})
+	stranger := testhelpers.NewCA(t).Issue(t, testhelpers.CertOptions{CommonName: "app.example.com"})
+	leaf := testhelpers.NewCA(t).Issue(t, testhelpers.CertOptions{CommonName: "leaf"})
+
+	// Each server trusted through its own CA file, each client with a cert.
+	var realPool *x509.CertPool
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		pem, err := os.ReadFile(filepath.Join(dir, "vault-ca.pem"))
+		if err == nil {
+			realPool = x509.NewCertPool()
+			realPool.AppendCertsFromPEM(pem)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no vault-ca.pem from -dev-tls")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	srv := mockvault.New(mockvault.Options{Clock: mockvault.RealClock{}})
+	t.Cleanup(srv.Close)
+	hs := testhelpers.StartTLS(t, srv)
+	mockPool := x509.NewCertPool()
+	mockPool.AddCert(hs.Certificate())
+	pair := func(name, addr string, pool *x509.CertPool, cert *testhelpers.ClientCert) *loginPair {
+		conf := &tls.Config{RootCAs: pool}
+		if cert != nil {
+			conf.Certificates = []tls.Certificate{cert.TLS}
+		}
+		return &loginPair{name: name, addr: addr, client: &http.Client{Timeout: 30 * time.Second,
+			Transport: &http.Transport{TLSClientConfig: conf}}}
+	}
+	realAddr := "https://" + hostport
+	root := pair("vault", realAddr, realPool, nil)
+	waitFor(t, root.client, realAddr)
+	mroot := pair("mock", hs.URL, mockPool, nil)
+	both(t, root, mroot, "enable", "POST", "sys/auth/cert", map[string]any{"type": "cert"})
+	both(t, root, mroot, "trust CA", "POST", "auth/cert/certs/web", map[string]any{"certificate": ca.PEM, "token_policies": "web",
+		"allowed_common_names": "*.example.com"})
+	both(t, root, mroot, "trust leaf", "POST", "auth/cert/certs/leaf", map[string]any{"certificate": leaf.PEM, "display_name": "the-leaf"})
+	both(t, root, mroot, "no client cert", "POST", "auth/cert/login", nil)
+	for _, c := range []struct {
+		what string
+		cert *testhelpers.ClientCert
+		body any
+	}{
+		{"login", good, nil},
+		{"login named", good, map[string]any{"name": "web"}},
+		{"login named other entry", good, map[string]any{"name": "leaf"}},
+		{"login wrong CN", other, nil},
+		{"login untrusted CA", stranger, nil},
+		{"login trusted leaf", leaf, nil},
+	} {
+		r, m := pair("vault", realAddr, realPool, c.cert), pair("mock", hs.URL, mockPool, c.cert)
+		a := both(t, r, m, c.what, "POST", "auth/cert/login", c.body)
+		if a.Auth != nil {
+			md, _ := a.Auth["metadata"].(map[string]any)
+			keys := make([]string, 0, len(md))
+			for k := range md {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			t.Logf("%s: metadata keys %v", c.what, keys)
+		}
+	}
+	both(t, root, mroot, "revoke good", "POST", "auth/cert/crls/ca", map[string]any{"crl": string(ca.Revoke(t, good))})
+	both(t, pair("vault", realAddr, realPool, good), pair("mock", hs.URL, mockPool, good), "login revoked", "POST", "auth/cert/login", nil)
+}
