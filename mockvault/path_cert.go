@@ -139,12 +139,8 @@ const (
 
 func (b *certBackend) configWrite(req *request, d *fieldData) (*response, error) {
 	c := b.config
-	if d.has("disable_binding") {
-		c.DisableBinding = d.boolean("disable_binding", false)
-	}
-	if d.has("enable_identity_alias_metadata") {
-		c.EnableIdentityAliasMetadata = d.boolean("enable_identity_alias_metadata", false)
-	}
+	setSent(d, map[string]*bool{"disable_binding": &c.DisableBinding,
+		"enable_identity_alias_metadata": &c.EnableIdentityAliasMetadata, "enable_metadata_on_failures": &c.EnableMetadataOnFailures})
 	if d.has("ocsp_cache_size") {
 		n := d.integer("ocsp_cache_size")
 		if n < 2 || n > certMaxOcspCacheSize {
@@ -158,9 +154,6 @@ func (b *certBackend) configWrite(req *request, d *fieldData) (*response, error)
 			return nil, badRequest("invalid role cache size, must be <= %d or -1 to disable role caching", certMaxRoleCacheSize)
 		}
 		c.RoleCacheSize = n
-	}
-	if d.has("enable_metadata_on_failures") {
-		c.EnableMetadataOnFailures = d.boolean("enable_metadata_on_failures", false)
 	}
 	b.config = c
 	return nil, nil
@@ -177,6 +170,15 @@ func (b *certBackend) configRead(req *request, d *fieldData) (*response, error) 
 
 func (b *certBackend) certList(req *request, d *fieldData) (*response, error) {
 	return listResp(sortedKeys(b.certs)), nil
+}
+
+// setSent sets each target whose field the request sent (updates merge).
+func setSent[T string | bool | []string](d *fieldData, targets map[string]*T) {
+	for k, p := range targets {
+		if v, ok := d.get(k); ok && d.has(k) {
+			*p = v.(T)
+		}
+	}
 }
 
 // sortedKeys lists a map's keys in storage (sorted) order.
@@ -238,21 +240,9 @@ func (b *certBackend) certWrite(req *request, d *fieldData) (*response, error) {
 		"allowed_organizational_units": &c.AllowedOrganizationalUnits, "allowed_organizations": &c.AllowedOrganizations,
 		"required_extensions": &c.RequiredExtensions, "allowed_metadata_extensions": &c.AllowedMetadataExtensions,
 	}
-	for k, p := range strs {
-		if d.has(k) {
-			*p = d.str(k)
-		}
-	}
-	for k, p := range bools {
-		if d.has(k) {
-			*p = d.boolean(k, false)
-		}
-	}
-	for k, p := range lists {
-		if d.has(k) {
-			*p = d.strings(k)
-		}
-	}
+	setSent(d, strs)
+	setSent(d, bools)
+	setSent(d, lists)
 	if d.has("ocsp_this_update_max_age") {
 		c.OcspThisUpdateMaxAge = d.duration("ocsp_this_update_max_age")
 	}

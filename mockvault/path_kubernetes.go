@@ -8,7 +8,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"os"
-	"sort"
 	"strings"
 )
 
@@ -197,10 +196,5 @@ func parsePublicKeyPEM(data []byte) (crypto.PublicKey, error) {
 }
 
 func (b *kubeBackend) roleList(req *request, d *fieldData) (*response, error) {
-	keys := make([]string, 0, len(b.roles))
-	for k := range b.roles {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return listResp(keys), nil
+	return listResp(sortedKeys(b.roles)), nil
 }
