@@ -155,3 +155,35 @@ func TestCertEntryAndConfigEndpoints(t *testing.T) {
 		t.Fatalf("%v %v", err, l)
 	}
 }
+
+// TestMachineAuthSnapshotRestore: Restore brings back the Kubernetes and
+// cert mounts' config, roles, entries and CRLs as they were, independent
+// of later writes.
+func TestMachineAuthSnapshotRestore(t *testing.T) {
+	v, _, ca := certVault(t, map[string]any{"allowed_names": "a"})
+	c := v.Client
+	if err := c.Sys().EnableAuthWithOptions("kubernetes", &api.EnableAuthOptions{Type: "kubernetes"}); err != nil {
+		t.Fatal(err)
+	}
+	arWrite(t, c, "auth/kubernetes/config", map[string]any{"kubernetes_host": "https://h", "disable_local_ca_jwt": true, "pem_keys": testhelpers.NewKubernetes(t).PublicKeyPEM()})
+	arWrite(t, c, "auth/kubernetes/role/r", map[string]any{"bound_service_account_names": "a", "bound_service_account_namespaces": "n", "token_policies": "p"})
+	arWrite(t, c, "auth/cert/crls/c", map[string]any{"crl": string(ca.Revoke(t, ca.Issue(t, testhelpers.CertOptions{CommonName: "x"})))})
+	snap := v.Server.Snapshot()
+	arWrite(t, c, "auth/kubernetes/role/r", map[string]any{"token_policies": "changed"})
+	arWrite(t, c, "auth/kubernetes/config", map[string]any{"kubernetes_host": "https://other", "disable_local_ca_jwt": true})
+	arWrite(t, c, "auth/cert/certs/web", map[string]any{"allowed_names": "b"})
+	if _, err := c.Logical().Delete("auth/cert/crls/c"); err != nil {
+		t.Fatal(err)
+	}
+	v.Server.Restore(snap)
+	if p := arRead(t, c, "auth/kubernetes/role/r").Data["token_policies"].([]any); p[0] != "p" {
+		t.Fatalf("role %v", p)
+	}
+	if cfg := arRead(t, c, "auth/kubernetes/config").Data; cfg["kubernetes_host"] != "https://h" || len(cfg["pem_keys"].([]any)) != 1 {
+		t.Fatalf("config %v", cfg)
+	}
+	if n := arRead(t, c, "auth/cert/certs/web").Data["allowed_names"].([]any); n[0] != "a" {
+		t.Fatalf("cert %v", n)
+	}
+	arRead(t, c, "auth/cert/crls/c")
+}
