@@ -56,8 +56,8 @@ func (b *certBackend) login(req *request, d *fieldData) (*response, error) {
 	resp, err := req.srv.issueLoginToken(req, e.tokenParams.loginAuth(&loginAuth{
 		Metadata: meta, DisplayName: e.DisplayName, Alias: alias,
 	}))
-	if resp != nil {
-		resp.noMountType = true
+	if err == nil && resp != nil {
+		finishLogin(resp, d)
 	}
 	return resp, err
 }

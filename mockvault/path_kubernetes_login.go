@@ -138,8 +138,8 @@ func (b *kubeBackend) login(req *request, d *fieldData) (*response, error) {
 		Metadata: meta, DisplayName: sa.Namespace + "-" + sa.Name,
 		Alias: &loginAlias{Name: aliasName, Metadata: aliasMeta},
 	}))
-	if resp != nil {
-		resp.noMountType = true
+	if err == nil && resp != nil {
+		finishLogin(resp, d)
 	}
 	return resp, err
 }
