@@ -171,16 +171,27 @@ func TestKubernetesLoginAgainstRealVault(t *testing.T) {
 			"token_reviewer_jwt": "reviewer", "use_annotations_as_alias_metadata": true}},
 		{"login, reviewer not accepted", "POST", "auth/kubernetes/login", map[string]any{"role": "app", "jwt": valid}},
 	}
+	got := map[string]int{}
 	for _, s := range steps {
-		both(t, real, mock, s.what, s.method, s.path, s.body)
+		a := both(t, real, mock, s.what, s.method, s.path, s.body)
+		got[s.what] = a.Status
+	}
+	// The comparison means something only if logins both pass and fail.
+	if got["login"] != 200 || got["login revoked"] != 403 || got["login any, token's own audience"] != 200 {
+		t.Fatalf("unexpected statuses %v; reviews %+v", got, k8s.Reviews())
 	}
 	k8s.ReviewerJWT = "reviewer"
-	both(t, real, mock, "login with reviewer and annotations", "POST", "auth/kubernetes/login", map[string]any{"role": "app", "jwt": valid})
+	if a := both(t, real, mock, "login with reviewer and annotations", "POST", "auth/kubernetes/login", map[string]any{"role": "app", "jwt": valid}); a.Status != 200 {
+		t.Fatalf("login with reviewer: %+v", a)
+	}
 	both(t, real, mock, "selector role", "POST", "auth/kubernetes/role/sel", map[string]any{"bound_service_account_names": "app",
 		"bound_service_account_namespace_selector": `{"matchLabels":{"team":"a"}}`, "audience": "vault"})
-	both(t, real, mock, "selector login", "POST", "auth/kubernetes/login", map[string]any{"role": "sel", "jwt": k8s.Token("labelled", "app", "vault")})
-	both(t, real, mock, "selector refusal", "POST", "auth/kubernetes/login", map[string]any{"role": "sel", "jwt": k8s.Token("prod", "app", "vault")})
-	both(t, real, mock, "selector unknown namespace", "POST", "auth/kubernetes/login", map[string]any{"role": "sel", "jwt": k8s.Token("nope", "app", "vault")})
+	for ns, want := range map[string]int{"labelled": 200, "prod": 403, "nope": 403} {
+		a := both(t, real, mock, "selector login in "+ns, "POST", "auth/kubernetes/login", map[string]any{"role": "sel", "jwt": k8s.Token(ns, "app", "vault")})
+		if a.Status != want {
+			t.Errorf("selector login in %s: %+v, want %d", ns, a, want)
+		}
+	}
 
 	// Both servers sent the same reviews (the fake saw each call twice).
 	revs := k8s.Reviews()
@@ -238,16 +249,20 @@ func TestCertLoginAgainstRealVault(t *testing.T) {
 		what string
 		cert *testhelpers.ClientCert
 		body any
+		want int
 	}{
-		{"login", good, nil},
-		{"login named", good, map[string]any{"name": "web"}},
-		{"login named other entry", good, map[string]any{"name": "leaf"}},
-		{"login wrong CN", other, nil},
-		{"login untrusted CA", stranger, nil},
-		{"login trusted leaf", leaf, nil},
+		{"login", good, nil, 200},
+		{"login named", good, map[string]any{"name": "web"}, 200},
+		{"login named other entry", good, map[string]any{"name": "leaf"}, 400},
+		{"login wrong CN", other, nil, 400},
+		{"login untrusted CA", stranger, nil, 400},
+		{"login trusted leaf", leaf, nil, 200},
 	} {
 		r, m := pair("vault", realAddr, realPool, c.cert), pair("mock", hs.URL, mockPool, c.cert)
 		a := both(t, r, m, c.what, "POST", "auth/cert/login", c.body)
+		if a.Status != c.want {
+			t.Errorf("%s: status %d, want %d", c.what, a.Status, c.want)
+		}
 		if a.Auth != nil {
 			md, _ := a.Auth["metadata"].(map[string]any)
 			keys := make([]string, 0, len(md))

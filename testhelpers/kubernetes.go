@@ -103,7 +103,10 @@ func (k *Kubernetes) Token(namespace, name string, audiences ...string) string {
 	}
 	uid := k.UID(namespace, name)
 	now := k.now()
+	jti := make([]byte, 16)
+	_, _ = rand.Read(jti)
 	claims := map[string]any{
+		"jti": fmt.Sprintf("%x", jti), // every token differs, as a cluster's do
 		"iss": k.Issuer, "aud": audiences, "sub": "system:serviceaccount:" + namespace + ":" + name,
 		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Hour).Unix(),
 		"kubernetes.io": map[string]any{
