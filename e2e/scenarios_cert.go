@@ -85,7 +85,7 @@ func init() {
 			POST("auth/cert/config", M{"ocsp_cache_size": 1}).Want(400),
 			POST("auth/cert/config", M{"ocsp_cache_size": 100001}).Want(400),
 			POST("auth/cert/config", M{"role_cache_size": -2}).Want(400),
-			POST("auth/cert/config", M{"role_cache_size": 10001}).Want(400),
+			POST("auth/cert/config", M{"role_cache_size": 100001}).Want(400),
 			POST("auth/cert/config", M{"disable_binding": true, "enable_identity_alias_metadata": true, "ocsp_cache_size": 2,
 				"role_cache_size": -1, "enable_metadata_on_failures": true}).Want(204),
 			GET("auth/cert/config").Want(200),

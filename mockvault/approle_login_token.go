@@ -1,6 +1,8 @@
 package mockvault
 
 import (
+	"fmt"
+	"net/http"
 	"strings"
 	"time"
 )
@@ -128,4 +130,30 @@ func (s *Server) issueLoginToken(req *request, a *loginAuth) (*response, error) 
 		warnings = nil
 	}
 	return &response{auth: auth, warnings: warnings}, nil
+}
+
+// finishLogin shapes a successful login's answer as Vault's: no
+// mount_type, and the framework's warning about unknown parameters before
+// the core's TTL warnings (it is added here, so the server does not add it
+// again).
+func finishLogin(resp *response, d *fieldData) {
+	resp.noMountType = true
+	if ig := d.ignored(); len(ig) > 0 {
+		resp.warnings = append([]string{fmt.Sprintf("Endpoint ignored these unrecognized parameters: %v", ig)}, resp.warnings...)
+		for _, k := range ig {
+			delete(d.raw, k)
+		}
+	}
+}
+
+// loginUnsupported answers the operations a login path does not serve:
+// Vault treats any request there as a login, so the error comes bare.
+func loginUnsupported(*request, *fieldData) (*response, error) {
+	return nil, errCode(http.StatusMethodNotAllowed, "unsupported operation")
+}
+
+// loginOps are a login path's operations: the login on update, the bare
+// refusal on read, delete and patch.
+func loginOps(login handlerFunc) map[op]handlerFunc {
+	return map[op]handlerFunc{opUpdate: login, opRead: loginUnsupported, opDelete: loginUnsupported, opPatch: loginUnsupported}
 }

@@ -48,20 +48,6 @@ func (b *approleBackend) login(req *request, d *fieldData) (*response, error) {
 	return resp, nil
 }
 
-// finishLogin shapes a successful login's answer as Vault's: no
-// mount_type, and the framework's warning about unknown parameters before
-// the core's TTL warnings (it is added here, so the server does not add it
-// again).
-func finishLogin(resp *response, d *fieldData) {
-	resp.noMountType = true
-	if ig := d.ignored(); len(ig) > 0 {
-		resp.warnings = append([]string{fmt.Sprintf("Endpoint ignored these unrecognized parameters: %v", ig)}, resp.warnings...)
-		for _, k := range ig {
-			delete(d.raw, k)
-		}
-	}
-}
-
 // loginOther answers the operations the login path does not serve. Vault
 // treats any request to it as a login, so the lockout key is needed first.
 func (b *approleBackend) loginOther(req *request, d *fieldData) (*response, error) {

@@ -121,7 +121,7 @@ func certRouter(s *Server, _ *mount) *backend {
 			"ocsp_cache_size": tInt, "role_cache_size": tInt, "enable_metadata_on_failures": tBool},
 			ops: map[op]handlerFunc{opRead: h((*certBackend).configRead), opUpdate: h((*certBackend).configWrite)}},
 		{pattern: "login", unauthenticated: true, fields: fields{"name": tString},
-			ops: map[op]handlerFunc{opUpdate: h((*certBackend).login)}},
+			ops: loginOps(h((*certBackend).login))},
 		{pattern: "certs/", ops: map[op]handlerFunc{opList: h((*certBackend).certList)}},
 		{pattern: "certs/" + nameRe, fields: certEntryFields,
 			ops: map[op]handlerFunc{opRead: h((*certBackend).certRead), opUpdate: h((*certBackend).certWrite), opDelete: h((*certBackend).certDelete)}},
@@ -134,7 +134,7 @@ func certRouter(s *Server, _ *mount) *backend {
 // Vault's limits on the config's cache sizes.
 const (
 	certMaxOcspCacheSize = 100000
-	certMaxRoleCacheSize = 10000
+	certMaxRoleCacheSize = 100000
 )
 
 func (b *certBackend) configWrite(req *request, d *fieldData) (*response, error) {

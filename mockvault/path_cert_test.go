@@ -142,7 +142,7 @@ func TestCertEntryAndConfigEndpoints(t *testing.T) {
 		t.Fatalf("config %v", cfg)
 	}
 	wantErr(t, w("auth/cert/config", map[string]any{"ocsp_cache_size": 1}), 400, "invalid ocsp cache size, must be >= 2 and <= 100000")
-	wantErr(t, w("auth/cert/config", map[string]any{"role_cache_size": -2}), 400, "invalid role cache size, must be <= 10000 or -1 to disable role caching")
+	wantErr(t, w("auth/cert/config", map[string]any{"role_cache_size": -2}), 400, "invalid role cache size, must be <= 100000 or -1 to disable role caching")
 	arWrite(t, c, "auth/cert/config", map[string]any{"enable_identity_alias_metadata": true, "ocsp_cache_size": 50})
 	if cfg := arRead(t, c, "auth/cert/config").Data; cfg["enable_identity_alias_metadata"] != true {
 		t.Fatalf("config %v", cfg)

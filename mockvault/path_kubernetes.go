@@ -80,7 +80,7 @@ func kubeRouter(s *Server, _ *mount) *backend {
 		{pattern: "config", fields: kubeConfigFields, defaults: map[string]any{"disable_iss_validation": true},
 			ops: map[op]handlerFunc{opRead: h((*kubeBackend).configRead), opUpdate: h((*kubeBackend).configWrite)}},
 		{pattern: "login", unauthenticated: true, fields: fields{"role": tString, "jwt": tString},
-			ops: map[op]handlerFunc{opUpdate: h((*kubeBackend).login)}},
+			ops: loginOps(h((*kubeBackend).login))},
 		{pattern: "role/", ops: map[op]handlerFunc{opList: h((*kubeBackend).roleList)}},
 		{pattern: "role/" + nameRe, fields: kubeRoleFields, defaults: map[string]any{"alias_name_source": kubeAliasSAUID},
 			exists: func(req *request, d *fieldData) (bool, error) {

@@ -115,6 +115,13 @@ const (
 // validateKubeClaims checks issuer, audience and the time claims on the
 // server clock, with cap's texts. A missing iat, nbf and exp is allowed.
 func validateKubeClaims(claims map[string]any, issuer, audience string, now time.Time) error {
+	// cap reads the registered claims first: an aud that is neither a
+	// string nor a list of strings (null included) fails go-jose there.
+	if aud, ok := claims["aud"]; ok {
+		if list, isList := aud.([]any); (!isList && !isString(aud)) || len(claimStrings(list)) != len(list) {
+			return errors.New("go-jose/go-jose/jwt: expected string or array value to unmarshal to Audience")
+		}
+	}
 	if issuer != "" {
 		if iss, _ := claims["iss"].(string); iss != issuer {
 			return errors.New("invalid issuer (iss) claim")
@@ -152,6 +159,8 @@ func validateKubeClaims(claims map[string]any, issuer, audience string, now time
 	}
 	return nil
 }
+
+func isString(v any) bool { _, ok := v.(string); return ok }
 
 // claimStrings reads a string-or-list claim (aud).
 func claimStrings(v any) []string {
