@@ -17,7 +17,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -109,16 +108,11 @@ func realBinary(t *testing.T, extra ...string) (addr string, dir string) {
 	hostport := l.Addr().String()
 	l.Close()
 	dir = t.TempDir()
-	args := append([]string{"server", "-dev", "-dev-no-store-token", "-dev-root-token-id=root", "-dev-listen-address=" + hostport}, extra...)
-	for i, a := range args {
-		args[i] = strings.ReplaceAll(a, "{{dir}}", dir)
+	for i, a := range extra {
+		extra[i] = strings.ReplaceAll(a, "{{dir}}", dir)
 	}
-	cmd := exec.Command(bin, args...)
-	cmd.Env = []string{"HOME=" + dir, "VAULT_LOG_LEVEL=warn"}
-	logs := &tailBuffer{max: 16 << 10}
-	cmd.Stdout, cmd.Stderr = logs, logs
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
+	cmd, _, err := startVaultDev(bin, hostport, dir, extra...)
+	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); _ = cmd.Wait() })
