@@ -77,6 +77,25 @@ func (p *loginPair) do(t *testing.T, method, path, token string, body any) answe
 	return a
 }
 
+// token logs in at auth/cert/login and returns the client token.
+func (p *loginPair) token(t *testing.T) string {
+	t.Helper()
+	resp, err := p.client.Post(p.addr+"/v1/auth/cert/login", "application/json", strings.NewReader("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var env struct {
+		Auth struct {
+			ClientToken string `json:"client_token"`
+		} `json:"auth"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&env); err != nil || env.Auth.ClientToken == "" {
+		t.Fatalf("%s: login failed (%d)", p.name, resp.StatusCode)
+	}
+	return env.Auth.ClientToken
+}
+
 // both runs one request on both servers and fails on any difference.
 func both(t *testing.T, real, mock *loginPair, what, method, path string, body any) answer {
 	t.Helper()
@@ -266,6 +285,21 @@ func TestCertLoginAgainstRealVault(t *testing.T) {
 			sort.Strings(keys)
 			t.Logf("%s: metadata keys %v", c.what, keys)
 		}
+	}
+	// Renewals: Vault checks the renewing connection's certificate against
+	// the login's (disable_binding false), then the entry's policies.
+	for _, c := range []struct {
+		what string
+		cert *testhelpers.ClientCert
+	}{{"renew with the login's cert", good}, {"renew with another cert", other}, {"renew without a cert", nil}} {
+		r, m := pair("vault", realAddr, realPool, good), pair("mock", hs.URL, mockPool, good)
+		rt, mt := r.token(t), m.token(t)
+		r, m = pair("vault", realAddr, realPool, c.cert), pair("mock", hs.URL, mockPool, c.cert)
+		ra, ma := r.do(t, "POST", "auth/token/renew-self", rt, nil), m.do(t, "POST", "auth/token/renew-self", mt, nil)
+		if !reflect.DeepEqual(ra, ma) {
+			t.Errorf("%s: vault %+v, mock %+v", c.what, ra, ma)
+		}
+		t.Logf("%s: %d %v", c.what, ra.Status, ra.Errors)
 	}
 	both(t, root, mroot, "revoke good", "POST", "auth/cert/crls/ca", map[string]any{"crl": string(ca.Revoke(t, good))})
 	both(t, pair("vault", realAddr, realPool, good), pair("mock", hs.URL, mockPool, good), "login revoked", "POST", "auth/cert/login", nil)

@@ -233,16 +233,32 @@ func hexColons(b []byte) string {
 	return strings.Join(parts, ":")
 }
 
-// certRenewParams is the method's AuthRenew without the binding check
-// (the mock's renewals do not see the renewing connection): the entry's
-// current TTLs; a renewal fails once its policies changed.
-func certRenewParams(s *Server, m *mount, te *tokenEntry) (ttl, maxTTL, period time.Duration, err error) {
-	e := s.stateOf(m).(*certBackend).certs[strings.ToLower(te.Meta["cert_name"])]
+// certRenewParams is the method's AuthRenew: unless disable_binding, the
+// renewal's connection must present a certificate that logs in to the same
+// entry with the login's key ids; then the entry's current TTLs, and a
+// refusal once its policies changed.
+func certRenewParams(s *Server, req *request, m *mount, te *tokenEntry) (ttl, maxTTL, period time.Duration, err error) {
+	b := s.stateOf(m).(*certBackend)
+	name := te.Meta["cert_name"]
+	if !b.config.DisableBinding {
+		var cs *tls.ConnectionState
+		if req.http != nil {
+			cs = req.http.TLS
+		}
+		if _, err := b.verify(req, cs, name); err != nil {
+			return 0, 0, 0, err
+		}
+		c := cs.PeerCertificates[0]
+		if hexColons(c.SubjectKeyId) != te.Meta["subject_key_id"] && hexColons(c.AuthorityKeyId) != te.Meta["authority_key_id"] {
+			return 0, 0, 0, multiErr(http.StatusInternalServerError, "failed to renew entry: client identity during renewal not matching client identity used during login")
+		}
+	}
+	e := b.certs[strings.ToLower(name)]
 	if e == nil {
-		return 0, 0, 0, multiErr(http.StatusInternalServerError, "cert %q does not exist during renewal", te.Meta["cert_name"])
+		return 0, 0, 0, multiErr(http.StatusInternalServerError, "failed to renew entry: cert %q does not exist during renewal", name)
 	}
 	if !equivalentPolicies(e.TokenPolicies, te.Policies) {
-		return 0, 0, 0, multiErr(http.StatusInternalServerError, "policies have changed, not renewing")
+		return 0, 0, 0, multiErr(http.StatusInternalServerError, "failed to renew entry: policies have changed, not renewing")
 	}
 	return e.TokenTTL, e.TokenMaxTTL, e.TokenPeriod, nil
 }

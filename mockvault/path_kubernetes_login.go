@@ -146,11 +146,11 @@ func (b *kubeBackend) login(req *request, d *fieldData) (*response, error) {
 
 // kubeRenewParams is the plugin's AuthRenew: the role's current token_ttl,
 // token_max_ttl and token_period; a renewal fails once the role is gone.
-func kubeRenewParams(s *Server, m *mount, te *tokenEntry) (ttl, maxTTL, period time.Duration, err error) {
+func kubeRenewParams(s *Server, _ *request, m *mount, te *tokenEntry) (ttl, maxTTL, period time.Duration, err error) {
 	name := te.Meta["role"]
 	r := s.stateOf(m).(*kubeBackend).roles[strings.ToLower(name)]
 	if r == nil {
-		return 0, 0, 0, multiErr(http.StatusInternalServerError, "role %s does not exist during renewal", name)
+		return 0, 0, 0, multiErr(http.StatusInternalServerError, "failed to renew entry: role %s does not exist during renewal", name)
 	}
 	return r.TokenTTL, r.TokenMaxTTL, r.TokenPeriod, nil
 }
