@@ -42,6 +42,7 @@ type answer struct {
 	Status int
 	Errors []string
 	Auth   map[string]any
+	Data   map[string]any
 }
 
 func (p *loginPair) do(t *testing.T, method, path, token string, body any) answer {
@@ -65,9 +66,10 @@ func (p *loginPair) do(t *testing.T, method, path, token string, body any) answe
 	var env struct {
 		Errors []string       `json:"errors"`
 		Auth   map[string]any `json:"auth"`
+		Data   map[string]any `json:"data"`
 	}
 	_ = json.NewDecoder(resp.Body).Decode(&env)
-	a := answer{Status: resp.StatusCode, Errors: env.Errors}
+	a := answer{Status: resp.StatusCode, Errors: env.Errors, Data: env.Data}
 	if env.Auth != nil {
 		a.Auth = map[string]any{}
 		for _, k := range []string{"policies", "token_policies", "metadata", "lease_duration", "renewable", "token_type", "orphan", "num_uses"} {
@@ -301,6 +303,12 @@ func TestCertLoginAgainstRealVault(t *testing.T) {
 		}
 		t.Logf("%s: %d %v", c.what, ra.Status, ra.Errors)
 	}
+	both(t, root, mroot, "metadata on failures", "POST", "auth/cert/config", map[string]any{"enable_metadata_on_failures": true})
+	for _, c := range []*testhelpers.ClientCert{other, nil} {
+		a := both(t, pair("vault", realAddr, realPool, c), pair("mock", hs.URL, mockPool, c), "failure with metadata", "POST", "auth/cert/login", nil)
+		t.Logf("failure with metadata: %+v", a)
+	}
+	both(t, root, mroot, "no metadata on failures", "POST", "auth/cert/config", map[string]any{"enable_metadata_on_failures": false})
 	both(t, root, mroot, "revoke good", "POST", "auth/cert/crls/ca", map[string]any{"crl": string(ca.Revoke(t, good))})
 	both(t, pair("vault", realAddr, realPool, good), pair("mock", hs.URL, mockPool, good), "login revoked", "POST", "auth/cert/login", nil)
 }

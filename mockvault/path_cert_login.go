@@ -30,7 +30,7 @@ func (b *certBackend) login(req *request, d *fieldData) (*response, error) {
 	}
 	matched, err := b.verify(req, cs, d.str("name"))
 	if err != nil {
-		return nil, err
+		return nil, b.failureMetadata(cs, err)
 	}
 	e := matched.entry
 	if len(e.TokenBoundCIDRs) > 0 {
@@ -60,6 +60,30 @@ func (b *certBackend) login(req *request, d *fieldData) (*response, error) {
 		finishLogin(resp, d)
 	}
 	return resp, err
+}
+
+// failureMetadata is certAuthLoginFailureResponse: with
+// enable_metadata_on_failures, a refused (400) login carries the client
+// certificate's facts, each cut to 100 characters.
+func (b *certBackend) failureMetadata(cs *tls.ConnectionState, err error) error {
+	var ve *vaultError
+	if !b.config.EnableMetadataOnFailures || !errors.As(err, &ve) || ve.code != http.StatusBadRequest {
+		return err
+	}
+	if cs == nil || len(cs.PeerCertificates) == 0 || cs.PeerCertificates[0].IsCA {
+		return badRequest("no client certificate found\n%s", ve.msgs[0])
+	}
+	c := cs.PeerCertificates[0]
+	trim := func(s string) string {
+		if len(s) > 100 {
+			return s[:97] + "..."
+		}
+		return s
+	}
+	return withData(err, map[string]any{
+		"common_name": trim(c.Subject.CommonName), "serial_number": trim(c.SerialNumber.String()),
+		"subject_key_id": trim(hexColons(c.SubjectKeyId)), "authority_key_id": trim(hexColons(c.AuthorityKeyId)),
+	})
 }
 
 // verify is verifyCredentials: a trusted leaf (non-CA entry) with the
@@ -246,7 +270,7 @@ func certRenewParams(s *Server, req *request, m *mount, te *tokenEntry) (ttl, ma
 			cs = req.http.TLS
 		}
 		if _, err := b.verify(req, cs, name); err != nil {
-			return 0, 0, 0, err
+			return 0, 0, 0, b.failureMetadata(cs, err)
 		}
 		c := cs.PeerCertificates[0]
 		if hexColons(c.SubjectKeyId) != te.Meta["subject_key_id"] && hexColons(c.AuthorityKeyId) != te.Meta["authority_key_id"] {

@@ -769,6 +769,10 @@ func (s *Server) preRouteCheck(req *request) error {
 func (s *Server) write(w http.ResponseWriter, req *request, resp *response, err error) {
 	if err != nil {
 		code, msgs := statusOf(err)
+		if de := (*dataError)(nil); errors.As(err, &de) {
+			writeJSON(w, code, map[string]any{"errors": msgs, "data": de.data})
+			return
+		}
 		writeErrors(w, code, msgs)
 		return
 	}
