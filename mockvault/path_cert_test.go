@@ -3,7 +3,9 @@ package mockvault_test
 import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"encoding/json"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -186,4 +188,29 @@ func TestMachineAuthSnapshotRestore(t *testing.T) {
 		t.Fatalf("cert %v", n)
 	}
 	arRead(t, c, "auth/cert/crls/c")
+}
+
+// TestCertMetadataOnFailures: with enable_metadata_on_failures a refused
+// login answers the client certificate's facts next to the error.
+func TestCertMetadataOnFailures(t *testing.T) {
+	v, srv, ca := certVault(t, map[string]any{"allowed_common_names": "good"})
+	arWrite(t, v.Client, "auth/cert/config", map[string]any{"enable_metadata_on_failures": true})
+	bad := ca.Issue(t, testhelpers.CertOptions{CommonName: "bad"})
+	hc := bad.APIClient(t, srv).CloneConfig().HttpClient
+	resp, err := hc.Post(srv.URL+"/v1/auth/cert/login", "application/json", strings.NewReader("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Errors []string          `json:"errors"`
+		Data   map[string]string `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 400 || body.Data["common_name"] != "bad" || body.Data["serial_number"] != bad.Cert.SerialNumber.String() ||
+		body.Errors[0] != "failed to match all constraints for this login certificate" {
+		t.Fatalf("%d %+v", resp.StatusCode, body)
+	}
 }
