@@ -309,6 +309,22 @@ func TestCertLoginAgainstRealVault(t *testing.T) {
 		t.Logf("failure with metadata: %+v", a)
 	}
 	both(t, root, mroot, "no metadata on failures", "POST", "auth/cert/config", map[string]any{"enable_metadata_on_failures": false})
+	// A CRL from a distribution point: revoking "other" changes nothing
+	// for "good".
+	cdp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/ca.crl" {
+			http.NotFound(w, r)
+			return
+		}
+		_, _ = w.Write(ca.Revoke(t, other))
+	}))
+	t.Cleanup(cdp.Close)
+	both(t, root, mroot, "crl url 404", "POST", "auth/cert/crls/cdp", map[string]any{"url": cdp.URL + "/nope"})
+	both(t, root, mroot, "crl url", "POST", "auth/cert/crls/cdp", map[string]any{"url": cdp.URL + "/ca.crl"})
+	if a := both(t, root, mroot, "crl url read", "GET", "auth/cert/crls/cdp", nil); a.Status != 200 || a.Data["cdp"] == nil {
+		t.Errorf("crl read %+v", a)
+	}
+	both(t, pair("vault", realAddr, realPool, good), pair("mock", hs.URL, mockPool, good), "login, other revoked", "POST", "auth/cert/login", nil)
 	both(t, root, mroot, "revoke good", "POST", "auth/cert/crls/ca", map[string]any{"crl": string(ca.Revoke(t, good))})
 	both(t, pair("vault", realAddr, realPool, good), pair("mock", hs.URL, mockPool, good), "login revoked", "POST", "auth/cert/login", nil)
 }

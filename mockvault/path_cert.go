@@ -1,10 +1,15 @@
 package mockvault
 
 import (
+	"context"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"math/big"
+	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -56,9 +61,12 @@ type certEntry struct {
 	OcspMaxRetries             int
 }
 
-// certCRL is a CRL's revoked serials (decimal strings).
+// certCRL is a CRL's revoked serials (decimal strings) and, for one
+// fetched from a distribution point, its URL and next update.
 type certCRL struct {
-	Serials map[string]bool
+	Serials    map[string]bool
+	URL        string
+	ValidUntil time.Time
 }
 
 func (b *certBackend) cloneState() engineState {
@@ -75,7 +83,7 @@ func (b *certBackend) cloneState() engineState {
 		out.certs[k] = &cp
 	}
 	for k, c := range b.crls {
-		cp := &certCRL{Serials: make(map[string]bool, len(c.Serials))}
+		cp := &certCRL{Serials: make(map[string]bool, len(c.Serials)), URL: c.URL, ValidUntil: c.ValidUntil}
 		for s := range c.Serials {
 			cp.Serials[s] = true
 		}
@@ -340,7 +348,11 @@ func (b *certBackend) crlRead(req *request, d *fieldData) (*response, error) {
 	for s := range crl.Serials {
 		serials[s] = map[string]any{}
 	}
-	return dataResp(map[string]any{"cdp": nil, "serials": serials}), nil
+	var cdp any
+	if crl.URL != "" {
+		cdp = map[string]any{"url": crl.URL, "valid_until": crl.ValidUntil}
+	}
+	return dataResp(map[string]any{"cdp": cdp, "serials": serials}), nil
 }
 
 func (b *certBackend) crlDelete(req *request, d *fieldData) (*response, error) {
@@ -361,21 +373,64 @@ func (b *certBackend) crlWrite(req *request, d *fieldData) (*response, error) {
 		if err != nil {
 			return nil, badRequest("failed to parse CRL: %v", err)
 		}
-		crl := &certCRL{Serials: map[string]bool{}}
-		for _, rc := range list.TBSCertList.RevokedCertificates {
-			crl.Serials[rc.SerialNumber.String()] = true
-		}
-		b.crls[name] = crl
+		b.crls[name] = crlOf(list)
 		return nil, nil
 	case d.has("url"):
-		if d.str("url") == "" {
+		u := d.str("url")
+		if u == "" {
 			return nil, badRequest("empty CRL url")
 		}
-		// Fetching a CRL distribution point needs the network and its
-		// refresh schedule: not done by the mock.
-		return nil, badRequest("CRL distribution point URLs: %s", notImplementedMsg(req.mount))
+		if _, err := url.Parse(u); err != nil {
+			return nil, badRequest("invalid CRL url: %v", err)
+		}
+		var list *pkix.CertificateList
+		var err error
+		req.srv.withoutLock(func() { list, err = fetchCRL(req, u) })
+		if err != nil {
+			return nil, internalError("%s", err.Error())
+		}
+		if err := req.srv.stillMounted(req); err != nil {
+			return nil, err
+		}
+		crl := crlOf(list)
+		crl.URL, crl.ValidUntil = u, list.TBSCertList.NextUpdate
+		b.crls[name] = crl
+		return nil, nil
 	}
 	return nil, badRequest("one of 'crl' or 'url' must be provided")
+}
+
+// crlOf keeps a CRL's revoked serials.
+func crlOf(list *pkix.CertificateList) *certCRL {
+	crl := &certCRL{Serials: map[string]bool{}}
+	for _, rc := range list.TBSCertList.RevokedCertificates {
+		crl.Serials[rc.SerialNumber.String()] = true
+	}
+	return crl
+}
+
+// fetchCRL GETs a CRL distribution point as Vault's fetchCRL does (once:
+// the mock does not refresh it when it expires).
+func fetchCRL(req *request, u string) (*pkix.CertificateList, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), kubeReviewTimeout)
+	defer cancel()
+	hr, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(hr)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("unexpected response code %d fetching CRL from %s", resp.StatusCode, u)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
+	if err != nil {
+		return nil, err
+	}
+	return x509.ParseCRL(body) //nolint:staticcheck // Vault's parser: PEM or DER
 }
 
 // revoked says whether any CRL of the mount lists serial.

@@ -4,6 +4,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -213,4 +214,18 @@ func TestCertMetadataOnFailures(t *testing.T) {
 		body.Errors[0] != "failed to match all constraints for this login certificate" {
 		t.Fatalf("%d %+v", resp.StatusCode, body)
 	}
+}
+
+// TestCertCRLFromURL: a CRL fetched from a distribution point revokes.
+func TestCertCRLFromURL(t *testing.T) {
+	v, srv, ca := certVault(t, nil)
+	cc := ca.Issue(t, testhelpers.CertOptions{CommonName: "c"})
+	cdp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write(ca.Revoke(t, cc)) }))
+	defer cdp.Close()
+	arWrite(t, v.Client, "auth/cert/crls/cdp", map[string]any{"url": cdp.URL})
+	if c := arRead(t, v.Client, "auth/cert/crls/cdp").Data["cdp"].(map[string]any); c["url"] != cdp.URL {
+		t.Fatalf("cdp %v", c)
+	}
+	_, err := certLogin(t, cc.APIClient(t, srv), "")
+	wantErr(t, err, 400, "failed to match all constraints")
 }
