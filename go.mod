@@ -10,6 +10,7 @@ require (
 	github.com/hashicorp/vault/api v1.23.0
 	github.com/hashicorp/vault/api/auth/approle v0.12.0
 	github.com/hashicorp/vault/api/auth/kubernetes v0.10.0
+	github.com/hashicorp/vault/api/auth/userpass v0.12.0
 	github.com/mitchellh/mapstructure v1.5.0
 	go.uber.org/goleak v1.3.0
 	golang.org/x/crypto v0.45.0

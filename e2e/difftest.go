@@ -12,6 +12,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"github.com/mockvault/mockvault/conform"
 	"net/url"
 	"regexp"
 	"sort"
@@ -271,9 +272,9 @@ func (d *differ) runSeq(ctx context.Context, steps []Step) (int, StepResult, err
 				ex := s.doSettled(ctx, st)
 				// transport errors name the target's address
 				ex.Err = strings.ReplaceAll(ex.Err, s.T.Addr(), "<addr>")
-				ex.Body = varsInText(ex.Body, ex.vars)
+				ex.Body = varsInText(ex.Body, ex.Vars)
 				if ex.Text != "" {
-					ex.Text, _ = varsInText(ex.Text, ex.vars).(string)
+					ex.Text, _ = varsInText(ex.Text, ex.Vars).(string)
 				}
 				sr.Ex[j] = ex
 			}()
@@ -403,7 +404,7 @@ func RunDiff(ctx context.Context, cfg DiffConfig) (*DiffSummary, error) {
 			continue
 		}
 		seen = append(seen, diffSeen{sr.Step, f.Sig, seed})
-		logf("seed %d: divergence at step %d %s: %s; checking it reproduces, then minimising", seed, i+1, sr.Step, short(strings.Join(sr.Diffs, "; ")))
+		logf("seed %d: divergence at step %d %s: %s; checking it reproduces, then minimising", seed, i+1, sr.Step, conform.Short(strings.Join(sr.Diffs, "; ")))
 		d.shrink(ctx, f)
 		sum.Findings = append(sum.Findings, f)
 		if f.Flaky {
@@ -452,7 +453,7 @@ func methodClass(st Step) string {
 
 // stepShape is the step's path without variable parts and query.
 func stepShape(st Step) string {
-	p := varRe.ReplaceAllString(st.Path, "{{}}")
+	p := conform.VarRe.ReplaceAllString(st.Path, "{{}}")
 	p, _, _ = strings.Cut(p, "?")
 	return p
 }
@@ -645,7 +646,7 @@ func stepUses(st Step, name string) bool {
 	case RawBody:
 		return strings.Contains(string(b), ref)
 	default:
-		return strings.Contains(js(b), ref)
+		return strings.Contains(conform.JSON(b), ref)
 	}
 }
 

@@ -5,6 +5,7 @@ package e2e
 
 import (
 	"fmt"
+	"github.com/mockvault/mockvault/conform"
 	"go/format"
 	"io"
 	"math"
@@ -73,7 +74,7 @@ func undoSteps(steps []Step) []Step {
 	var out []Step
 	seen := map[string]bool{}
 	add := func(st Step) {
-		k := st.String() + js(st.Body)
+		k := st.String() + conform.JSON(st.Body)
 		if !seen[k] {
 			seen[k] = true
 			out = append(out, st)
@@ -122,7 +123,7 @@ func GoStep(st Step) string {
 	case st.Token == "":
 	case st.Token == NoToken:
 		b.WriteString(".Anonymous()")
-	case varRe.MatchString(st.Token) && varRe.FindString(st.Token) == st.Token:
+	case conform.VarRe.MatchString(st.Token) && conform.VarRe.FindString(st.Token) == st.Token:
 		fmt.Fprintf(&b, ".As(%s)", strconv.Quote(st.Token[2:len(st.Token)-2]))
 	default:
 		fmt.Fprintf(&b, ".WithToken(%s)", goString(st.Token))

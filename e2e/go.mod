@@ -6,6 +6,8 @@ replace github.com/mockvault/mockvault => ../
 
 require (
 	github.com/hashicorp/vault-client-go v0.4.3
+	github.com/hashicorp/vault/api v1.23.0
+	github.com/hashicorp/vault/api/auth/userpass v0.12.0
 	github.com/mockvault/mockvault v0.0.0-00010101000000-000000000000
 	github.com/ory/dockertest/v3 v3.12.0
 )
@@ -35,7 +37,6 @@ require (
 	github.com/hashicorp/go-secure-stdlib/strutil v0.1.2 // indirect
 	github.com/hashicorp/go-sockaddr v1.0.7 // indirect
 	github.com/hashicorp/hcl v1.0.1-vault-7 // indirect
-	github.com/hashicorp/vault/api v1.23.0 // indirect
 	github.com/mitchellh/go-homedir v1.1.0 // indirect
 	github.com/mitchellh/mapstructure v1.5.0 // indirect
 	github.com/moby/docker-image-spec v1.3.1 // indirect

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/mockvault/mockvault/conform"
 	"io"
 	"net/http"
 	"os"
@@ -97,8 +98,8 @@ func SaveRecording(r *Result, opt CompareOptions) (bool, error) {
 			o := old.Steps[i]
 			// the old answers' own variables, as a replay would save them
 			for name, p := range sr.Step.Saves {
-				if v, ok := lookupPath(o.Body, p); ok && v != nil {
-					vars[name] = scalarString(v)
+				if v, ok := conform.Lookup(o.Body, p); ok && v != nil {
+					vars[name] = conform.ScalarString(v)
 				} else {
 					delete(vars, name)
 				}
@@ -107,7 +108,7 @@ func SaveRecording(r *Result, opt CompareOptions) (bool, error) {
 			for k, v := range vars {
 				snap[k] = v
 			}
-			if len(Compare(Exchange{Status: o.Status, Body: o.Body, Text: o.Text, Err: o.Err, vars: snap}, sr.Ex[0], sr.Step, opt)) > 0 {
+			if len(Compare(Exchange{Answer: conform.Answer{Status: o.Status, Body: o.Body, Text: o.Text, Err: o.Err, Vars: snap}}, sr.Ex[0], sr.Step, opt)) > 0 {
 				same = false
 				break
 			}

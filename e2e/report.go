@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"github.com/mockvault/mockvault/conform"
 	"io"
 	"strings"
 )
@@ -58,7 +59,7 @@ func renderLines(ex Exchange, st Step) []string {
 	lines := []string{fmt.Sprintf("HTTP %d", ex.Status)}
 	switch {
 	case ex.Body != nil:
-		lines = append(lines, strings.Split(jsIndent(Normalize(ex, st)), "\n")...)
+		lines = append(lines, strings.Split(conform.JSONIndent(Normalize(ex, st)), "\n")...)
 	case ex.Text != "":
 		lines = append(lines, strings.Split(strings.TrimRight(ex.Text, "\n"), "\n")...)
 	default:
@@ -138,7 +139,7 @@ func Detail(w io.Writer, r *Result) {
 			fmt.Fprintf(w, "    note: %s\n", sr.Step.Note)
 		}
 		if sr.Step.Body != nil {
-			fmt.Fprintf(w, "    body: %s\n", short(bodyString(sr.Step.Body)))
+			fmt.Fprintf(w, "    body: %s\n", conform.Short(bodyString(sr.Step.Body)))
 		}
 		for _, d := range sr.Diffs {
 			fmt.Fprintf(w, "    - %s\n", d)
@@ -151,7 +152,7 @@ func bodyString(b any) string {
 	if r, ok := b.(RawBody); ok {
 		return string(r)
 	}
-	return js(b)
+	return conform.JSON(b)
 }
 
 // Report accumulates results for the summary table.

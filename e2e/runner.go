@@ -1,31 +1,27 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/mockvault/mockvault/conform"
 	"io"
+	"maps"
 	"net/http"
-	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 )
 
-// Exchange is what one target answered to one step.
+// Exchange is what one target answered to one step: the answer as
+// compared (conform.Answer, with the session's variables after the step in
+// Vars) and what the suite notes about it.
 type Exchange struct {
-	Status int    `json:"status"`
-	Body   any    `json:"body,omitempty"`  // decoded JSON (numbers as json.Number)
-	Text   string `json:"text,omitempty"`  // the body when it is not JSON
-	Err    string `json:"error,omitempty"` // transport or setup error
-	Notes  string `json:"notes,omitempty"` // e.g. a Save that found nothing
-	Sent   string `json:"-"`               // request as sent (expanded)
-	Header string `json:"-"`               // Content-Type of the answer
+	conform.Answer
+	Notes string `json:"notes,omitempty"` // e.g. a Save that found nothing
+	Sent  string `json:"-"`               // request as sent (expanded)
 
-	vars      map[string]string // the session's variables after this step
-	unsettled bool              // a Settle step whose condition never held
+	unsettled bool // a Settle step whose condition never held
 }
 
 // Session is one target's state while the suite runs: saved variables and
@@ -36,6 +32,9 @@ type Session struct {
 	// per scenario
 	tokens []createdToken
 	undo   []Step
+	// entities logins made (auth.entity_id): deleted with the tokens, so
+	// the identity store is left as found.
+	entities []string
 }
 
 type createdToken struct{ token, accessor string }
@@ -43,24 +42,9 @@ type createdToken struct{ token, accessor string }
 // NewSession wraps a started target.
 func NewSession(t Target) *Session { return &Session{T: t} }
 
-var varRe = regexp.MustCompile(`\{\{([A-Za-z0-9_.-]+)\}\}`)
-
-// expand replaces {{name}} by saved values. Unknown names become
-// "MISSING-<name>" so that a request never silently turns into a root
-// request.
+// expand replaces {{name}} by saved values (see conform.Expand).
 func (s *Session) expand(str string, jsonEscape bool) string {
-	return varRe.ReplaceAllStringFunc(str, func(m string) string {
-		name := m[2 : len(m)-2]
-		v, ok := s.vars[name]
-		if !ok || v == "" {
-			v = "MISSING-" + name
-		}
-		if jsonEscape {
-			b, _ := json.Marshal(v)
-			return string(b[1 : len(b)-1])
-		}
-		return v
-	})
+	return conform.Expand(str, s.vars, jsonEscape)
 }
 
 // BeginScenario resets per-scenario state.
@@ -68,6 +52,7 @@ func (s *Session) BeginScenario() {
 	s.vars = map[string]string{"root": s.T.RootToken()}
 	s.tokens = nil
 	s.undo = nil
+	s.entities = nil
 }
 
 // Do sends step to the target.
@@ -87,52 +72,25 @@ func (s *Session) Do(ctx context.Context, st Step) Exchange {
 		}
 		body = strings.NewReader(s.expand(string(j), true))
 	}
-	req, err := http.NewRequestWithContext(ctx, st.Method, s.T.Addr()+"/v1/"+strings.TrimPrefix(path, "/"), body)
-	if err != nil {
-		ex.Err = err.Error()
-		return ex
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
+	tok := s.T.RootToken()
 	switch st.Token {
 	case "":
-		req.Header.Set("X-Vault-Token", s.T.RootToken())
 	case NoToken:
+		tok = ""
 	default:
-		req.Header.Set("X-Vault-Token", s.expand(st.Token, false))
+		tok = s.expand(st.Token, false)
 	}
+	headers := make(map[string]string, len(st.Headers))
 	for k, v := range st.Headers {
-		req.Header.Set(k, s.expand(v, false))
+		headers[k] = s.expand(v, false)
 	}
+	ex.Answer = conform.Send(ctx, s.T.Client(), s.T.Addr(), conform.Request{Method: st.Method, Path: path, Body: body, Token: tok, Headers: headers})
 	ex.Sent = st.Method + " " + path
-	resp, err := s.T.Client().Do(req)
-	if err != nil {
-		ex.Err = err.Error()
+	if ex.Err != "" && ex.Status == 0 {
 		return ex
 	}
-	raw, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		ex.Err = "reading body: " + err.Error()
-	}
-	ex.Status = resp.StatusCode
-	ex.Header = resp.Header.Get("Content-Type")
-	if t := bytes.TrimSpace(raw); len(t) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(t))
-		dec.UseNumber()
-		var v any
-		if err := dec.Decode(&v); err == nil && !dec.More() {
-			ex.Body = v
-		} else {
-			ex.Text = string(raw)
-		}
-	}
 	s.afterResponse(st, path, &ex)
-	ex.vars = make(map[string]string, len(s.vars))
-	for k, v := range s.vars {
-		ex.vars[k] = v
-	}
+	ex.Vars = maps.Clone(s.vars)
 	return ex
 }
 
@@ -171,23 +129,26 @@ func (s *Session) doSettled(ctx context.Context, st Step) Exchange {
 func (s *Session) afterResponse(st Step, path string, ex *Exchange) {
 	var notes []string
 	for name, p := range st.Saves {
-		v, ok := lookupPath(ex.Body, p)
+		v, ok := conform.Lookup(ex.Body, p)
 		if !ok || v == nil {
 			notes = append(notes, fmt.Sprintf("save %s: nothing at %s", name, p))
 			delete(s.vars, name)
 			continue
 		}
-		s.vars[name] = scalarString(v)
+		s.vars[name] = conform.ScalarString(v)
 	}
 	ex.Notes = strings.Join(notes, "; ")
-	if tok, ok := lookupPath(ex.Body, "auth.client_token"); ok {
+	if tok, ok := conform.Lookup(ex.Body, "auth.client_token"); ok {
 		t, _ := tok.(string)
-		acc, _ := lookupPath(ex.Body, "auth.accessor")
+		acc, _ := conform.Lookup(ex.Body, "auth.accessor")
 		a, _ := acc.(string)
-		typ, _ := lookupPath(ex.Body, "auth.token_type")
+		typ, _ := conform.Lookup(ex.Body, "auth.token_type")
 		if t != "" && t != s.T.RootToken() && typ != "batch" {
 			s.tokens = append(s.tokens, createdToken{t, a})
 		}
+	}
+	if id, _ := conform.Lookup(ex.Body, "auth.entity_id"); id != nil && id != "" {
+		s.entities = append(s.entities, fmt.Sprint(id))
 	}
 	if (st.Method == http.MethodPost || st.Method == http.MethodPut) && ex.Status >= 200 && ex.Status < 300 {
 		if undo, ok := cleanupFor(path); ok {
@@ -214,45 +175,10 @@ func (s *Session) EndScenario(ctx context.Context, cleanup []Step) {
 			s.Do(ctx, POST("auth/token/revoke", M{"token": t.token}))
 		}
 	}
-	s.tokens, s.undo = nil, nil
-}
-
-// lookupPath walks a dotted path ("auth.client_token", "data.keys.0").
-func lookupPath(v any, path string) (any, bool) {
-	if path == "" {
-		return v, true
+	for _, id := range s.entities {
+		s.Do(ctx, DELETE("identity/entity/id/"+id))
 	}
-	for _, el := range strings.Split(path, ".") {
-		switch c := v.(type) {
-		case map[string]any:
-			x, ok := c[el]
-			if !ok {
-				return nil, false
-			}
-			v = x
-		case []any:
-			i, err := strconv.Atoi(el)
-			if err != nil || i < 0 || i >= len(c) {
-				return nil, false
-			}
-			v = c[i]
-		default:
-			return nil, false
-		}
-	}
-	return v, true
-}
-
-func scalarString(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case json.Number:
-		return x.String()
-	default:
-		b, _ := json.Marshal(x)
-		return string(b)
-	}
+	s.tokens, s.undo, s.entities = nil, nil, nil
 }
 
 // StepResult is one step on every target.

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"github.com/mockvault/mockvault/conform"
 	"net/http"
 	"sort"
 	"strings"
@@ -198,7 +199,7 @@ func (s Step) Settle(doc string, want func(Exchange) bool) Step {
 func (s Step) SettleKeys(path string, keys ...string) Step {
 	want := fmt.Sprintf("%s = %q", path, keys)
 	return s.Settle(want, func(ex Exchange) bool {
-		v, ok := lookupPath(ex.Body, path)
+		v, ok := conform.Lookup(ex.Body, path)
 		l, _ := v.([]any)
 		if !ok || len(l) != len(keys) {
 			return false
@@ -304,35 +305,9 @@ func cleanupFor(path string) (func(string) Step, bool) {
 	return nil, false
 }
 
-// maskedKeys are object keys whose values are random per server wherever
-// they appear: only their shape is compared (shape.go). Extend with MaskKeys.
-var maskedKeys = map[string]bool{
-	"request_id": true, "lease_id": true, "id": true, "accessor": true,
-	"client_token": true, "entity_id": true, "creation_time": true,
-	"issue_time": true, "expire_time": true, "last_renewal": true,
-	"last_renewal_time": true, "server_time_utc": true, "cluster_id": true,
-	"cluster_name": true, "uuid": true, "nonce": true,
-	"wrapped_accessor": true, "token": true, "build_date": true,
-	"role_id": true, "secret_id": true, "secret_id_accessor": true,
-	// timings
-	"echo_duration_ms": true, "clock_skew_ms": true, "replication_primary_canary_age_ms": true,
-}
-
-// MaskKeys adds object keys whose values are compared by shape only (e.g.
-// "secret_id", "role_id"). Call from init.
-func MaskKeys(keys ...string) {
-	regMu.Lock()
-	defer regMu.Unlock()
-	for _, k := range keys {
-		maskedKeys[k] = true
-	}
-}
-
-func isMaskedKey(k string) bool {
-	regMu.Lock()
-	defer regMu.Unlock()
-	return maskedKeys[k]
-}
+// MaskKeys adds object keys whose values are compared by shape only (see
+// conform.MaskKeys, which holds the suite's masked keys). Call from init.
+func MaskKeys(keys ...string) { conform.MaskKeys(keys...) }
 
 func init() {
 	RegisterCleanup("auth/token/roles/", func(p string) Step { return DELETE(p) })

@@ -55,7 +55,6 @@ func steps(parts ...any) []Step {
 }
 
 func init() {
-	MaskKeys("expiration_time", "last_updated_time", "created_time", "updated_time", "deletion_time")
 	Register(
 		// ---------------------------------------------------------- mounts
 		S("approle/mount/default-path", steps(

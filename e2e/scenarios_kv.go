@@ -5,7 +5,7 @@ import "strings"
 // KV (issue 4): version 2 at secret/ as in dev mode (data, metadata,
 // delete/undelete/destroy, CAS, patch, subkeys, config), version 1 mounts,
 // errors, and narrow tokens on both. Timestamps (created_time,
-// updated_time, deletion_time) are masked (MaskKeys in scenarios_approle.go).
+// updated_time, deletion_time) are masked (conform's masked keys).
 
 // PATCH sends a JSON merge patch (the Content-Type the KV v2 patch needs).
 func PATCH(path string, body any) Step {

@@ -3,9 +3,9 @@ package e2e
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
+	"github.com/mockvault/mockvault/conform"
 	"io"
 	"net"
 	"net/http"
@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -44,20 +43,8 @@ type Target interface {
 	Stop() error
 }
 
-// noRedirect keeps redirects visible to the comparison.
-func newHTTPClient(tlsConf *tls.Config) *http.Client {
-	tr := &http.Transport{
-		Proxy:               nil,
-		DialContext:         (&net.Dialer{Timeout: 10 * time.Second}).DialContext,
-		MaxIdleConnsPerHost: 4,
-		TLSClientConfig:     tlsConf,
-	}
-	return &http.Client{
-		Transport:     tr,
-		Timeout:       60 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-}
+// newHTTPClient keeps redirects visible to the comparison.
+func newHTTPClient(tlsConf *tls.Config) *http.Client { return conform.NewHTTPClient(tlsConf) }
 
 // ---------------------------------------------------------------- mock
 
@@ -116,20 +103,9 @@ func NewEnvTarget() (t *EnvTarget, ok bool) {
 func (e *EnvTarget) Name() string { return "vault" }
 func (e *EnvTarget) Kind() string { return "VAULT_ADDR=" + e.addr }
 func (e *EnvTarget) Start(ctx context.Context) error {
-	conf := &tls.Config{MinVersion: tls.VersionTLS12}
-	if b, _ := strconv.ParseBool(os.Getenv("VAULT_SKIP_VERIFY")); b {
-		conf.InsecureSkipVerify = true
-	}
-	if f := os.Getenv("VAULT_CACERT"); f != "" {
-		pem, err := os.ReadFile(f)
-		if err != nil {
-			return fmt.Errorf("VAULT_CACERT: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return fmt.Errorf("VAULT_CACERT %s: no certificates", f)
-		}
-		conf.RootCAs = pool
+	conf, err := conform.TLSConfigFromEnv()
+	if err != nil {
+		return err
 	}
 	e.client = newHTTPClient(conf)
 	return waitHealthy(ctx, e.client, e.addr, 10*time.Second, nil)

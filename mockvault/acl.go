@@ -30,9 +30,26 @@ type acl struct {
 // aclFor builds the ACL of a token without an entity.
 func (s *Server) aclFor(names []string) *acl { return s.aclForEntity(names, "") }
 
-// aclForToken builds the ACL of a token, resolving templated paths with
-// its entity.
-func (s *Server) aclForToken(te *tokenEntry) *acl { return s.aclForEntity(te.Policies, te.EntityID) }
+// aclForToken builds the ACL of a token from its policies and its
+// entity's identity policies (read at each request, as Vault does, so group
+// and entity changes reach tokens already issued), resolving templated
+// paths with its entity.
+func (s *Server) aclForToken(te *tokenEntry) *acl {
+	return s.aclForEntity(s.tokenPolicyNames(te), te.EntityID)
+}
+
+// tokenPolicyNames are the policies a token acts with: its own, plus its
+// entity's identity policies when it has any.
+func (s *Server) tokenPolicyNames(te *tokenEntry) []string {
+	if te.EntityID == "" {
+		return te.Policies
+	}
+	idp, _ := s.identityPolicies(te.EntityID)
+	if len(idp) == 0 {
+		return te.Policies
+	}
+	return sanitizePolicies(append(cloneStrings(te.Policies), idp...), false)
+}
 
 // cachedACL is an ACL built for a list of policy names, with the policies
 // it was built from: it holds while the store names the same ones.
@@ -73,20 +90,20 @@ func (s *Server) aclForEntity(names []string, entityID string) *acl {
 			c.templated = c.templated || p.templated
 		}
 	}
+	var idn *aclIdentity
 	if c.templated && entityID != "" {
 		key += "\x01" + entityID
-	} else {
-		entityID = "" // the ACL does not depend on it
+		idn = s.aclIdentityOf(entityID)
 	}
-	c.acl = buildACL(c.pols, names, entityID)
+	c.acl = buildACL(c.pols, names, idn)
 	c.rules = len(c.acl.exact) + len(c.acl.prefix) + len(c.acl.segWild)
 	ps.storeACL(key, c)
 	return c.acl
 }
 
 // buildACL merges the policies pols (nil entries: root or missing, told
-// apart by names) into an ACL for a token with this entity.
-func buildACL(pols []*policy, names []string, entityID string) *acl {
+// apart by names) into an ACL for a token with this identity (nil: none).
+func buildACL(pols []*policy, names []string, idn *aclIdentity) *acl {
 	var nExact, nPrefix int
 	for _, p := range pols {
 		if p != nil {
@@ -104,7 +121,7 @@ func buildACL(pols []*policy, names []string, entityID string) *acl {
 		}
 		for _, pr := range p.paths {
 			if pr.templated {
-				key, ok := applyTemplate(pr.key, entityID)
+				key, ok := idn.applyTemplate(pr.key)
 				if !ok {
 					// Vault drops a templated path it cannot fill.
 					continue
@@ -129,22 +146,113 @@ func buildACL(pols []*policy, names []string, entityID string) *acl {
 	return a
 }
 
-// applyTemplate fills identity templates; the mock knows an entity's id
-// only, so any other directive leaves the path out, as Vault does for a
-// token without an entity.
-func applyTemplate(key, entityID string) (string, bool) {
+// aclIdentity is what templated policy paths read of a token's entity:
+// the entity, and its groups, direct then inherited (Vault's policy
+// store passes both to the templates).
+type aclIdentity struct {
+	entity *idEntity
+	groups []*idGroup
+}
+
+// aclIdentityOf is the identity of entity id for templates; nil when the
+// entity does not exist.
+func (s *Server) aclIdentityOf(entityID string) *aclIdentity {
+	st := s.identityStore()
+	e := st.entityByIDOrMerged(entityID)
+	if e == nil {
+		return nil
+	}
+	direct, inherited := st.entityGroups(e.ID)
+	return &aclIdentity{entity: e, groups: append(direct, inherited...)}
+}
+
+// applyTemplate fills the identity templates of a policy path as Vault's
+// identitytpl does in ACL mode (time directives aside: ACLs are cached);
+// a directive it cannot fill leaves the path out, as Vault does.
+func (idn *aclIdentity) applyTemplate(key string) (string, bool) {
 	parts := strings.Split(key, "{{")
 	var b strings.Builder
 	b.WriteString(parts[0])
 	for _, piece := range parts[1:] {
 		inner, rest, _ := strings.Cut(piece, "}}")
-		if strings.TrimSpace(inner) != "identity.entity.id" || entityID == "" {
+		v, ok := idn.directive(strings.TrimSpace(inner))
+		if !ok {
 			return "", false
 		}
-		b.WriteString(entityID)
+		b.WriteString(v)
 		b.WriteString(rest)
 	}
 	return b.String(), true
+}
+
+// directive is the value of one template directive, if it has one.
+func (idn *aclIdentity) directive(d string) (string, bool) {
+	if ent, ok := strings.CutPrefix(d, "identity.entity."); ok {
+		if idn == nil {
+			return "", false
+		}
+		e := idn.entity
+		if a, ok := strings.CutPrefix(ent, "aliases."); ok {
+			acc, field, ok := strings.Cut(a, ".")
+			if !ok {
+				return "", false
+			}
+			for _, al := range e.Aliases {
+				if al.MountAccessor == acc {
+					return templateValue(field, al.ID, al.Name, al.Metadata, al.CustomMetadata)
+				}
+			}
+			return "", false
+		}
+		return templateValue(ent, e.ID, e.Name, e.Metadata, nil)
+	}
+	if grp, ok := strings.CutPrefix(d, "identity.groups."); ok {
+		if idn == nil || len(idn.groups) == 0 {
+			return "", false
+		}
+		sel, rest, _ := strings.Cut(grp, ".")
+		which, field, ok := strings.Cut(rest, ".")
+		if !ok || sel != "ids" && sel != "names" {
+			return "", false
+		}
+		for _, g := range idn.groups {
+			if sel == "ids" && g.ID == which || sel == "names" && g.Name == which {
+				switch {
+				case field == "id":
+					return g.ID, true
+				case field == "name":
+					return g.Name, g.Name != ""
+				}
+				if k, ok := strings.CutPrefix(field, "metadata."); ok {
+					v, ok := g.Metadata[k]
+					return v, ok
+				}
+				return "", false
+			}
+		}
+	}
+	return "", false
+}
+
+// templateValue is an entity's or alias's field for a template: id, name,
+// metadata.<key>, custom_metadata.<key> (lists and whole maps fill no ACL
+// path, nor do empty strings).
+func templateValue(field, id, name string, meta, custom map[string]string) (string, bool) {
+	switch field {
+	case "id":
+		return id, id != ""
+	case "name":
+		return name, name != ""
+	}
+	if k, ok := strings.CutPrefix(field, "metadata."); ok {
+		v, ok := meta[k]
+		return v, ok
+	}
+	if k, ok := strings.CutPrefix(field, "custom_metadata."); ok {
+		v, ok := custom[k]
+		return v, ok
+	}
+	return "", false
 }
 
 // insert merges one policy path into the ACL with Vault's rules: deny
@@ -409,6 +517,12 @@ func (a *acl) allow(path string, o op, data map[string]any, wrapTTL time.Duratio
 // verdict, then sudo on root-protected paths. Denials are Vault's 403
 // "1 error occurred: permission denied".
 func (s *Server) checkACL(req *request, te *tokenEntry) error {
+	if te.EntityID != "" {
+		if _, disabled := s.identityPolicies(te.EntityID); disabled {
+			// Vault refuses every request of a disabled entity's token.
+			return errPermissionDenied
+		}
+	}
 	res := s.aclForToken(te).allow(req.path, req.op, req.data, req.wrapTTL)
 	if res.root {
 		return nil

@@ -28,6 +28,8 @@ import (
 //	POST   reset     -> 204
 //	GET    requests  -> {"requests": [{"method","path","operation","accessor","token_type","root","status","time"}]}
 //	DELETE requests  -> 204
+//	GET    recording -> the recording (Options.Record, -record FILE; see record.go)
+//	DELETE recording -> 204: empty it, forget its variables
 //	GET    tokens    -> {"tokens": [{"accessor","parent_accessor","policies","path","role","meta","orphan","renewable","num_uses","period","ttl","expire_time"}]}
 const adminPrefix = "/_mockvault/"
 
@@ -137,6 +139,19 @@ func (s *Server) adminRouter() *mux.Router {
 		return map[string]any{"requests": reqs}, nil
 	})
 	route(http.MethodDelete, "requests", do(s.ClearRequests))
+	route(http.MethodGet, "recording", func(*http.Request) (any, error) {
+		if rec := s.Recording(); rec != nil {
+			return rec, nil
+		}
+		return nil, errNotRecording
+	})
+	route(http.MethodDelete, "recording", func(*http.Request) (any, error) {
+		if s.rec == nil {
+			return nil, errNotRecording
+		}
+		s.ClearRecording()
+		return nil, nil
+	})
 	route(http.MethodGet, "tokens", func(*http.Request) (any, error) {
 		toks := s.Tokens()
 		for i := range toks {
@@ -146,6 +161,8 @@ func (s *Server) adminRouter() *mux.Router {
 	})
 	return r
 }
+
+var errNotRecording = errors.New("the server does not record: start it with -record FILE (Options.Record)")
 
 // adminHandler is an admin route's logic; ServeHTTP answers for it: 400
 // with the error's text, 204 when there is no result, else 200 with the
@@ -209,12 +226,7 @@ func (s *Server) adminRefusal(hr *http.Request) (int, string) {
 	if want == "" {
 		want = s.opts.RootToken
 	}
-	got := hr.Header.Get("X-Vault-Token")
-	if got == "" {
-		if a := hr.Header.Get("Authorization"); strings.HasPrefix(a, "Bearer ") {
-			got = strings.TrimSpace(strings.TrimPrefix(a, "Bearer "))
-		}
-	}
+	got := callerToken(hr)
 	if subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
 		return http.StatusForbidden, "permission denied: the admin routes need the admin token (the root token unless -admin-token is set) in X-Vault-Token"
 	}

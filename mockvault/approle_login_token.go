@@ -1,7 +1,6 @@
 package mockvault
 
 import (
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -100,13 +99,22 @@ func (s *Server) issueLoginToken(req *request, a *loginAuth) (*response, error) 
 		}
 	}
 
+	entityID := a.EntityID
+	if entityID == "" && a.Alias != nil {
+		id, err := s.identityLogin(m, a.Alias, a.GroupAliases)
+		if err != nil {
+			return nil, err
+		}
+		entityID = id
+	}
+
 	meta := make(map[string]string, len(a.Metadata))
 	for k, v := range a.Metadata {
 		meta[k] = v
 	}
 	te := &tokenEntry{
 		Path: req.path, Meta: meta, DisplayName: displayName, NumUses: a.NumUses,
-		CreationTime: req.now.Truncate(time.Second), TTL: ttl, EntityID: a.EntityID,
+		CreationTime: req.now.Truncate(time.Second), TTL: ttl, EntityID: entityID,
 		BoundCIDRs: cloneStrings(a.BoundCIDRs), Policies: policies, Type: typ,
 		authMount: m.path, NoDefault: a.NoDefaultPolicy,
 	}
@@ -130,20 +138,6 @@ func (s *Server) issueLoginToken(req *request, a *loginAuth) (*response, error) 
 		warnings = nil
 	}
 	return &response{auth: auth, warnings: warnings}, nil
-}
-
-// finishLogin shapes a successful login's answer as Vault's: no
-// mount_type, and the framework's warning about unknown parameters before
-// the core's TTL warnings (it is added here, so the server does not add it
-// again).
-func finishLogin(resp *response, d *fieldData) {
-	resp.noMountType = true
-	if ig := d.ignored(); len(ig) > 0 {
-		resp.warnings = append([]string{fmt.Sprintf("Endpoint ignored these unrecognized parameters: %v", ig)}, resp.warnings...)
-		for _, k := range ig {
-			delete(d.raw, k)
-		}
-	}
 }
 
 // loginUnsupported answers the operations a login path does not serve:

@@ -161,13 +161,48 @@ func TestCLIUnimplementedEngine(t *testing.T) {
 	if err == nil || !strings.Contains(out, `mockvault does not implement the "pki" secrets engine`) || !strings.Contains(out, "Code: 404") {
 		t.Fatalf("write under pki/: %v\n%s", err, out)
 	}
-	mustCLI(t, run, "auth", "enable", "userpass")
-	out, err = run("login", "-method=userpass", "username=alice", "password=pw")
-	if err == nil || !strings.Contains(out, `mockvault does not implement the "userpass" auth method`) {
-		t.Fatalf("userpass login: %v\n%s", err, out)
+	mustCLI(t, run, "auth", "enable", "ldap")
+	out, err = run("login", "-method=ldap", "username=alice", "password=pw")
+	if err == nil || !strings.Contains(out, `mockvault does not implement the "ldap" auth method`) {
+		t.Fatalf("ldap login: %v\n%s", err, out)
 	}
 	out, err = run("audit", "enable", "file", "file_path=stdout")
 	if err == nil || !strings.Contains(out, "mockvault does not implement sys/audit") {
 		t.Fatalf("audit enable: %v\n%s", err, out)
+	}
+}
+
+// TestCLIUserpass: a CI script's userpass set-up and login through the
+// vault CLI (its userpass login handler prompts for nothing when the
+// password is given).
+func TestCLIUserpass(t *testing.T) {
+	run := vaultCLI(t)
+	mustCLI(t, run, "auth", "enable", "userpass")
+	mustCLI(t, run, "write", "auth/userpass/users/alice", "password=pw", "token_policies=app", "token_ttl=30m")
+	out := mustCLI(t, run, "login", "-method=userpass", "-no-store", "-format=json", "username=alice", "password=pw")
+	var sec struct {
+		Auth struct {
+			ClientToken   string            `json:"client_token"`
+			Policies      []string          `json:"policies"`
+			Metadata      map[string]string `json:"metadata"`
+			LeaseDuration int               `json:"lease_duration"`
+			EntityID      string            `json:"entity_id"`
+		} `json:"auth"`
+	}
+	// -no-store prints a notice before the JSON.
+	if err := json.Unmarshal([]byte(out[max(strings.Index(out, "{"), 0):]), &sec); err != nil {
+		t.Fatalf("login output: %v\n%s", err, out)
+	}
+	a := sec.Auth
+	if !strings.HasPrefix(a.ClientToken, "hvs.") || strings.Join(a.Policies, ",") != "app,default" || a.Metadata["username"] != "alice" || a.LeaseDuration != 1800 || a.EntityID == "" {
+		t.Fatalf("login: %+v", a)
+	}
+	out, err := run("login", "-method=userpass", "-no-store", "username=alice", "password=wrong")
+	if err == nil || !strings.Contains(out, "invalid username or password") || !strings.Contains(out, "Code: 400") {
+		t.Fatalf("wrong password: %v\n%s", err, out)
+	}
+	out = mustCLI(t, run, "list", "auth/userpass/users")
+	if !strings.Contains(out, "alice") {
+		t.Fatalf("list users:\n%s", out)
 	}
 }

@@ -1,6 +1,7 @@
 package mockvault
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -41,6 +42,11 @@ type engine struct {
 	// dev are the mounts a dev server starts with (sys/, secret/ ...).
 	dev []mount
 }
+
+// errRenewNoResponse is what a renew hook returns when Vault's AuthRenew
+// answers nothing (userpass, once the user is gone): the renewal answers
+// no content.
+var errRenewNoResponse = errors.New("the auth method answered the renewal with nothing")
 
 // engineState is per-mount state of an engine (AppRole roles, KV data…).
 // It must copy itself deeply, so snapshots are independent of the server.

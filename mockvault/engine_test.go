@@ -59,7 +59,7 @@ func TestUnimplementedEnginesSaySo(t *testing.T) {
 	mvWantErr(t, err, 404, "1 error occurred:\n\t* unsupported path (mockvault does not implement the \"pki\" secrets engine)\n\n")
 	rawGet404(t, v.Client, "pki/cert/ca", `mockvault does not implement the \"pki\" secrets engine`)
 
-	if err := sys.EnableAuthWithOptions("userpass", &api.EnableAuthOptions{Type: "userpass"}); err != nil {
+	if err := sys.EnableAuthWithOptions("ldap", &api.EnableAuthOptions{Type: "ldap"}); err != nil {
 		t.Fatal(err)
 	}
 	anon, err := v.Client.Clone()
@@ -67,8 +67,8 @@ func TestUnimplementedEnginesSaySo(t *testing.T) {
 		t.Fatal(err)
 	}
 	anon.ClearToken()
-	_, err = anon.Logical().Write("auth/userpass/login/alice", map[string]any{"password": "pw"})
-	mvWantErr(t, err, 404, `mockvault does not implement the "userpass" auth method`)
+	_, err = anon.Logical().Write("auth/ldap/login/alice", map[string]any{"password": "pw"})
+	mvWantErr(t, err, 404, `mockvault does not implement the "ldap" auth method`)
 
 	// Disabling works as for any mount; the type stays mountable elsewhere.
 	if err := sys.Unmount("pki"); err != nil {

@@ -236,3 +236,40 @@ func Example_transitEnvelopeEncryption() {
 	// Output:
 	// true 32 order #42: 3 widgets <nil>
 }
+
+// A group policy reaching a token: an AppRole login gets an identity
+// entity; putting that entity in a group with a policy lets the token
+// already issued use the policy, and taking the policy away stops it.
+func Example_identityGroupPolicy() {
+	srv := mockvault.New(mockvault.Options{})
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	root, _ := testhelpers.NewClient(hs.URL, srv.RootToken())
+
+	_ = root.Sys().PutPolicy("app-read", `path "secret/data/app" { capabilities = ["read"] }`)
+	_, _ = root.Logical().Write("secret/data/app", map[string]any{"data": map[string]any{"db": "s3cr3t"}})
+	_ = root.Sys().EnableAuthWithOptions("approle", &api.EnableAuthOptions{Type: "approle"})
+	_, _ = root.Logical().Write("auth/approle/role/app", nil)
+	rid, _ := root.Logical().Read("auth/approle/role/app/role-id")
+	sid, _ := root.Logical().Write("auth/approle/role/app/secret-id", nil)
+
+	app, _ := api.NewClient(&api.Config{Address: hs.URL})
+	auth, _ := approle.NewAppRoleAuth(rid.Data["role_id"].(string), &approle.SecretID{FromString: sid.Data["secret_id"].(string)})
+	secret, _ := app.Auth().Login(context.Background(), auth)
+
+	_, err := app.Logical().Read("secret/data/app")
+	fmt.Println("before the group:", err.(*api.ResponseError).StatusCode)
+
+	_, _ = root.Logical().Write("identity/group", map[string]any{
+		"name": "apps", "policies": "app-read", "member_entity_ids": secret.Auth.EntityID})
+	s, _ := app.Logical().Read("secret/data/app")
+	fmt.Println("in the group:", s.Data["data"].(map[string]any)["db"])
+
+	_, _ = root.Logical().Write("identity/group/name/apps", map[string]any{"policies": ""})
+	_, err = app.Logical().Read("secret/data/app")
+	fmt.Println("policy removed:", err.(*api.ResponseError).StatusCode)
+	// Output:
+	// before the group: 403
+	// in the group: s3cr3t
+	// policy removed: 403
+}

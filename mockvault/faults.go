@@ -1,6 +1,7 @@
 package mockvault
 
 import (
+	"fmt"
 	"net/http"
 	pathpkg "path"
 	"strings"
@@ -146,6 +147,7 @@ func (s *Server) Seal() {
 	s.mu.Lock()
 	s.sealed = true
 	s.mu.Unlock()
+	s.recordEvent("seal")
 }
 
 // Unseal undoes Seal.
@@ -153,4 +155,22 @@ func (s *Server) Unseal() {
 	s.mu.Lock()
 	s.sealed = false
 	s.mu.Unlock()
+	s.recordEvent("unseal")
+}
+
+// String says what the fault does, as a recording notes it.
+func (f Fault) String() string {
+	var parts []string
+	if f.Latency > 0 {
+		parts = append(parts, "latency "+f.Latency.String())
+	}
+	switch {
+	case f.Drop:
+		parts = append(parts, "connection dropped")
+	case f.Sealed:
+		parts = append(parts, "sealed")
+	case f.Status != 0:
+		parts = append(parts, fmt.Sprintf("status %d", f.Status))
+	}
+	return strings.Join(parts, ", ")
 }

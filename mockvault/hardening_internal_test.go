@@ -206,31 +206,32 @@ path "secret/data/shared" { capabilities = ["read"] }`); err != nil {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	id1, id2 := s.entityForAlias("auth/token/", "one"), s.entityForAlias("auth/token/", "two")
 	names := []string{"default", "tpl"}
-	e1, e2 := s.aclForEntity(names, "e1"), s.aclForEntity(names, "e2")
+	e1, e2 := s.aclForEntity(names, id1), s.aclForEntity(names, id2)
 	none := s.aclForEntity(names, "")
 	for _, c := range []struct {
 		a    *acl
 		path string
 		want bool
 	}{
-		{e1, "secret/data/e1/x", true}, {e1, "secret/data/e2/x", false},
-		{e2, "secret/data/e2/x", true}, {e2, "secret/data/e1/x", false},
-		{none, "secret/data/e1/x", false}, {none, "secret/data/shared", true},
+		{e1, "secret/data/" + id1 + "/x", true}, {e1, "secret/data/" + id2 + "/x", false},
+		{e2, "secret/data/" + id2 + "/x", true}, {e2, "secret/data/" + id1 + "/x", false},
+		{none, "secret/data/" + id1 + "/x", false}, {none, "secret/data/shared", true},
 		{e1, "secret/data/shared", true},
 	} {
 		if got := c.a.allow(c.path, opRead, nil, 0).allowed; got != c.want {
 			t.Errorf("%s: allowed %v, want %v", c.path, got, c.want)
 		}
 	}
-	if s.aclForEntity(names, "e1") != e1 || s.aclForEntity(names, "") != none {
+	if s.aclForEntity(names, id1) != e1 || s.aclForEntity(names, "") != none {
 		t.Error("an entity's ACL was built again")
 	}
 	// Without templated policies the entity does not matter.
 	if err := s.policies.set(mustParse(t, "plain", `path "a" { capabilities = ["read"] }`)); err != nil {
 		t.Fatal(err)
 	}
-	if s.aclForEntity([]string{"plain"}, "e1") != s.aclForEntity([]string{"plain"}, "e2") {
+	if s.aclForEntity([]string{"plain"}, id1) != s.aclForEntity([]string{"plain"}, id2) {
 		t.Error("a set without templates was cached per entity")
 	}
 }

@@ -32,11 +32,8 @@ type approleBackend struct {
 	secrets map[bool]map[string]map[string]*secretIDEntry
 	// accessors[local][accessor] = secretIDHMAC (Vault's accessor index).
 	accessors map[bool]map[string]string
-	// entities: the entity Vault's identity store creates for the alias
-	// (name = role_id) on first login, by role_id.
-	entities map[string]string
 	// failed counts failed logins per role_id for Vault's user lockout.
-	failed map[string]*failedLogin
+	failed loginLockouts
 	// started is when the mount's state was made: the periodic tidy of
 	// expired secret IDs ticks every minute from it.
 	started time.Time
@@ -69,13 +66,7 @@ func (b *approleBackend) cloneState() engineState {
 			out.accessors[local][k] = v
 		}
 	}
-	for k, v := range b.entities {
-		out.entities[k] = v
-	}
-	for k, f := range b.failed {
-		cp := *f
-		out.failed[k] = &cp
-	}
+	out.failed = b.failed.clone()
 	return out
 }
 
@@ -104,8 +95,7 @@ func newApproleBackend() *approleBackend {
 		roleIDs:   map[string]string{},
 		secrets:   map[bool]map[string]map[string]*secretIDEntry{false: {}, true: {}},
 		accessors: map[bool]map[string]string{false: {}, true: {}},
-		entities:  map[string]string{},
-		failed:    map[string]*failedLogin{},
+		failed:    loginLockouts{},
 	}
 }
 

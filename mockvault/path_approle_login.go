@@ -7,20 +7,6 @@ import (
 	"time"
 )
 
-// Vault's user lockout defaults (approle is one of the methods it covers):
-// after 5 failed logins for one alias (here the role_id) within the counter
-// reset window, every login for it is refused for the lockout duration.
-const (
-	lockoutThreshold    = 5
-	lockoutDuration     = 15 * time.Minute
-	lockoutCounterReset = 15 * time.Minute
-)
-
-type failedLogin struct {
-	count int
-	last  int64 // unix seconds of the last failure
-}
-
 // errInvalidCredentials marks a login failure that counts towards the
 // lockout (Vault's logical.ErrInvalidCredentials).
 type errInvalidCredentials struct{ err error }
@@ -35,7 +21,7 @@ func (b *approleBackend) login(req *request, d *fieldData) (*response, error) {
 	}
 	resp, err := b.doLogin(req, d, roleID)
 	if ic, ok := err.(errInvalidCredentials); ok {
-		b.recordFailure(roleID, req.now)
+		b.failed.fail(roleID, req.now)
 		err = ic.err
 	}
 	if err != nil {
@@ -43,9 +29,26 @@ func (b *approleBackend) login(req *request, d *fieldData) (*response, error) {
 	}
 	if resp != nil && resp.auth != nil {
 		delete(b.failed, roleID)
-		finishLogin(resp, d)
 	}
-	return resp, nil
+	return finishLogin(resp, d), nil
+}
+
+// finishLogin shapes a successful login's answer as Vault's core does: no
+// mount_type, and the framework's warning about unknown parameters before
+// the core's TTL warnings (added here, so the server does not add it
+// again).
+func finishLogin(resp *response, d *fieldData) *response {
+	if resp == nil || resp.auth == nil {
+		return resp
+	}
+	resp.noMountType = true
+	if ig := d.ignored(); len(ig) > 0 {
+		resp.warnings = append([]string{fmt.Sprintf("Endpoint ignored these unrecognized parameters: %v", ig)}, resp.warnings...)
+		for _, k := range ig {
+			delete(d.raw, k)
+		}
+	}
+	return resp
 }
 
 // loginOther answers the operations the login path does not serve. Vault
@@ -68,26 +71,10 @@ func (b *approleBackend) lockoutCheck(roleID string, now time.Time) error {
 	if roleID == "" {
 		return errCode(http.StatusInternalServerError, "failed to determine alias name from login request")
 	}
-	if f := b.failed[roleID]; f != nil && f.count >= lockoutThreshold &&
-		now.Unix()-f.last < int64(lockoutDuration/time.Second) {
+	if b.failed.locked(roleID, now) {
 		return errCode(http.StatusForbidden, "permission denied")
 	}
 	return nil
-}
-
-// recordFailure counts a failed login (Vault's failedUserLoginProcess).
-func (b *approleBackend) recordFailure(roleID string, now time.Time) {
-	f := b.failed[roleID]
-	switch {
-	case f == nil:
-		f = &failedLogin{count: 1}
-	case now.After(time.Unix(f.last, 0).Add(lockoutCounterReset)):
-		f.count = 1
-	default:
-		f.count++
-	}
-	f.last = now.Unix()
-	b.failed[roleID] = f
 }
 
 // loginError unwraps the multierror form: Vault's core hands a login's
@@ -171,16 +158,11 @@ func (b *approleBackend) doLogin(req *request, d *fieldData, roleID string) (*re
 	}
 	meta["role_name"] = r.name
 
-	entityID, ok := b.entities[r.RoleID]
-	if !ok {
-		entityID = newUUID()
-		b.entities[r.RoleID] = entityID
-	}
 	return req.srv.issueLoginToken(req, &loginAuth{
 		Policies: r.TokenPolicies, NoDefaultPolicy: r.TokenNoDefaultPolicy,
 		TTL: r.TokenTTL, MaxTTL: r.TokenMaxTTL, ExplicitMaxTTL: r.TokenExplicitMaxTTL,
 		Period: r.TokenPeriod, NumUses: r.TokenNumUses, TokenType: r.TokenType,
-		BoundCIDRs: tokenCIDRs, Metadata: meta, EntityID: entityID,
+		BoundCIDRs: tokenCIDRs, Metadata: meta,
 		Alias: &loginAlias{Name: r.RoleID, Metadata: map[string]string{"role_name": r.name}},
 	})
 }

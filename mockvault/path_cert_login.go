@@ -56,10 +56,7 @@ func (b *certBackend) login(req *request, d *fieldData) (*response, error) {
 	resp, err := req.srv.issueLoginToken(req, e.tokenParams.loginAuth(&loginAuth{
 		Metadata: meta, DisplayName: e.DisplayName, Alias: alias,
 	}))
-	if err == nil && resp != nil {
-		finishLogin(resp, d)
-	}
-	return resp, err
+	return finishLogin(resp, d), err
 }
 
 // failureMetadata is certAuthLoginFailureResponse: with
@@ -279,7 +276,7 @@ func certRenewParams(s *Server, req *request, m *mount, te *tokenEntry) (ttl, ma
 	}
 	e := b.certs[strings.ToLower(name)]
 	if e == nil {
-		return 0, 0, 0, multiErr(http.StatusInternalServerError, "failed to renew entry: cert %q does not exist during renewal", name)
+		return 0, 0, 0, errRenewNoResponse // Vault's AuthRenew answers nothing
 	}
 	if !equivalentPolicies(e.TokenPolicies, te.Policies) {
 		return 0, 0, 0, multiErr(http.StatusInternalServerError, "failed to renew entry: policies have changed, not renewing")

@@ -138,10 +138,7 @@ func (b *kubeBackend) login(req *request, d *fieldData) (*response, error) {
 		Metadata: meta, DisplayName: sa.Namespace + "-" + sa.Name,
 		Alias: &loginAlias{Name: aliasName, Metadata: aliasMeta},
 	}))
-	if err == nil && resp != nil {
-		finishLogin(resp, d)
-	}
-	return resp, err
+	return finishLogin(resp, d), err
 }
 
 // kubeRenewParams is the plugin's AuthRenew: the role's current token_ttl,

@@ -260,12 +260,21 @@ func (s *Server) storeNewToken(te *tokenEntry) error {
 
 // authBlock renders the auth section for a freshly issued token.
 func (s *Server) authBlock(te *tokenEntry) *authInfo {
-	return &authInfo{
+	a := &authInfo{
 		ClientToken: te.ID, Accessor: te.Accessor, Policies: te.Policies,
 		TokenPolicies: te.Policies, Metadata: te.Meta, LeaseDuration: int(te.TTL / time.Second),
 		Renewable: te.Renewable, EntityID: te.EntityID, TokenType: te.Type,
 		Orphan: te.isOrphan(), NumUses: te.NumUses,
 	}
+	// Vault adds the entity's identity policies to the answer's policies
+	// (not to the token's own) after the token is made.
+	if te.EntityID != "" {
+		if idp, _ := s.identityPolicies(te.EntityID); len(idp) > 0 {
+			a.IdentityPolicies = sanitizePolicies(cloneStrings(idp), false)
+			a.Policies = sanitizePolicies(append(cloneStrings(te.Policies), idp...), false)
+		}
+	}
+	return a
 }
 
 // calculateTTL is Vault's lease TTL rule: a period wins; else the
@@ -365,6 +374,12 @@ func (s *Server) tokenData(te *tokenEntry, now time.Time) map[string]any {
 	}
 	if te.Role != "" {
 		d["role"] = te.Role
+	}
+	if te.EntityID != "" {
+		if idp, _ := s.identityPolicies(te.EntityID); len(idp) > 0 {
+			d["identity_policies"] = idp
+			d["external_namespace_policies"] = map[string]any{}
+		}
 	}
 	if te.Period > 0 {
 		d["period"] = int64(te.Period / time.Second)
@@ -535,6 +550,9 @@ func (s *Server) renewToken(req *request, te *tokenEntry, increment time.Duratio
 		// AuthRenew callbacks), e.g. AppRole's token_ttl and token_max_ttl.
 		if e := engineByType(m.typ); e != nil && e.renew != nil {
 			t, bmax, p, err := e.renew(s, req, m, te)
+			if errors.Is(err, errRenewNoResponse) {
+				return nil, nil
+			}
 			if err != nil {
 				return nil, err
 			}

@@ -242,6 +242,17 @@ func (ps *policyStore) dropACLs(old *policy) {
 	}
 }
 
+// dropEntityACLs forgets the ACLs built for one entity (those of templated
+// policies): the identity store changed what their templates read.
+func (ps *policyStore) dropEntityACLs() {
+	for key, c := range ps.acls {
+		if strings.Contains(key, "\x01") {
+			delete(ps.acls, key)
+			ps.aclRules -= c.rules
+		}
+	}
+}
+
 // list is what LIST sys/policies/acl answers: stored names in order
 // without the non-assignable ones, then "root".
 func (ps *policyStore) list() []string {

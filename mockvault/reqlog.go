@@ -93,12 +93,7 @@ func (s *Server) RootUsed() []LoggedRequest {
 // token, as for a request served normally. Nothing is spent (num_uses),
 // and a token that is not valid leaves the entry as it is.
 func (s *Server) noteCaller(entry *LoggedRequest, hr *http.Request) {
-	id := hr.Header.Get("X-Vault-Token")
-	if id == "" {
-		if a := hr.Header.Get("Authorization"); strings.HasPrefix(a, "Bearer ") {
-			id = strings.TrimSpace(strings.TrimPrefix(a, "Bearer "))
-		}
-	}
+	id := callerToken(hr)
 	if id == "" || entry == nil {
 		return
 	}

@@ -2,6 +2,7 @@ package mockvault
 
 import (
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -104,4 +105,16 @@ func listResp(keys []string) *response {
 		return &response{data: map[string]any{}}
 	}
 	return &response{data: map[string]any{"keys": keys}}
+}
+
+// callerToken is the token a request carries: X-Vault-Token, else an
+// Authorization: Bearer header.
+func callerToken(hr *http.Request) string {
+	if t := hr.Header.Get("X-Vault-Token"); t != "" {
+		return t
+	}
+	if a := hr.Header.Get("Authorization"); strings.HasPrefix(a, "Bearer ") {
+		return strings.TrimSpace(strings.TrimPrefix(a, "Bearer "))
+	}
+	return ""
 }

@@ -235,6 +235,7 @@ func (s *Server) Seed(sd *Seed) error {
 		s.mu.Lock()
 		return err
 	}
+	s.recordEvent("seed")
 	return nil
 }
 

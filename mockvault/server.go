@@ -60,6 +60,10 @@ type Options struct {
 	// AdminToken, when set, is the only token the admin routes take (the
 	// root token is then refused there); it is no Vault token.
 	AdminToken string
+	// Record keeps every exchange served under /v1/ (Recording), with
+	// secrets as variables, for `mockvault verify` to replay against real
+	// Vault. Off by default; off, it costs nothing.
+	Record bool
 }
 
 // Server is a mock Vault. It is safe for concurrent use.
@@ -94,6 +98,9 @@ type Server struct {
 
 	panics atomic.Int64
 
+	// rec records the exchanges (Options.Record); nil when off.
+	rec *recorder
+
 	// largeBodies holds a turn per large request body being read
 	// (readBody).
 	largeBodies chan struct{}
@@ -119,6 +126,9 @@ func New(opts Options) *Server {
 	}
 	s.cluster.id, s.cluster.name = newUUID(), "vault-cluster-"+randomHex(4)
 	s.init()
+	if opts.Record {
+		s.rec = newRecorder(opts.RootToken, s.now())
+	}
 	return s
 }
 
@@ -212,16 +222,32 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		return
 	}
 	rec := &statusRecorder{ResponseWriter: w}
+	var capt *capture
+	if s.rec != nil {
+		capt = s.beginRecord(hr)
+		rec.body = &capt.answer
+	}
 	entry := LoggedRequest{Method: hr.Method, Path: strings.TrimPrefix(hr.URL.Path, "/v1/"), Time: s.now()}
 	defer func() {
 		entry.Status = rec.status
 		s.logRequest(entry)
+		if capt != nil {
+			s.endRecord(capt, rec.status)
+		}
 		if rec.release != nil {
 			rec.release()
 		}
 	}()
-	if f := s.takeFault(hr); f != nil && s.applyFault(rec, hr, f, &entry) {
-		return
+	if f := s.takeFault(hr); f != nil {
+		if capt != nil {
+			capt.fault = f.String() // before a Drop aborts the handler
+		}
+		if s.applyFault(rec, hr, f, &entry) {
+			return
+		}
+		if capt != nil {
+			capt.fault = "" // latency only: served normally
+		}
 	}
 	req, err := s.decode(rec, hr)
 	if err != nil {
@@ -229,7 +255,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		writeErrors(rec, code, msgs)
 		return
 	}
-	s.preparsePolicy(req) // a big policy parses outside the lock
+	s.preparsePolicy(req)   // a big policy parses outside the lock
+	s.precheckPassword(req) // so does a userpass login's bcrypt
 	resp, err := s.handleSafe(req)
 	entry.Operation = string(req.op)
 	if req.te != nil {
@@ -386,6 +413,8 @@ type statusRecorder struct {
 	status int
 	// release gives back the request's large-body turn, if it took one.
 	release func()
+	// body receives a copy of the answer when the server records.
+	body *bytes.Buffer
 }
 
 func (r *statusRecorder) WriteHeader(code int) {
@@ -398,6 +427,9 @@ func (r *statusRecorder) WriteHeader(code int) {
 func (r *statusRecorder) Write(b []byte) (int, error) {
 	if r.status == 0 {
 		r.status = http.StatusOK
+	}
+	if r.body != nil {
+		r.body.Write(b)
 	}
 	return r.ResponseWriter.Write(b)
 }
@@ -505,12 +537,7 @@ func (s *Server) decode(w *statusRecorder, hr *http.Request) (*request, error) {
 		req.data = data
 	}
 token:
-	req.token = hr.Header.Get("X-Vault-Token")
-	if req.token == "" {
-		if a := hr.Header.Get("Authorization"); strings.HasPrefix(a, "Bearer ") {
-			req.token = strings.TrimSpace(strings.TrimPrefix(a, "Bearer "))
-		}
-	}
+	req.token = callerToken(hr)
 	if host, _, err := net.SplitHostPort(hr.RemoteAddr); err == nil {
 		req.remoteAddr = host
 	}

@@ -67,6 +67,9 @@ func (s *Server) Restore(sn *Snapshot) {
 	}
 	s.engines = copyEngineStates(sn.engines)
 	s.sealed = sn.sealed
+	s.recordEvent("restore")
+	// Templated ACLs were built from the identity store replaced here.
+	s.policies.dropEntityACLs()
 }
 
 // copyPolicies copies the policy table; parsed policies are never mutated
@@ -103,6 +106,7 @@ func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.init()
+	s.recordEvent("reset")
 }
 
 // Advance moves a server's ManualClock forward; it panics if the server

@@ -16,6 +16,7 @@ func (s *Server) SetPolicy(name, rules string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.policies.byName[p.name] = p
+	s.recordDirect("PUT", "sys/policies/acl/"+p.name, map[string]any{"policy": rules}, nil, nil)
 	return nil
 }
 
@@ -24,41 +25,6 @@ func (s *Server) HasPolicy(name string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return name == rootPolicyName || s.policies.get(name) != nil
-}
-
-// identityEngine is identity/: mounted as in Vault, its endpoints not
-// implemented yet (every request says so). Its state holds the entities
-// logins and token roles' entity aliases create.
-func identityEngine() *engine {
-	return &engine{
-		typ:   "identity",
-		state: func(*Server) engineState { return identityState{} },
-		dev:   []mount{{path: "identity/", typ: "identity", description: "identity store"}},
-	}
-}
-
-// identityState maps mount path + alias name to an entity id.
-type identityState map[string]string
-
-func (st identityState) cloneState() engineState {
-	out := make(identityState, len(st))
-	for k, v := range st {
-		out[k] = v
-	}
-	return out
-}
-
-// entityForAlias returns the identity entity of an alias on a mount,
-// creating it on first use (Vault's identity store, reduced to ids).
-func (s *Server) entityForAlias(mountPath, alias string) string {
-	st := s.stateOf(s.mounts["identity/"]).(identityState)
-	key := mountPath + "\x00" + alias
-	if id, ok := st[key]; ok {
-		return id
-	}
-	id := newUUID()
-	st[key] = id
-	return id
 }
 
 // Read reads a Vault path as the root token would, without HTTP (a role,
@@ -80,18 +46,26 @@ func (s *Server) directOp(o op, p string, data map[string]any) (map[string]any, 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	resp, err := s.internalAs(nil, o, strings.TrimPrefix(p, "/"), data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %s", p, errText(err))
-	}
-	if resp == nil {
-		return nil, nil
-	}
-	if resp.auth != nil {
+	rel := strings.TrimPrefix(p, "/")
+	resp, err := s.internalAs(nil, o, rel, data)
+	var out map[string]any
+	switch {
+	case err != nil:
+	case resp != nil && resp.auth != nil:
 		b, _ := json.Marshal(resp.auth)
 		var m map[string]any
 		_ = json.Unmarshal(b, &m)
-		return map[string]any{"auth": m}, nil
+		out = map[string]any{"auth": m}
+	case resp != nil:
+		out = resp.data
 	}
-	return resp.data, nil
+	s.recordDirect(directMethods[o], rel, data, out, err)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s", p, errText(err))
+	}
+	return out, nil
 }
+
+// directMethods are the HTTP methods a recording shows direct operations
+// as.
+var directMethods = map[op]string{opRead: "GET", opUpdate: "PUT"}

@@ -154,9 +154,11 @@ func newServer(t Tester, fn string, opts []mockvault.Options) (*mockvault.Server
 	if len(opts) > 0 {
 		o = opts[0]
 	}
+	save := recordOptions(t, &o)
 	// With no clock, New picks a stopped ManualClock, or inside a bubble
 	// one that follows the bubble.
 	srv := mockvault.New(o)
+	save(srv)
 	clock, _ := srv.Clock().(*mockvault.ManualClock)
 	return srv, clock, true
 }

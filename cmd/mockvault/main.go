@@ -40,6 +40,7 @@ type config struct {
 	seed       string
 	admin      bool
 	adminToken string
+	record     string
 	level      int
 	// The listener's timeouts, Vault's http_read_header_timeout,
 	// http_read_timeout, http_write_timeout and http_idle_timeout, with
@@ -104,8 +105,11 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- string) int {
 	if len(args) > 0 && args[0] == "health" {
 		return health(args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "verify" {
+		return verifyMain(args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "server" {
-		fmt.Fprintln(stderr, "usage: mockvault server -dev [flags] | mockvault health [-address URL]")
+		fmt.Fprintln(stderr, "usage: mockvault server -dev [flags] | mockvault health [-address URL] | mockvault verify RECORDING.json...")
 		return 2
 	}
 	c, code := parseServerFlags(args[1:], stderr)
@@ -113,7 +117,7 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- string) int {
 		return code
 	}
 	level := c.level
-	opts := mockvault.Options{RootToken: c.rootToken, Clock: mockvault.RealClock{}, AdminRoutes: c.admin, AdminToken: c.adminToken}
+	opts := mockvault.Options{RootToken: c.rootToken, Clock: mockvault.RealClock{}, AdminRoutes: c.admin, AdminToken: c.adminToken, Record: c.record != ""}
 	if level <= levelWarn {
 		// The server's warnings (a mount of an engine the mock does not
 		// implement) go where Vault's log goes; at debug level also a line
@@ -206,7 +210,7 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- string) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = hs.Shutdown(ctx)
-	return 0
+	return saveRecording(c.record, srv, stdout, stderr)
 }
 
 // parseServerFlags reads the flags of `mockvault server` (args after
@@ -226,6 +230,7 @@ func parseServerFlags(args []string, stderr io.Writer) (config, int) {
 	fs.BoolVar(&c.manualTime, "manual-clock", envBool("MOCKVAULT_MANUAL_CLOCK"), "freeze the server clock (env MOCKVAULT_MANUAL_CLOCK)")
 	fs.StringVar(&c.seed, "seed", envOr("MOCKVAULT_SEED", ""), "seed file (HCL or JSON) applied at start (env MOCKVAULT_SEED)")
 	fs.BoolVar(&c.admin, "admin-routes", envBool("MOCKVAULT_ADMIN_ROUTES"), "enable the /_mockvault/ control routes (env MOCKVAULT_ADMIN_ROUTES)")
+	fs.StringVar(&c.record, "record", envOr("MOCKVAULT_RECORD", ""), "record the traffic to this file when the server stops, for `mockvault verify` (env MOCKVAULT_RECORD)")
 	fs.StringVar(&c.adminToken, "admin-token", envOr("MOCKVAULT_ADMIN_TOKEN", ""), "the only token the admin routes take (default: the root token) (env MOCKVAULT_ADMIN_TOKEN)")
 	for _, d := range []struct {
 		name string

@@ -27,6 +27,9 @@ type prep struct {
 	ciphertext  string // transit/encrypt/bench of benchPlaintext
 }
 
+// benchPassword is the userpass user's password.
+const benchPassword = "bench-password"
+
 // benchPlaintext is what the transit workloads encrypt (base64 of 32 bytes).
 const benchPlaintext = "bW9ja3ZhdWx0IGJlbmNobWFyayBwbGFpbnRleHQgMzI="
 
@@ -80,6 +83,15 @@ func setup(t *target) (*prep, error) {
 	}
 	p.roleID, _ = rid.Data["role_id"].(string)
 	p.secretID, _ = sid.Data["secret_id"].(string)
+	// Userpass at userpass/ with one user (bcrypt at Vault's default cost).
+	if err := c.Sys().EnableAuthWithOptions("userpass", &api.EnableAuthOptions{Type: "userpass"}); err != nil {
+		return nil, fmt.Errorf("enable userpass: %w", err)
+	}
+	if _, err := c.Logical().Write("auth/userpass/users/bench", map[string]any{
+		"password": benchPassword, "token_policies": "default", "token_ttl": "1h",
+	}); err != nil {
+		return nil, err
+	}
 	// Transit: an AES-256-GCM key and an ECDSA P-256 key.
 	if err := c.Sys().Mount("transit", &api.MountInput{Type: "transit"}); err != nil {
 		return nil, fmt.Errorf("mount transit: %w", err)
@@ -138,6 +150,16 @@ var workloads = []workload{
 		creds := map[string]any{"role_id": p.roleID, "secret_id": p.secretID}
 		return func(c *api.Client) error {
 			s, err := c.Logical().Write("auth/approle/login", creds)
+			if err == nil && (s == nil || s.Auth == nil) {
+				err = errors.New("login answer without auth")
+			}
+			return err
+		}
+	}},
+	{key: "userpass-login", name: "userpass login (bcrypt cost 10)", token: func(*target, *prep) string { return "" }, op: func(p *prep) func(*api.Client) error {
+		creds := map[string]any{"password": benchPassword}
+		return func(c *api.Client) error {
+			s, err := c.Logical().Write("auth/userpass/login/bench", creds)
 			if err == nil && (s == nil || s.Auth == nil) {
 				err = errors.New("login answer without auth")
 			}

@@ -1,4 +1,4 @@
-package e2e
+package conform
 
 import (
 	"crypto/rand"
@@ -126,14 +126,14 @@ func TestNormalizeComparesShapes(t *testing.T) {
 			"data": map[string]any{"issue_time": issue, "creation_time": json.Number("1795761086"), "ttl": json.Number("3600")},
 		}
 	}
-	ex := func(tok, issue string, vars map[string]string) Exchange {
-		return Exchange{Status: 200, Body: body(tok, issue), vars: vars}
+	ex := func(tok, issue string, vars map[string]string) Answer {
+		return Answer{Status: 200, Body: body(tok, issue), Vars: vars}
 	}
-	st := Step{}
+	st := Rules{}
 	// Two different signed tokens, both saved as t: alike.
 	a := ex(sscToken, "2026-11-27T06:31:26.063503465Z", map[string]string{"t": sscToken})
 	b := ex(sscTokenB62, "2026-11-29T21:05:31.36933Z", map[string]string{"t": sscTokenB62})
-	if d := Compare(a, b, st, DefaultCompareOptions); len(d) != 0 {
+	if d := Compare(a, b, st, DefaultOptions); len(d) != 0 {
 		t.Fatalf("same shapes differ: %v", d)
 	}
 	n := Normalize(a, st).(map[string]any)
@@ -147,7 +147,7 @@ func TestNormalizeComparesShapes(t *testing.T) {
 			av = nil
 		}
 		c := ex(storedToken, "2026-11-27T06:31:26Z", vars)
-		d := Compare(ex(sscToken, "2026-11-27T06:31:26.063503465Z", av), c, st, DefaultCompareOptions)
+		d := Compare(ex(sscToken, "2026-11-27T06:31:26.063503465Z", av), c, st, DefaultOptions)
 		joined := strings.Join(d, "\n")
 		if len(d) != 2 || !strings.Contains(joined, "auth.client_token") || !strings.Contains(joined, sscShape) ||
 			!strings.Contains(joined, "<hvs.b62:28>") || !strings.Contains(joined, `data.issue_time: reference="<rfc3339.frac Z>" other="<rfc3339 Z>"`) {
@@ -155,26 +155,26 @@ func TestNormalizeComparesShapes(t *testing.T) {
 		}
 	}
 	// A batch token of another length is a difference.
-	c := Exchange{Status: 200, Body: map[string]any{"auth": map[string]any{"client_token": batchToken + "AAAA"}}}
-	d := Compare(Exchange{Status: 200, Body: map[string]any{"auth": map[string]any{"client_token": batchToken}}}, c, st, DefaultCompareOptions)
+	c := Answer{Status: 200, Body: map[string]any{"auth": map[string]any{"client_token": batchToken + "AAAA"}}}
+	d := Compare(Answer{Status: 200, Body: map[string]any{"auth": map[string]any{"client_token": batchToken}}}, c, st, DefaultOptions)
 	if len(d) != 1 || !strings.Contains(d[0], "hvb.b64url:144") {
 		t.Fatalf("batch length: %v", d)
 	}
 	// Step.Masked paths get shapes too; numbers stay numbers.
-	st = Step{Masked: []string{"data.keys"}}
-	x := Exchange{Status: 200, Body: map[string]any{"data": map[string]any{"keys": []any{rootLeaseKey, "lr/"}}}}
-	y := Exchange{Status: 200, Body: map[string]any{"data": map[string]any{"keys": []any{"h" + rootLeaseKey, "lr/"}}}}
-	if d := Compare(x, y, st, DefaultCompareOptions); len(d) != 1 || !strings.Contains(d[0], "<hex:40>") {
+	st = Rules{Masked: []string{"data.keys"}}
+	x := Answer{Status: 200, Body: map[string]any{"data": map[string]any{"keys": []any{rootLeaseKey, "lr/"}}}}
+	y := Answer{Status: 200, Body: map[string]any{"data": map[string]any{"keys": []any{"h" + rootLeaseKey, "lr/"}}}}
+	if d := Compare(x, y, st, DefaultOptions); len(d) != 1 || !strings.Contains(d[0], "<hex:40>") {
 		t.Fatalf("masked list: %v", d)
 	}
-	st = Step{Masked: []string{"data.n"}}
-	x = Exchange{Status: 200, Body: map[string]any{"data": map[string]any{"n": json.Number("1795761086")}}}
-	y = Exchange{Status: 200, Body: map[string]any{"data": map[string]any{"n": json.Number("1795761086123")}}}
-	if d := Compare(x, y, st, DefaultCompareOptions); len(d) != 1 {
+	st = Rules{Masked: []string{"data.n"}}
+	x = Answer{Status: 200, Body: map[string]any{"data": map[string]any{"n": json.Number("1795761086")}}}
+	y = Answer{Status: 200, Body: map[string]any{"data": map[string]any{"n": json.Number("1795761086123")}}}
+	if d := Compare(x, y, st, DefaultOptions); len(d) != 1 {
 		t.Fatalf("seconds vs milliseconds: %v", d)
 	}
-	y = Exchange{Status: 200, Body: map[string]any{"data": map[string]any{"n": "1795761086"}}}
-	if d := Compare(x, y, st, DefaultCompareOptions); len(d) != 1 {
+	y = Answer{Status: 200, Body: map[string]any{"data": map[string]any{"n": "1795761086"}}}
+	if d := Compare(x, y, st, DefaultOptions); len(d) != 1 {
 		t.Fatalf("number vs string: %v", d)
 	}
 }
