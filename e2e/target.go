@@ -141,15 +141,11 @@ func (b *BinaryTarget) Start(ctx context.Context) error {
 	hostport := l.Addr().String()
 	l.Close()
 	b.addr = "http://" + hostport
-	b.logs = &tailBuffer{max: 16 << 10}
-	b.cmd = exec.Command(b.bin, "server", "-dev", "-dev-no-store-token", "-dev-root-token-id=root",
-		"-dev-listen-address="+hostport)
-	b.cmd.Env = []string{"HOME=" + os.TempDir(), "VAULT_LOG_LEVEL=warn"}
-	b.cmd.Stdout, b.cmd.Stderr = b.logs, b.logs
-	b.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := b.cmd.Start(); err != nil {
+	cmd, logs, err := startVaultDev(b.bin, hostport, os.TempDir())
+	if err != nil {
 		return err
 	}
+	b.cmd, b.logs = cmd, logs
 	b.client = newHTTPClient(nil)
 	exited := make(chan struct{})
 	go func() { _ = b.cmd.Wait(); close(exited) }()
@@ -171,6 +167,22 @@ func (b *BinaryTarget) Stop() error {
 }
 
 // ---------------------------------------------------------------- helpers
+
+// startVaultDev starts bin as a dev server (root token "root") listening
+// on hostport, with home as HOME and extra flags; its output goes to the
+// returned buffer. The process group dies with the test process.
+func startVaultDev(bin, hostport, home string, extra ...string) (*exec.Cmd, *tailBuffer, error) {
+	logs := &tailBuffer{max: 16 << 10}
+	args := append([]string{"server", "-dev", "-dev-no-store-token", "-dev-root-token-id=root", "-dev-listen-address=" + hostport}, extra...)
+	cmd := exec.Command(bin, args...)
+	cmd.Env = []string{"HOME=" + home, "VAULT_LOG_LEVEL=warn"}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return nil, nil, err
+	}
+	return cmd, logs, nil
+}
 
 // waitHealthy polls sys/health until it answers 200 (unsealed, active).
 func waitHealthy(ctx context.Context, c *http.Client, addr string, limit time.Duration, died <-chan struct{}) error {

@@ -1,6 +1,7 @@
 package mockvault
 
 import (
+	"net/http"
 	"strings"
 	"time"
 )
@@ -140,4 +141,16 @@ func (s *Server) issueLoginToken(req *request, a *loginAuth) (*response, error) 
 		warnings = nil
 	}
 	return &response{auth: auth, warnings: warnings, entityCreated: entityCreated}, nil
+}
+
+// loginUnsupported answers the operations a login path does not serve:
+// Vault treats any request there as a login, so the error comes bare.
+func loginUnsupported(*request, *fieldData) (*response, error) {
+	return nil, errCode(http.StatusMethodNotAllowed, "unsupported operation")
+}
+
+// loginOps are a login path's operations: the login on update, the bare
+// refusal on read, delete and patch.
+func loginOps(login handlerFunc) map[op]handlerFunc {
+	return map[op]handlerFunc{opUpdate: login, opRead: loginUnsupported, opDelete: loginUnsupported, opPatch: loginUnsupported}
 }

@@ -34,8 +34,8 @@ type engine struct {
 	// renew is Vault's AuthRenew callback of an auth method: the backend
 	// TTL, max TTL and period a renewal of one of its tokens is computed
 	// with (AppRole: the role's current token_ttl...), or the error that
-	// refuses it.
-	renew func(s *Server, m *mount, te *tokenEntry) (ttl, maxTTL, period time.Duration, err error)
+	// refuses it. req is the renewal (cert auth checks its connection).
+	renew func(s *Server, req *request, m *mount, te *tokenEntry) (ttl, maxTTL, period time.Duration, err error)
 	// unmount runs when the mount is disabled, after its tokens are
 	// revoked and before its state is dropped.
 	unmount func(s *Server, m *mount)

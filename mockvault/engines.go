@@ -14,14 +14,16 @@ var (
 
 func init() {
 	engineList = []*engine{
-		systemEngine(),    // sys/              path_sys*.go
-		cubbyholeEngine(), // cubbyhole/        path_cubbyhole.go
-		identityEngine(),  // identity/         identity.go, path_identity*.go
-		tokenEngine(),     // auth/token/       path_token*.go
-		kvEngine(),        // kv v1/v2, secret/ path_kv.go
-		approleEngine(),   // auth approle      path_approle*.go
-		transitEngine(),   // transit           path_transit*.go
-		userpassEngine(),  // auth userpass     path_userpass*.go
+		systemEngine(),     // sys/              path_sys*.go
+		cubbyholeEngine(),  // cubbyhole/        path_cubbyhole.go
+		identityEngine(),   // identity/         identity.go, path_identity*.go
+		tokenEngine(),      // auth/token/       path_token*.go
+		kvEngine(),         // kv v1/v2, secret/ path_kv.go
+		approleEngine(),    // auth approle      path_approle*.go
+		transitEngine(),    // transit           path_transit*.go
+		userpassEngine(),   // auth userpass     path_userpass*.go
+		kubernetesEngine(), // auth kubernetes   path_kubernetes*.go
+		certEngine(),       // auth cert         path_cert*.go
 	}
 	engineByName = make(map[string]*engine, len(engineList))
 	for _, e := range engineList {

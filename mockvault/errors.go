@@ -62,3 +62,21 @@ func statusOf(err error) (int, []string) {
 	}
 	return http.StatusInternalServerError, []string{"1 error occurred:\n\t* " + err.Error() + "\n\n"}
 }
+
+// dataError is an error response that carries data as well (Vault's
+// logical.ErrorResponseWithData), answered {"errors":[...],"data":{...}}.
+type dataError struct {
+	*vaultError
+	data map[string]any
+}
+
+func (e *dataError) Unwrap() error { return e.vaultError }
+
+// withData attaches data to a *vaultError; other errors pass unchanged.
+func withData(err error, data map[string]any) error {
+	var ve *vaultError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	return &dataError{vaultError: ve, data: data}
+}

@@ -191,7 +191,7 @@ func checkRemote(remote string, cidrs []string, whose string, joined bool) error
 // renewal of a token issued by mount m: the role's *current* token_ttl,
 // token_max_ttl and token_period. A renewal of a token whose role is gone
 // fails. It is approleEngine's renew hook.
-func approleRenewParams(s *Server, m *mount, te *tokenEntry) (ttl, maxTTL, period time.Duration, err error) {
+func approleRenewParams(s *Server, _ *request, m *mount, te *tokenEntry) (ttl, maxTTL, period time.Duration, err error) {
 	name := te.Meta["role_name"]
 	r := s.stateOf(m).(*approleBackend).roles[strings.ToLower(name)]
 	if r == nil {

@@ -549,7 +549,7 @@ func (s *Server) renewToken(req *request, te *tokenEntry, increment time.Duratio
 		// Auth methods renew with their role's current settings (Vault's
 		// AuthRenew callbacks), e.g. AppRole's token_ttl and token_max_ttl.
 		if e := engineByType(m.typ); e != nil && e.renew != nil {
-			t, bmax, p, err := e.renew(s, m, te)
+			t, bmax, p, err := e.renew(s, req, m, te)
 			if errors.Is(err, errRenewNoResponse) {
 				return nil, nil
 			}

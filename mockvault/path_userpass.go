@@ -280,34 +280,10 @@ func (st *userpassState) userPolicies(req *request, d *fieldData) (*response, er
 	})
 }
 
-// equivalentPolicies is Vault's policyutil.EquivalentPolicies: the same
-// policies, "default" aside.
-func equivalentPolicies(a, b []string) bool {
-	set := func(in []string) map[string]bool {
-		m := map[string]bool{}
-		for _, p := range in {
-			if p != defaultPolicyName {
-				m[p] = true
-			}
-		}
-		return m
-	}
-	sa, sb := set(a), set(b)
-	if len(sa) != len(sb) {
-		return false
-	}
-	for p := range sa {
-		if !sb[p] {
-			return false
-		}
-	}
-	return true
-}
-
 // userpassRenewParams is userpass's AuthRenew: the user's current token_ttl,
 // token_max_ttl and token_period; a renewal fails once the user's policies
 // changed, and answers nothing once the user is gone.
-func userpassRenewParams(s *Server, m *mount, te *tokenEntry) (ttl, maxTTL, period time.Duration, err error) {
+func userpassRenewParams(s *Server, _ *request, m *mount, te *tokenEntry) (ttl, maxTTL, period time.Duration, err error) {
 	u := s.stateOf(m).(*userpassState).user(te.Meta["username"])
 	if u == nil {
 		return 0, 0, 0, errRenewNoResponse

@@ -298,6 +298,25 @@ func (s *Server) handleSafe(req *request) (resp *response, err error) {
 	return s.auditFinish(req, resp, err)
 }
 
+// withoutLock runs fn with the server lock released, for a handler that
+// waits on another service (a Kubernetes login's TokenReview): other
+// requests are served meanwhile. The handler must not trust what it read
+// before; stillMounted tells it whether its mount survived.
+func (s *Server) withoutLock(fn func()) {
+	s.mu.Unlock()
+	defer s.mu.Lock()
+	fn()
+}
+
+// stillMounted fails a request whose mount was disabled or replaced (by
+// Reset or Restore) while its handler ran without the lock.
+func (s *Server) stillMounted(req *request) error {
+	if m := s.mountFor(req.path); m != req.mount || s.stateOf(m) != req.state {
+		return errCode(http.StatusServiceUnavailable, "the %q mount changed during the request; try again", req.mount.path)
+	}
+	return nil
+}
+
 // panicCount counts handler panics recovered since start (tests assert 0).
 func (s *Server) panicCount() int64 { return s.panics.Load() }
 
@@ -809,6 +828,10 @@ func (s *Server) preRouteCheck(req *request) error {
 func (s *Server) write(w http.ResponseWriter, req *request, resp *response, err error) {
 	if err != nil {
 		code, msgs := statusOf(err)
+		if de := (*dataError)(nil); errors.As(err, &de) {
+			writeJSON(w, code, map[string]any{"errors": msgs, "data": de.data})
+			return
+		}
 		writeErrors(w, code, msgs)
 		return
 	}

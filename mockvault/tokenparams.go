@@ -123,3 +123,101 @@ func parseAddrs(in []string) ([]string, error) {
 	}
 	return out, nil
 }
+
+// legacyTokenParams are the deprecated twins of token_* fields that the
+// Kubernetes and cert methods still accept (policies, ttl, max_ttl, period,
+// num_uses, bound_cidrs), kept in step with them by tokenutil.UpgradeValue.
+type legacyTokenParams struct {
+	Policies   []string
+	BoundCIDRs []string
+	NumUses    int
+	TTL        time.Duration
+	MaxTTL     time.Duration
+	Period     time.Duration
+}
+
+// legacyTokenFields is the schema of the deprecated twins.
+var legacyTokenFields = fields{
+	"policies": tCommaSlice, "bound_cidrs": tCommaSlice, "num_uses": tInt,
+	"ttl": tDuration, "max_ttl": tDuration, "period": tDuration,
+}
+
+// tokenFieldsWith is tokenFields, the deprecated twins and extra fields.
+func tokenFieldsWith(extra fields) fields {
+	f := fields{}
+	for _, src := range []fields{tokenFields, legacyTokenFields, extra} {
+		for k, v := range src {
+			f[k] = v
+		}
+	}
+	return f
+}
+
+// parse applies the twins after tokenParams.parse, in Vault's order; a
+// twin absent from the endpoint's schema is never seen as sent.
+func (l *legacyTokenParams) parse(d *fieldData, t *tokenParams) error {
+	upgradeValue(d, "token_policies", "policies", &t.TokenPolicies, &l.Policies, func() []string {
+		return sanitizePolicies(d.strings("policies"), false)
+	})
+	if !d.has("token_bound_cidrs") && d.has("bound_cidrs") {
+		c, err := parseAddrs(d.strings("bound_cidrs"))
+		if err != nil {
+			return err
+		}
+		l.BoundCIDRs, t.TokenBoundCIDRs = c, cloneStrings(c)
+	} else {
+		upgradeValue(d, "token_bound_cidrs", "bound_cidrs", &t.TokenBoundCIDRs, &l.BoundCIDRs, func() []string { return nil })
+	}
+	upgradeValue(d, "token_num_uses", "num_uses", &t.TokenNumUses, &l.NumUses, func() int { return d.integer("num_uses") })
+	upgradeValue(d, "token_ttl", "ttl", &t.TokenTTL, &l.TTL, func() time.Duration { return d.duration("ttl") })
+	upgradeValue(d, "token_max_ttl", "max_ttl", &t.TokenMaxTTL, &l.MaxTTL, func() time.Duration { return d.duration("max_ttl") })
+	upgradeValue(d, "token_period", "period", &t.TokenPeriod, &l.Period, func() time.Duration { return d.duration("period") })
+	return nil
+}
+
+// populate adds the twins that are set to a read response already holding
+// the token_* fields.
+func (l *legacyTokenParams) populate(m map[string]any) {
+	if len(l.Policies) > 0 {
+		m["policies"] = m["token_policies"]
+	}
+	if len(l.BoundCIDRs) > 0 {
+		m["bound_cidrs"] = m["token_bound_cidrs"]
+	}
+	if l.TTL > 0 {
+		m["ttl"] = int64(l.TTL / time.Second)
+	}
+	if l.MaxTTL > 0 {
+		m["max_ttl"] = int64(l.MaxTTL / time.Second)
+	}
+	if l.Period > 0 {
+		m["period"] = int64(l.Period / time.Second)
+	}
+	if l.NumUses > 0 {
+		m["num_uses"] = l.NumUses
+	}
+}
+
+// clone copies the twins' slices.
+func (l legacyTokenParams) clone() legacyTokenParams {
+	l.Policies = cloneStrings(l.Policies)
+	l.BoundCIDRs = cloneStrings(l.BoundCIDRs)
+	return l
+}
+
+// clone copies the token params' slices.
+func (t tokenParams) clone() tokenParams {
+	t.TokenPolicies = cloneStrings(t.TokenPolicies)
+	t.TokenBoundCIDRs = cloneStrings(t.TokenBoundCIDRs)
+	return t
+}
+
+// loginAuth fills the token_* part of a login's auth (tokenutil's
+// PopulateTokenAuth).
+func (t *tokenParams) loginAuth(a *loginAuth) *loginAuth {
+	a.Policies, a.NoDefaultPolicy = t.TokenPolicies, t.TokenNoDefaultPolicy
+	a.TTL, a.MaxTTL, a.ExplicitMaxTTL = t.TokenTTL, t.TokenMaxTTL, t.TokenExplicitMaxTTL
+	a.Period, a.NumUses, a.TokenType = t.TokenPeriod, t.TokenNumUses, t.TokenType
+	a.BoundCIDRs = t.TokenBoundCIDRs
+	return a
+}

@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -183,6 +184,9 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- string) int {
 	errc := make(chan error, 1)
 	go func() {
 		if c.tlsCert != "" {
+			// Ask for (never require) a client certificate, as Vault's
+			// listener does: the cert auth method logs in with it.
+			hs.TLSConfig = &tls.Config{ClientAuth: tls.RequestClientCert}
 			errc <- hs.ServeTLS(ln, c.tlsCert, c.tlsKey)
 		} else {
 			errc <- hs.Serve(ln)

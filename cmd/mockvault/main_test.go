@@ -152,6 +152,37 @@ func TestServerTLS(t *testing.T) {
 	if _, err := c.Auth().Token().LookupSelf(); err != nil {
 		t.Fatalf("over TLS: %v", err)
 	}
+
+	// The listener asks for client certificates: a cert login with the
+	// official client's own TLS settings (VAULT_CLIENT_CERT's twins).
+	ca := testhelpers.NewCA(t)
+	for p, d := range map[string]map[string]any{"sys/auth/cert": {"type": "cert"}, "auth/cert/certs/app": {"certificate": ca.PEM}} {
+		if _, err := c.Logical().Write(p, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cc := ca.Issue(t, testhelpers.CertOptions{CommonName: "app"})
+	ccert, ckey := dir+"/client.pem", dir+"/client-key.pem"
+	if err := os.WriteFile(ccert, []byte(cc.PEM), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(ckey, []byte(cc.KeyPEM), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ccfg := api.DefaultConfig()
+	ccfg.Address = addr
+	if err := ccfg.ConfigureTLS(&api.TLSConfig{CACert: cert, ClientCert: ccert, ClientKey: ckey}); err != nil {
+		t.Fatal(err)
+	}
+	cl, err := api.NewClient(ccfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl.ClearToken()
+	sec, err := cl.Logical().Write("auth/cert/login", nil)
+	if err != nil || sec.Auth.Metadata["common_name"] != "app" {
+		t.Fatalf("cert login: %v %+v", err, sec)
+	}
 }
 
 func TestServerDebugLogHasNoTokens(t *testing.T) {
