@@ -283,27 +283,3 @@ func certRenewParams(s *Server, req *request, m *mount, te *tokenEntry) (ttl, ma
 	}
 	return e.TokenTTL, e.TokenMaxTTL, e.TokenPeriod, nil
 }
-
-// equivalentPolicies is policyutil.EquivalentPolicies: the same set once
-// "default" is ignored.
-func equivalentPolicies(a, b []string) bool {
-	set := func(l []string) map[string]bool {
-		m := map[string]bool{}
-		for _, p := range sanitizePolicies(cloneStrings(l), false) {
-			if p != "default" {
-				m[p] = true
-			}
-		}
-		return m
-	}
-	sa, sb := set(a), set(b)
-	if len(sa) != len(sb) {
-		return false
-	}
-	for p := range sa {
-		if !sb[p] {
-			return false
-		}
-	}
-	return true
-}

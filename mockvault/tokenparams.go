@@ -221,3 +221,28 @@ func (t *tokenParams) loginAuth(a *loginAuth) *loginAuth {
 	a.BoundCIDRs = t.TokenBoundCIDRs
 	return a
 }
+
+// equivalentPolicies is policyutil.EquivalentPolicies: the same set once
+// "default" is ignored. Renewals of userpass and cert tokens fail when
+// the policies changed.
+func equivalentPolicies(a, b []string) bool {
+	set := func(l []string) map[string]bool {
+		m := map[string]bool{}
+		for _, p := range sanitizePolicies(cloneStrings(l), false) {
+			if p != "default" {
+				m[p] = true
+			}
+		}
+		return m
+	}
+	sa, sb := set(a), set(b)
+	if len(sa) != len(sb) {
+		return false
+	}
+	for p := range sa {
+		if !sb[p] {
+			return false
+		}
+	}
+	return true
+}
