@@ -43,16 +43,7 @@ func (b *approleBackend) login(req *request, d *fieldData) (*response, error) {
 	}
 	if resp != nil && resp.auth != nil {
 		delete(b.failed, roleID)
-		// Vault's login answers carry no mount_type, and the framework's
-		// warning about unknown parameters comes before the core's TTL
-		// warnings (it is added here, so the server does not add it again).
-		resp.noMountType = true
-		if ig := d.ignored(); len(ig) > 0 {
-			resp.warnings = append([]string{fmt.Sprintf("Endpoint ignored these unrecognized parameters: %v", ig)}, resp.warnings...)
-			for _, k := range ig {
-				delete(d.raw, k)
-			}
-		}
+		resp = loginResponse(resp, d)
 	}
 	return resp, nil
 }
