@@ -27,10 +27,10 @@ const oidcRequestTimeout = 10 * time.Minute
 // oidcRequest is one pending authorization request.
 type oidcRequest struct {
 	state, nonce, role, redirectURI, clientNonce, verifier string
-	implicit                                                bool
-	audiences, scopes                                       []string
-	maxAge                                                  time.Duration
-	expires                                                 time.Time
+	implicit                                               bool
+	audiences, scopes                                      []string
+	maxAge                                                 time.Duration
+	expires                                                time.Time
 	// code and idToken come from a form_post callback.
 	code, idToken string
 }

@@ -307,4 +307,3 @@ func jwtRenewParams(s *Server, m *mount, te *tokenEntry) (ttl, maxTTL, period ti
 	}
 	return r.TokenTTL, r.TokenMaxTTL, r.TokenPeriod, nil
 }
-

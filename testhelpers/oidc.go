@@ -206,8 +206,8 @@ func (i *OIDCIssuer) GitHubActionsClaims(repository, ref string) map[string]any 
 		"ref": ref, "ref_type": "branch", "repository": repository, "repository_owner": owner,
 		"repository_visibility": "private", "repository_id": "123456789", "repository_owner_id": "987654",
 		"actor": "octocat", "actor_id": "583231", "workflow": "CI", "event_name": "push",
-		"sha":      "e83c5163316f89bfbde7d9ab23ca2e25604af290",
-		"run_id":   "1000000001", "run_number": "42", "run_attempt": "1", "runner_environment": "github-hosted",
+		"sha":    "e83c5163316f89bfbde7d9ab23ca2e25604af290",
+		"run_id": "1000000001", "run_number": "42", "run_attempt": "1", "runner_environment": "github-hosted",
 		"workflow_ref":     repository + "/.github/workflows/ci.yml@" + ref,
 		"job_workflow_ref": repository + "/.github/workflows/ci.yml@" + ref,
 	} {
