@@ -1,0 +1,143 @@
+package e2e
+
+import (
+	"context"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/mockvault/mockvault/testhelpers"
+)
+
+// TestJWTRemoteKeySources compares real Vault and the mock on what needs
+// an issuer the server fetches from: jwks_url (with key rotation and
+// Vault's key cache), oidc_discovery_url, and the OIDC authorization-code
+// flow (oidc/auth_url, the issuer's redirect, oidc/callback). The issuer
+// (testhelpers.OIDCIssuer) runs in this process on loopback, so only a
+// real Vault on this host can reach it: MOCKVAULT_E2E_REAL=binary, or
+// =env with a loopback VAULT_ADDR. Elsewhere the test is skipped.
+func TestJWTRemoteKeySources(t *testing.T) {
+	var real Target
+	switch RealMode() {
+	case "binary":
+		bin := DefaultVaultBin()
+		if err := ensureBinary(bin); err != nil {
+			t.Fatal(err)
+		}
+		real = NewBinaryTarget(bin)
+	case "env", "auto":
+		if e, ok := NewEnvTarget(); ok && (strings.Contains(os.Getenv("VAULT_ADDR"), "127.0.0.1") || strings.Contains(os.Getenv("VAULT_ADDR"), "localhost")) {
+			real = e
+		}
+	}
+	if real == nil {
+		t.Skip("needs a real Vault on this host to reach the test's issuer: MOCKVAULT_E2E_REAL=binary (or env with a loopback VAULT_ADDR)")
+	}
+	ctx := context.Background()
+	targets := []Target{real, NewMockTarget()}
+	if err := StartAll(ctx, targets); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for _, tg := range targets {
+			_ = tg.Stop()
+		}
+	})
+	sessions := []*Session{NewSession(targets[0]), NewSession(targets[1])}
+	for _, s := range sessions {
+		s.BeginScenario()
+	}
+	iss := testhelpers.NewOIDCIssuer(t)
+	n := 0
+	// step sends st to both servers and reports any difference.
+	step := func(st Step) {
+		t.Helper()
+		n++
+		a, b := sessions[0].Do(ctx, st), sessions[1].Do(ctx, st)
+		for name, ex := range map[string]Exchange{"vault": a, "mock": b} {
+			if ex.Err != "" || (st.WantStatus != 0 && ex.Status != st.WantStatus) {
+				t.Errorf("step %d %s: %s status %d, want %d: %v %s", n, st, name, ex.Status, st.WantStatus, ex.Body, ex.Err)
+			}
+		}
+		opt := DefaultCompareOptions
+		opt.Names = [2]string{"vault", "mock"}
+		for _, d := range Compare(a, b, st, opt) {
+			t.Errorf("step %d %s: %s", n, st, d)
+		}
+	}
+	login := func(mount, token string) Step {
+		return POST("auth/"+mount+"/login", M{"role": "r", "jwt": token}).Anonymous()
+	}
+	claims := iss.Claims("svc", "vault")
+	claims["groups"] = []string{"eng"}
+	role := M{"role_type": "jwt", "user_claim": "sub", "bound_audiences": "vault", "groups_claim": "groups", "token_policies": "p"}
+
+	// jwks_url: keys fetched at config time, cached, refetched when no
+	// cached key verifies.
+	old := iss.Sign(claims)
+	step(POST("sys/auth/jwks", M{"type": "jwt"}).Want(204))
+	step(POST("auth/jwks/config", M{"jwks_url": iss.URL + "/nope"}).Want(400))
+	step(POST("auth/jwks/config", M{"jwks_url": iss.JWKSURL()}).Want(204))
+	step(GET("auth/jwks/config").Want(200))
+	step(POST("auth/jwks/role/r", role).Want(204))
+	step(login("jwks", old).Want(200))
+	iss.RotateKey()
+	step(login("jwks", iss.Sign(claims)).Want(200))
+	step(login("jwks", old).Want(200))
+	iss.RetireOldKeys()
+	step(login("jwks", old).Want(200).Because("the retired key is still cached"))
+	step(POST("auth/jwks/config", M{"jwks_url": iss.JWKSURL()}).Want(204))
+	step(login("jwks", old).Want(400).Because("a config write empties the cache"))
+	step(login("jwks", strings.Replace(iss.Sign(claims), "eyJhbGciOiJSUzI1NiI", "eyJhbGciOiJIUzI1NiI", 1)).Want(400).Because("HS256 in the header"))
+
+	// oidc_discovery_url: the issuer must name itself as configured.
+	step(POST("sys/auth/disc", M{"type": "jwt"}).Want(204))
+	step(POST("auth/disc/config", M{"oidc_discovery_url": iss.URL + "/"}).Want(400))
+	step(POST("auth/disc/config", M{"oidc_discovery_url": iss.URL, "bound_issuer": iss.URL}).Want(204))
+	step(POST("auth/disc/role/r", role).Want(204))
+	step(login("disc", iss.Sign(claims)).Want(200))
+
+	// The authorization-code flow, the issuer playing the browser.
+	cb := "http://localhost:8250/oidc/callback"
+	step(POST("sys/auth/oidc", M{"type": "oidc"}).Want(204))
+	step(POST("auth/oidc/config", M{"oidc_discovery_url": iss.URL, "oidc_client_id": iss.ClientID, "oidc_client_secret": iss.ClientSecret, "default_role": "web"}).Want(204))
+	step(POST("auth/oidc/role/web", M{"user_claim": "email", "allowed_redirect_uris": cb, "groups_claim": "groups",
+		"claim_mappings": M{"name": "name"}, "oidc_scopes": "profile", "token_policies": "p"}).Want(204))
+	iss.SetUserClaims(map[string]any{"sub": "u1", "email": "ada@example.com", "name": "Ada", "groups": []string{"eng"}})
+	step(POST("auth/oidc/oidc/auth_url", M{"redirect_uri": "http://127.0.0.2:8250/oidc/callback"}).Anonymous().Want(200).Because("a redirect not allowed: an empty auth_url"))
+	step(POST("auth/oidc/oidc/auth_url", M{"redirect_uri": cb, "client_nonce": "cn"}).Anonymous().Want(200).
+		Save("auth_url", "data.auth_url").Ignore("data.auth_url"))
+	for _, s := range sessions {
+		u, err := url.Parse(s.vars["auth_url"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := u.Query()
+		for _, k := range []string{"client_id", "redirect_uri", "scope", "response_type", "code_challenge_method"} {
+			if q.Get(k) != map[string]string{"client_id": iss.ClientID, "redirect_uri": cb, "scope": "openid profile", "response_type": "code", "code_challenge_method": "S256"}[k] {
+				t.Errorf("%s: auth_url %s = %q", s.T.Name(), k, q.Get(k))
+			}
+		}
+		code, state, err := iss.Authorize(s.vars["auth_url"])
+		if err != nil {
+			t.Fatalf("%s: %v", s.T.Name(), err)
+		}
+		s.vars["code"], s.vars["state"] = code, state
+	}
+	step(GET("auth/oidc/oidc/callback?state={{state}}&code={{code}}").Anonymous().Want(400).Because("client_nonce missing"))
+	step(POST("auth/oidc/oidc/auth_url", M{"redirect_uri": cb}).Anonymous().Want(200).Save("auth_url", "data.auth_url").Ignore("data.auth_url"))
+	for _, s := range sessions {
+		code, state, err := iss.Authorize(s.vars["auth_url"])
+		if err != nil {
+			t.Fatalf("%s: %v", s.T.Name(), err)
+		}
+		s.vars["code"], s.vars["state"] = code, state
+	}
+	step(GET("auth/oidc/oidc/callback?state={{state}}&code={{code}}").Anonymous().Want(200))
+	step(GET("auth/oidc/oidc/callback?state={{state}}&code={{code}}").Anonymous().Want(400).Because("a state is used once"))
+
+	for _, s := range sessions {
+		s.EndScenario(ctx, []Step{DELETE("sys/auth/jwks"), DELETE("sys/auth/disc"), DELETE("sys/auth/oidc")})
+	}
+}
