@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -406,12 +405,7 @@ func normalizeClaimList(raw any) ([]any, bool) {
 // validateBoundClaims checks every bound claim, in a fixed order (Vault's
 // is Go's map order, so the first failure it names may differ).
 func validateBoundClaims(typ string, bound, claims map[string]any) error {
-	names := make([]string, 0, len(bound))
-	for k := range bound {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range sortedKeys(bound) {
 		act := getClaim(claims, name)
 		if act == nil {
 			return fmt.Errorf("claim %q is missing", name)

@@ -2,7 +2,6 @@ package mockvault
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 )
@@ -84,12 +83,7 @@ func jwtRoleName(d *fieldData) (string, error) {
 }
 
 func (b *jwtBackend) roleList(_ *request, _ *fieldData) (*response, error) {
-	keys := make([]string, 0, len(b.roles))
-	for k := range b.roles {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return listResp(keys), nil
+	return listResp(sortedKeys(b.roles)), nil
 }
 
 func (b *jwtBackend) roleDelete(_ *request, d *fieldData) (*response, error) {
@@ -200,15 +194,7 @@ func (b *jwtBackend) roleWrite(req *request, d *fieldData) (*response, error) {
 			*dst = d.duration(k)
 		}
 	}
-	if d.has("bound_audiences") {
-		r.BoundAudiences = d.strings("bound_audiences")
-	}
-	if d.has("bound_subject") {
-		r.BoundSubject = d.str("bound_subject")
-	}
-	if d.has("verbose_oidc_logging") {
-		r.VerboseOIDCLogging = d.boolean("verbose_oidc_logging", false)
-	}
+	r.setFields(d, "bound_audiences", "bound_subject", "verbose_oidc_logging")
 	claimsType := d.str("bound_claims_type")
 	if claimsType != "string" && claimsType != "glob" {
 		return nil, badRequest("invalid 'bound_claims_type': %s", claimsType)
@@ -237,12 +223,7 @@ func (b *jwtBackend) roleWrite(req *request, d *fieldData) (*response, error) {
 		targets := map[string]bool{}
 		// Vault walks the map in Go's random order; sorted here, so the
 		// same input gives the same error.
-		srcs := make([]string, 0, len(cm))
-		for k := range cm {
-			srcs = append(srcs, k)
-		}
-		sort.Strings(srcs)
-		for _, k := range srcs {
+		for _, k := range sortedKeys(cm) {
 			t := cm[k]
 			if t == "role" {
 				return nil, badRequest("metadata key %q is reserved and may not be a mapping destination", t)
@@ -254,24 +235,11 @@ func (b *jwtBackend) roleWrite(req *request, d *fieldData) (*response, error) {
 		}
 		r.ClaimMappings = cm
 	}
-	if d.has("user_claim") {
-		r.UserClaim = d.str("user_claim")
-	}
+	r.setFields(d, "user_claim")
 	if r.UserClaim == "" {
 		return nil, badRequest("a user claim must be defined on the role")
 	}
-	if d.has("user_claim_json_pointer") {
-		r.UserClaimJSONPointer = d.boolean("user_claim_json_pointer", false)
-	}
-	if d.has("groups_claim") {
-		r.GroupsClaim = d.str("groups_claim")
-	}
-	if d.has("oidc_scopes") {
-		r.OIDCScopes = d.strings("oidc_scopes")
-	}
-	if d.has("allowed_redirect_uris") {
-		r.AllowedRedirectURIs = d.strings("allowed_redirect_uris")
-	}
+	r.setFields(d, "user_claim_json_pointer", "groups_claim", "oidc_scopes", "allowed_redirect_uris")
 	if r.RoleType == "oidc" && len(r.AllowedRedirectURIs) == 0 {
 		return nil, badRequest("'allowed_redirect_uris' must be set if 'role_type' is 'oidc' or unspecified.")
 	}
@@ -295,6 +263,25 @@ func (b *jwtBackend) roleWrite(req *request, d *fieldData) (*response, error) {
 		return nil, nil
 	}
 	return &response{warnings: warnings}, nil
+}
+
+// setFields copies the named plain fields that d carries into the role.
+func (r *jwtRole) setFields(d *fieldData, names ...string) {
+	strs := map[string]*string{"bound_subject": &r.BoundSubject, "user_claim": &r.UserClaim, "groups_claim": &r.GroupsClaim}
+	lists := map[string]*[]string{"bound_audiences": &r.BoundAudiences, "oidc_scopes": &r.OIDCScopes, "allowed_redirect_uris": &r.AllowedRedirectURIs}
+	bools := map[string]*bool{"verbose_oidc_logging": &r.VerboseOIDCLogging, "user_claim_json_pointer": &r.UserClaimJSONPointer}
+	for _, k := range names {
+		if !d.has(k) {
+			continue
+		}
+		if p, ok := strs[k]; ok {
+			*p = d.str(k)
+		} else if p, ok := lists[k]; ok {
+			*p = d.strings(k)
+		} else {
+			*bools[k] = d.boolean(k, false)
+		}
+	}
 }
 
 // jwtRenewParams is the JWT method's AuthRenew: the role's current TTLs;
