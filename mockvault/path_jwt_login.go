@@ -289,7 +289,7 @@ func (b *jwtBackend) verifySignature(c *jwtConfig, token string) (*jws, error) {
 func (b *jwtBackend) verifyRemote(url, ca, token string) (*jws, error) {
 	j, err := parseJWS(token)
 	if err == nil && !contains(jwtAlgs, j.alg) {
-		err = fmt.Errorf("go-jose/go-jose: unexpected signature algorithm %q; expected %q", j.alg, jwtAlgs)
+		err = fmt.Errorf("unexpected signature algorithm %q; expected %q", j.alg, jwtAlgs)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("oidc: malformed jwt: %v", err)

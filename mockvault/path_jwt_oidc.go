@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"net"
 	"net/http"
@@ -90,7 +91,8 @@ func (b *jwtBackend) oidcAuthURL(req *request, d *fieldData) (*response, error) 
 	if r == nil {
 		return nil, badRequest("role %q could not be found", name)
 	}
-	empty := dataResp(map[string]any{"auth_url": ""})
+	// Vault's answers here carry no mount_type (as a login's).
+	empty := &response{data: map[string]any{"auth_url": ""}, noMountType: true}
 	namespace := ""
 	if c.NamespaceInState {
 		u, err := url.Parse(redirect)
@@ -150,7 +152,7 @@ func (b *jwtBackend) oidcAuthURL(req *request, d *fieldData) (*response, error) 
 	if c.NamespaceInState && namespace != "" {
 		authURL = strings.Replace(authURL, o.state, url.QueryEscape(o.state+",ns="+namespace), 1)
 	}
-	return dataResp(map[string]any{"auth_url": authURL}), nil
+	return &response{data: map[string]any{"auth_url": authURL}, noMountType: true}, nil
 }
 
 // dropExpiredRequests forgets authorization requests past their timeout.
@@ -194,21 +196,43 @@ func validRedirect(uri string, allowed []string) bool {
 }
 
 // oidcCallbackPost is POST oidc/callback, the form_post response mode:
-// the provider posts the code or id_token, kept for the GET that follows.
+// the provider posts the code or id_token, kept for the GET the page it
+// answers with makes (code=no_code). Outside form_post it is a bare 405.
 func (b *jwtBackend) oidcCallbackPost(req *request, d *fieldData) (*response, error) {
 	c := b.config
 	if c == nil {
 		return nil, badRequest("Vault login failed. Could not load configuration.")
 	}
 	if c.OIDCResponseMode != "form_post" {
-		return nil, errCode(http.StatusMethodNotAllowed, "unsupported operation")
+		return &response{raw: rawBody{}, status: http.StatusMethodNotAllowed}, nil
 	}
-	o := b.oidcReqs[d.str("state")]
-	if o == nil {
-		return nil, badRequest("Vault login failed. Expired or missing OAuth state.")
+	page := func(status int, body string) *response {
+		return &response{raw: rawBody{contentType: "text/html", body: []byte(body)}, status: status}
+	}
+	state := d.str("state")
+	o := b.oidcReqs[state]
+	if o == nil || req.now.After(o.expires) {
+		return page(http.StatusBadRequest, "<html><body><h1>Vault login failed.</h1><p>Expired or missing OAuth state.</p></body></html>"), nil
+	}
+	mount := oidcMountOf(o.redirectURI)
+	if mount == "" {
+		return page(http.StatusBadRequest, "<html><body><h1>Vault login failed.</h1><p>Invalid redirect path.</p></body></html>"), nil
 	}
 	o.code, o.idToken = d.str("code"), d.str("id_token")
-	return nil, nil
+	// The page sends the browser on to the GET callback with code=no_code.
+	next := "/v1/auth/" + url.PathEscape(mount) + "/oidc/callback?" + url.Values{"state": {state}, "code": {"no_code"}}.Encode()
+	return page(http.StatusOK, `<html><head><meta http-equiv="refresh" content="0;url=`+html.EscapeString(next)+`"></head><body></body></html>`), nil
+}
+
+// oidcMountOf is the mount named by a redirect URI ".../v1/auth/<mount>/...".
+func oidcMountOf(uri string) string {
+	parts := strings.Split(uri, "/")
+	for i := 0; i+2 < len(parts); i++ {
+		if parts[i] == "v1" && parts[i+1] == "auth" {
+			return parts[i+2]
+		}
+	}
+	return ""
 }
 
 // oidcCallback is GET oidc/callback: state, code (or the form-posted

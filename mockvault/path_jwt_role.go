@@ -1,7 +1,6 @@
 package mockvault
 
 import (
-	"fmt"
 	"strings"
 	"time"
 )
@@ -290,7 +289,7 @@ func jwtRenewParams(s *Server, m *mount, te *tokenEntry) (ttl, maxTTL, period ti
 	name := te.Meta["role"]
 	r := s.stateOf(m).(*jwtBackend).roles[name]
 	if r == nil {
-		return 0, 0, 0, multiErr(500, "%s", fmt.Errorf("role %s does not exist during renewal", name))
+		return 0, 0, 0, multiErr(500, "failed to renew entry: role %s does not exist during renewal", name)
 	}
 	return r.TokenTTL, r.TokenMaxTTL, r.TokenPeriod, nil
 }

@@ -333,7 +333,7 @@ func TestJWTKeyRotation(t *testing.T) {
 		t.Fatalf("retired key: %v", err)
 	}
 	_, err = jwtLogin(c, "ci", "r", hs256("x", iss.Claims("svc", "vault")))
-	if err == nil || !strings.Contains(err.Error(), `oidc: malformed jwt: go-jose/go-jose: unexpected signature algorithm "HS256"`) {
+	if err == nil || !strings.Contains(err.Error(), `oidc: malformed jwt: unexpected signature algorithm "HS256"`) {
 		t.Fatalf("HS256 at a JWKS: %v", err)
 	}
 }

@@ -56,6 +56,13 @@ type response struct {
 	noMountType bool
 }
 
+// rawBody as response.raw is written byte for byte, not as JSON (Vault's
+// logical.HTTPRawBody: an HTML page, or no body at all).
+type rawBody struct {
+	contentType string
+	body        []byte
+}
+
 // authInfo is the "auth" block of a login or token creation.
 type authInfo struct {
 	ClientToken      string            `json:"client_token"`

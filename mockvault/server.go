@@ -758,6 +758,14 @@ func (s *Server) write(w http.ResponseWriter, req *request, resp *response, err 
 		if status == 0 {
 			status = http.StatusOK
 		}
+		if rb, ok := resp.raw.(rawBody); ok {
+			if rb.contentType != "" {
+				w.Header().Set("Content-Type", rb.contentType)
+			}
+			w.WriteHeader(status)
+			_, _ = w.Write(rb.body)
+			return
+		}
 		writeJSON(w, status, resp.raw)
 		return
 	}
