@@ -98,6 +98,16 @@ func TestJWTRemoteKeySources(t *testing.T) {
 	step(POST("auth/disc/role/r", role).Want(204))
 	step(login("disc", iss.Sign(claims)).Want(200))
 
+	// jwks_pairs: several issuers, each with its own keys.
+	other := testhelpers.NewOIDCIssuer(t, testhelpers.OIDCIssuerOptions{Alg: "ES256"})
+	step(POST("sys/auth/pairs", M{"type": "jwt"}).Want(204))
+	step(POST("auth/pairs/config", M{"jwks_pairs": []any{M{"jwks_url": iss.JWKSURL()}, M{"jwks_url": other.JWKSURL(), "jwks_ca_pem": ""}}}).Want(204))
+	step(GET("auth/pairs/config").Want(200))
+	step(POST("auth/pairs/role/r", role).Want(204))
+	step(login("pairs", iss.Sign(claims)).Want(200))
+	step(login("pairs", other.Sign(claims)).Want(200))
+	step(login("pairs", testhelpers.NewOIDCIssuer(t).Sign(claims)).Want(400).Because("the last key set's error"))
+
 	// The authorization-code flow, the issuer playing the browser.
 	cb := "http://localhost:8250/oidc/callback"
 	step(POST("sys/auth/oidc", M{"type": "oidc"}).Want(204))
@@ -138,6 +148,6 @@ func TestJWTRemoteKeySources(t *testing.T) {
 	step(GET("auth/oidc/oidc/callback?state={{state}}&code={{code}}").Anonymous().Want(400).Because("a state is used once"))
 
 	for _, s := range sessions {
-		s.EndScenario(ctx, []Step{DELETE("sys/auth/jwks"), DELETE("sys/auth/disc"), DELETE("sys/auth/oidc")})
+		s.EndScenario(ctx, []Step{DELETE("sys/auth/jwks"), DELETE("sys/auth/disc"), DELETE("sys/auth/oidc"), DELETE("sys/auth/pairs")})
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/mitchellh/mapstructure"
 )
 
 // JWT/OIDC auth method (vault-plugin-auth-jwt v0.25.0, as Vault 1.21.1
@@ -217,7 +219,15 @@ func (b *jwtBackend) configWrite(_ *request, d *fieldData) (*response, error) {
 			return nil, err
 		}
 	case len(c.JWKSPairs) > 0:
-		return nil, badRequest("%s", notImplementedMsg(&mount{typ: "jwt", auth: true})+": jwks_pairs")
+		pairs, err := jwksPairs(c.JWKSPairs)
+		if err != nil {
+			return nil, badRequest("invalid jwks_pairs: %s", err)
+		}
+		for _, p := range pairs {
+			if err := b.checkJWKSURL(p.URL, p.CAPEM); err != nil {
+				return nil, err
+			}
+		}
 	case len(c.JWTValidationPubKeys) != 0:
 		for _, v := range c.JWTValidationPubKeys {
 			k, err := parsePublicKeyPEM([]byte(v))
@@ -318,4 +328,27 @@ func (b *jwtBackend) checkJWKSURL(url, caPEM string) error {
 		return badRequest("error checking jwks URL %s", url)
 	}
 	return nil
+}
+
+// jwksPair is one entry of jwks_pairs.
+type jwksPair struct {
+	URL   string `mapstructure:"jwks_url"`
+	CAPEM string `mapstructure:"jwks_ca_pem"`
+}
+
+// jwksPairs reads jwks_pairs as Vault's NewJWKSPairsConfig does.
+func jwksPairs(raw []any) ([]jwksPair, error) {
+	out := make([]jwksPair, 0, len(raw))
+	for _, r := range raw {
+		m, ok := r.(map[string]any)
+		if !ok {
+			return nil, errors.New("jwks_pairs must be provided as a list of json objects with the fields jwks_url and jwks_ca_pem")
+		}
+		var p jwksPair
+		if err := mapstructure.Decode(m, &p); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }

@@ -273,6 +273,20 @@ func (b *jwtBackend) verifySignature(c *jwtConfig, token string) (*jws, error) {
 		}
 		return nil, errors.New("no known key successfully validated the token signature")
 	}
+	if len(c.JWKSPairs) > 0 {
+		// Each pair is a key set; the last one's error is reported.
+		pairs, err := jwksPairs(c.JWKSPairs)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range pairs {
+			var j *jws
+			if j, err = b.verifyRemote(p.URL, p.CAPEM, token); err == nil {
+				return j, nil
+			}
+		}
+		return nil, err
+	}
 	url, ca := c.JWKSURL, c.JWKSCAPEM
 	if url == "" {
 		disc, err := b.discover(c.OIDCDiscoveryURL, c.OIDCDiscoveryCAPEM)

@@ -439,3 +439,25 @@ func TestJWTSnapshotRestore(t *testing.T) {
 		t.Fatalf("numeric bound claim: %v", err)
 	}
 }
+
+// TestJWTJWKSPairs: several issuers' JWKS on one mount; a token of any of
+// them logs in, one of an unknown key gets the last key set's error.
+func TestJWTJWKSPairs(t *testing.T) {
+	a := testhelpers.NewOIDCIssuer(t)
+	b := testhelpers.NewOIDCIssuer(t, testhelpers.OIDCIssuerOptions{Alg: "ES256", TLS: true})
+	_, c := jwtSetup(t, map[string]any{"jwks_pairs": []any{
+		map[string]any{"jwks_url": a.JWKSURL()}, map[string]any{"jwks_url": b.JWKSURL(), "jwks_ca_pem": b.CAPEM()}}})
+	if got := jwtErr(t, c, "auth/jwt/config", map[string]any{"jwks_pairs": []any{"x"}}, 400); !strings.Contains(got, "invalid jwks_pairs: jwks_pairs must be provided as a list of json objects") {
+		t.Fatal(got)
+	}
+	arWrite(t, c, "auth/jwt/role/r", map[string]any{"role_type": "jwt", "user_claim": "sub", "bound_audiences": "vault"})
+	for _, iss := range []*testhelpers.OIDCIssuer{a, b} {
+		if _, err := jwtLogin(c, "jwt", "r", iss.Sign(iss.Claims("svc", "vault"))); err != nil {
+			t.Fatalf("%s: %v", iss.URL, err)
+		}
+	}
+	stranger := testhelpers.NewOIDCIssuer(t)
+	if _, err := jwtLogin(c, "jwt", "r", stranger.Sign(stranger.Claims("svc", "vault"))); err == nil || !strings.Contains(err.Error(), "failed to verify id token signature") {
+		t.Fatalf("unknown key: %v", err)
+	}
+}
