@@ -113,7 +113,7 @@ func TestJWTRemoteKeySources(t *testing.T) {
 	step(POST("sys/auth/oidc", M{"type": "oidc"}).Want(204))
 	step(POST("auth/oidc/config", M{"oidc_discovery_url": iss.URL, "oidc_client_id": iss.ClientID, "oidc_client_secret": iss.ClientSecret, "default_role": "web"}).Want(204))
 	step(POST("auth/oidc/role/web", M{"user_claim": "email", "allowed_redirect_uris": cb, "groups_claim": "groups",
-		"claim_mappings": M{"name": "name"}, "oidc_scopes": "profile", "token_policies": "p"}).Want(204))
+		"claim_mappings": M{"name": "name"}, "oidc_scopes": "profile", "token_policies": "p", "max_age": "1h"}).Want(204))
 	iss.SetUserClaims(map[string]any{"sub": "u1", "email": "ada@example.com", "name": "Ada", "groups": []string{"eng"}})
 	step(POST("auth/oidc/oidc/auth_url", M{"redirect_uri": "http://127.0.0.2:8250/oidc/callback"}).Anonymous().Want(200).Because("a redirect not allowed: an empty auth_url"))
 	step(POST("auth/oidc/oidc/auth_url", M{"redirect_uri": cb, "client_nonce": "cn"}).Anonymous().Want(200).
@@ -124,8 +124,8 @@ func TestJWTRemoteKeySources(t *testing.T) {
 			t.Fatal(err)
 		}
 		q := u.Query()
-		for _, k := range []string{"client_id", "redirect_uri", "scope", "response_type", "code_challenge_method"} {
-			if q.Get(k) != map[string]string{"client_id": iss.ClientID, "redirect_uri": cb, "scope": "openid profile", "response_type": "code", "code_challenge_method": "S256"}[k] {
+		for _, k := range []string{"client_id", "redirect_uri", "scope", "response_type", "code_challenge_method", "max_age"} {
+			if q.Get(k) != map[string]string{"client_id": iss.ClientID, "redirect_uri": cb, "scope": "openid profile", "response_type": "code", "code_challenge_method": "S256", "max_age": "3600"}[k] {
 				t.Errorf("%s: auth_url %s = %q", s.T.Name(), k, q.Get(k))
 			}
 		}

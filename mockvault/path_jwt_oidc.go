@@ -363,14 +363,23 @@ func (b *jwtBackend) verifyIDToken(now time.Time, c *jwtConfig, disc *oidcDiscov
 	if err != nil {
 		return nil, fmt.Errorf("%s: invalid id_token: oidc: failed to unmarshal claims: %w", op, err)
 	}
-	switch {
+	// go-oidc's checks (a missing exp is an expired token), then cap's.
+	switch exp := time.Unix(reg.exp, 0); {
 	case reg.iss != disc.Issuer:
-		return nil, fmt.Errorf("%s: invalid id_token: oidc: id token issued by a different provider, expected %q got %q", op, disc.Issuer, reg.iss)
-	case reg.exp != 0 && now.After(time.Unix(reg.exp, 0)):
-		return nil, fmt.Errorf("%s: invalid id_token: oidc: token is expired (Token Expiry: %v)", op, time.Unix(reg.exp, 0))
+		return nil, fmt.Errorf("%s: invalid id_token: oidc: id token issued by a different provider, expected %q got %q: invalid issuer", op, disc.Issuer, reg.iss)
+	case reg.exp == 0 || exp.Before(now):
+		if reg.exp == 0 {
+			exp = time.Time{}
+		}
+		return nil, fmt.Errorf("%s: invalid id_token: oidc: token is expired (Token Expiry: %v): token is expired", op, exp)
+	case reg.nbf != 0 && now.Add(5*time.Minute).Before(time.Unix(reg.nbf, 0)):
+		return nil, fmt.Errorf("%s: invalid id_token: oidc: current time %v before the nbf (not before) time: %v: invalid not before", op, now, time.Unix(reg.nbf, 0))
 	}
 	if nonce, _ := claims["nonce"].(string); nonce != o.nonce {
 		return nil, fmt.Errorf("%s: invalid id_token nonce: invalid nonce", op)
+	}
+	if reg.iat != 0 && now.Add(time.Minute).Before(time.Unix(reg.iat, 0)) {
+		return nil, fmt.Errorf("%s: invalid id_token current time %v before the iat (issued at) time %v: invalid issued at (iat)", op, now, time.Unix(reg.iat, 0))
 	}
 	if reg.sub == "" {
 		return nil, fmt.Errorf("%s: invalid id_token: sub: missing required claim", op)
@@ -390,6 +399,16 @@ func (b *jwtBackend) verifyIDToken(now time.Time, c *jwtConfig, disc *oidcDiscov
 	case len(reg.aud) == 1 && reg.aud[0] != c.OIDCClientID && azp != c.OIDCClientID:
 		return nil, fmt.Errorf("%s: invalid id_token: one audience (%s) which is not the client_id (%s) and authorized party (%v) is not equal client_id (%s): invalid authorized party",
 			op, reg.aud[0], c.OIDCClientID, azp, c.OIDCClientID)
+	}
+	if o.maxAge > 0 {
+		at, ok := claims["auth_time"].(float64)
+		if !ok {
+			return nil, fmt.Errorf("%s: missing auth_time claim when max age was requested: missing required claim", op)
+		}
+		authTime, after := time.Unix(int64(at), 0), o.expires.Add(-oidcRequestTimeout).Add(-o.maxAge)
+		if !authTime.Add(time.Minute).After(after) {
+			return nil, fmt.Errorf("%s: auth_time (%s) is beyond max age (%d / %s): expired auth_time", op, authTime, int64(o.maxAge/time.Second), after)
+		}
 	}
 	return claims, nil
 }

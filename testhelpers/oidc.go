@@ -257,7 +257,7 @@ func signJWT(alg string, k issuerKey, claims map[string]any) string {
 }
 
 // SetUserClaims sets the claims of the ID tokens the code flow issues
-// (iss, aud = client id, nonce, iat and exp are added). Default {"sub":
+// (iss, aud = client id, nonce, iat, exp and auth_time are added). Default {"sub":
 // "user"}.
 func (i *OIDCIssuer) SetUserClaims(claims map[string]any) {
 	i.mu.Lock()
@@ -391,7 +391,7 @@ func (i *OIDCIssuer) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := i.now().Unix()
-	claims := map[string]any{"iss": i.URL, "aud": i.ClientID, "iat": now, "exp": now + 300}
+	claims := map[string]any{"iss": i.URL, "aud": i.ClientID, "iat": now, "exp": now + 300, "auth_time": now}
 	if g.nonce != "" {
 		claims["nonce"] = g.nonce
 	}
