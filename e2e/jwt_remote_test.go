@@ -147,7 +147,37 @@ func TestJWTRemoteKeySources(t *testing.T) {
 	step(GET("auth/oidc/oidc/callback?state={{state}}&code={{code}}").Anonymous().Want(200))
 	step(GET("auth/oidc/oidc/callback?state={{state}}&code={{code}}").Anonymous().Want(400).Because("a state is used once"))
 
+	// form_post with the implicit flow: the provider posts the ID token to
+	// the callback, whose page hands code=no_code to the GET callback.
+	step(POST("sys/auth/fp", M{"type": "oidc"}).Want(204))
+	step(POST("auth/fp/config", M{"oidc_discovery_url": iss.URL, "oidc_client_id": iss.ClientID, "oidc_client_secret": iss.ClientSecret,
+		"oidc_response_mode": "form_post", "oidc_response_types": "id_token"}).Want(204))
+	uiCB := "https://vault.example/ui/vault/auth/fp/oidc/callback"
+	step(POST("auth/fp/role/web", M{"user_claim": "email", "allowed_redirect_uris": uiCB, "token_policies": "p"}).Want(204))
+	step(GET("auth/fp/oidc/callback?state=st_x&code=no_code").Anonymous().Want(400))
+	step(POST("auth/fp/oidc/auth_url", M{"role": "web", "redirect_uri": uiCB}).Anonymous().Want(200).Save("auth_url", "data.auth_url").Ignore("data.auth_url"))
 	for _, s := range sessions {
-		s.EndScenario(ctx, []Step{DELETE("sys/auth/jwks"), DELETE("sys/auth/disc"), DELETE("sys/auth/oidc"), DELETE("sys/auth/pairs")})
+		u, _ := url.Parse(s.vars["auth_url"])
+		q := u.Query()
+		if q.Get("redirect_uri") != "https://vault.example/v1/auth/fp/oidc/callback" || q.Get("response_mode") != "form_post" ||
+			q.Get("response_type") != "id_token" || q.Get("code_challenge") != "" {
+			t.Errorf("%s: implicit auth_url %s", s.T.Name(), u)
+		}
+		idt, state, err := iss.AuthorizeImplicit(s.vars["auth_url"])
+		if err != nil {
+			t.Fatalf("%s: %v", s.T.Name(), err)
+		}
+		s.vars["id_token"], s.vars["state"] = idt, state
+		ex := s.Do(ctx, POST("auth/fp/oidc/callback", RawBody("state={{state}}&id_token={{id_token}}")).
+			Header("Content-Type", "application/x-www-form-urlencoded").Anonymous())
+		if ex.Status != 200 || !strings.HasPrefix(ex.Header, "text/html") || !strings.Contains(ex.Text, "oidc-callback") ||
+			!strings.Contains(ex.Text, state) || !strings.Contains(ex.Text, "no_code") {
+			t.Errorf("%s: form_post callback: %d %s %.300s", s.T.Name(), ex.Status, ex.Header, ex.Text)
+		}
+	}
+	step(GET("auth/fp/oidc/callback?state={{state}}&code=no_code").Anonymous().Want(200))
+
+	for _, s := range sessions {
+		s.EndScenario(ctx, []Step{DELETE("sys/auth/jwks"), DELETE("sys/auth/disc"), DELETE("sys/auth/oidc"), DELETE("sys/auth/pairs"), DELETE("sys/auth/fp")})
 	}
 }

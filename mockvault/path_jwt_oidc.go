@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"html"
 	"io"
 	"net"
 	"net/http"
@@ -219,9 +218,11 @@ func (b *jwtBackend) oidcCallbackPost(req *request, d *fieldData) (*response, er
 		return page(http.StatusBadRequest, "<html><body><h1>Vault login failed.</h1><p>Invalid redirect path.</p></body></html>"), nil
 	}
 	o.code, o.idToken = d.str("code"), d.str("id_token")
-	// The page sends the browser on to the GET callback with code=no_code.
-	next := "/v1/auth/" + url.PathEscape(mount) + "/oidc/callback?" + url.Values{"state": {state}, "code": {"no_code"}}.Encode()
-	return page(http.StatusOK, `<html><head><meta http-equiv="refresh" content="0;url=`+html.EscapeString(next)+`"></head><body></body></html>`), nil
+	// As Vault's page, it hands the Vault UI that opened the login the
+	// mount, code=no_code and the state, for the GET callback.
+	msg, _ := json.Marshal(map[string]string{"source": "oidc-callback", "path": mount, "code": "no_code", "state": state})
+	return page(http.StatusOK, "<!DOCTYPE html>\n<html><head><title>Complete sign-in process</title></head><body>"+
+		"<p>Completing the sign-in process...</p><script>window.opener.postMessage("+string(msg)+", window.origin);</script></body></html>\n"), nil
 }
 
 // oidcMountOf is the mount named by a redirect URI ".../v1/auth/<mount>/...".

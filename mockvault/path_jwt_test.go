@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"io"
+	"net/http"
 	"net/url"
 	"reflect"
 	"strings"
@@ -459,5 +461,48 @@ func TestJWTJWKSPairs(t *testing.T) {
 	stranger := testhelpers.NewOIDCIssuer(t)
 	if _, err := jwtLogin(c, "jwt", "r", stranger.Sign(stranger.Claims("svc", "vault"))); err == nil || !strings.Contains(err.Error(), "failed to verify id token signature") {
 		t.Fatalf("unknown key: %v", err)
+	}
+}
+
+// TestOIDCFormPost is the implicit flow with form_post: the provider posts
+// the ID token to the callback, whose page passes code=no_code on to the
+// GET callback, which verifies the token (nonce included).
+func TestOIDCFormPost(t *testing.T) {
+	v := testhelpers.RunT(t)
+	iss := testhelpers.NewOIDCIssuer(t, testhelpers.OIDCIssuerOptions{Now: v.Server.Clock().Now})
+	c := v.Client
+	if err := c.Sys().EnableAuthWithOptions("oidc", &api.EnableAuthOptions{Type: "oidc"}); err != nil {
+		t.Fatal(err)
+	}
+	arWrite(t, c, "auth/oidc/config", map[string]any{"oidc_discovery_url": iss.URL, "oidc_client_id": iss.ClientID,
+		"oidc_client_secret": iss.ClientSecret, "oidc_response_mode": "form_post", "oidc_response_types": "id_token"})
+	cb := "https://vault.example/ui/vault/auth/oidc/oidc/callback"
+	arWrite(t, c, "auth/oidc/role/web", map[string]any{"user_claim": "sub", "allowed_redirect_uris": cb})
+	u := arWrite(t, c, "auth/oidc/oidc/auth_url", map[string]any{"role": "web", "redirect_uri": cb}).Data["auth_url"].(string)
+	if !strings.Contains(u, url.QueryEscape("https://vault.example/v1/auth/oidc/oidc/callback")) || !strings.Contains(u, "response_mode=form_post") {
+		t.Fatalf("auth_url %s", u)
+	}
+	idToken, state, err := iss.AuthorizeImplicit(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := func(form url.Values) (int, string) {
+		resp, err := http.PostForm(v.Addr+"/v1/auth/oidc/oidc/callback", form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := post(url.Values{"state": {"st_nope"}, "id_token": {idToken}}); code != 400 || !strings.Contains(body, "Expired or missing OAuth state") {
+		t.Fatalf("unknown state: %d %s", code, body)
+	}
+	if code, body := post(url.Values{"state": {state}, "id_token": {idToken}}); code != 200 || !strings.Contains(body, `"state":"`+state+`"`) {
+		t.Fatalf("form post: %d %s", code, body)
+	}
+	s, err := c.Logical().ReadWithData("auth/oidc/oidc/callback", map[string][]string{"state": {state}, "code": {"no_code"}})
+	if err != nil || s.Auth == nil || s.Auth.Metadata["role"] != "web" {
+		t.Fatalf("callback: %+v %v", s, err)
 	}
 }

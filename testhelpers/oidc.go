@@ -291,6 +291,40 @@ func (i *OIDCIssuer) Authorize(authURL string) (code, state string, err error) {
 	return loc.Query().Get("code"), loc.Query().Get("state"), nil
 }
 
+// AuthorizeImplicit plays the browser on an authorization URL of the
+// implicit flow (a mount with oidc_response_types=id_token and
+// oidc_response_mode=form_post): it returns the ID token and state the
+// issuer would post to the redirect URI, for POST
+// auth/<mount>/oidc/callback (then GET it with code=no_code).
+func (i *OIDCIssuer) AuthorizeImplicit(authURL string) (idToken, state string, err error) {
+	u, err := url.Parse(authURL)
+	if err != nil {
+		return "", "", err
+	}
+	q := u.Query()
+	if q.Get("client_id") != i.ClientID || q.Get("response_type") != "id_token" {
+		return "", "", fmt.Errorf("authorize: not an implicit request of client %q: %s", i.ClientID, authURL)
+	}
+	i.mu.Lock()
+	claims := i.idTokenClaims(q.Get("nonce"), i.userClaims)
+	k := i.keys[len(i.keys)-1]
+	i.mu.Unlock()
+	return signJWT(i.alg, k, claims), q.Get("state"), nil
+}
+
+// idTokenClaims are the claims of an ID token for user claims and nonce.
+func (i *OIDCIssuer) idTokenClaims(nonce string, user map[string]any) map[string]any {
+	now := i.now().Unix()
+	claims := map[string]any{"iss": i.URL, "aud": i.ClientID, "iat": now, "exp": now + 300, "auth_time": now}
+	if nonce != "" {
+		claims["nonce"] = nonce
+	}
+	for k, v := range user {
+		claims[k] = v
+	}
+	return claims
+}
+
 func (i *OIDCIssuer) discovery(w http.ResponseWriter, _ *http.Request) {
 	writeIssuerJSON(w, http.StatusOK, map[string]any{
 		"issuer": i.URL, "authorization_endpoint": i.URL + "/authorize", "token_endpoint": i.URL + "/token",
@@ -390,14 +424,7 @@ func (i *OIDCIssuer) token(w http.ResponseWriter, r *http.Request) {
 		writeIssuerJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_grant"})
 		return
 	}
-	now := i.now().Unix()
-	claims := map[string]any{"iss": i.URL, "aud": i.ClientID, "iat": now, "exp": now + 300, "auth_time": now}
-	if g.nonce != "" {
-		claims["nonce"] = g.nonce
-	}
-	for k, v := range g.claims {
-		claims[k] = v
-	}
+	claims := i.idTokenClaims(g.nonce, g.claims)
 	writeIssuerJSON(w, http.StatusOK, map[string]any{
 		"access_token": randomID(), "token_type": "Bearer", "expires_in": 300,
 		"id_token": signJWT(i.alg, k, claims),
