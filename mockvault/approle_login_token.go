@@ -1,7 +1,6 @@
 package mockvault
 
 import (
-	"fmt"
 	"strings"
 	"time"
 )
@@ -129,18 +128,4 @@ func (s *Server) issueLoginToken(req *request, a *loginAuth) (*response, error) 
 		warnings = nil
 	}
 	return &response{auth: auth, warnings: warnings}, nil
-}
-
-// loginResponse finishes a login's answer as Vault's does: no mount_type,
-// and the framework's warning about unknown parameters before the core's
-// TTL warnings (added here, so the server does not add it again).
-func loginResponse(resp *response, d *fieldData) *response {
-	resp.noMountType = true
-	if ig := d.ignored(); len(ig) > 0 {
-		resp.warnings = append([]string{fmt.Sprintf("Endpoint ignored these unrecognized parameters: %v", ig)}, resp.warnings...)
-		for _, k := range ig {
-			delete(d.raw, k)
-		}
-	}
-	return resp
 }

@@ -14,14 +14,15 @@ var (
 
 func init() {
 	engineList = []*engine{
-		systemEngine(),                      // sys/              path_sys*.go
-		cubbyholeEngine(),                   // cubbyhole/        path_cubbyhole.go
-		identityEngine(),                    // identity/         (mounted; endpoints not implemented yet)
-		tokenEngine(),                       // auth/token/       path_token*.go
-		kvEngine(),                          // kv v1/v2, secret/ path_kv.go
-		approleEngine(),                     // auth approle      path_approle*.go
-		transitEngine(),                     // transit           path_transit*.go
-		jwtEngine("jwt"), jwtEngine("oidc"), // auth jwt, oidc path_jwt*.go
+		systemEngine(),    // sys/              path_sys*.go
+		cubbyholeEngine(), // cubbyhole/        path_cubbyhole.go
+		identityEngine(),  // identity/         (mounted; endpoints not implemented yet)
+		tokenEngine(),     // auth/token/       path_token*.go
+		kvEngine(),        // kv v1/v2, secret/ path_kv.go
+		approleEngine(),   // auth approle      path_approle*.go
+		jwtEngine("jwt"),  // auth jwt          path_jwt*.go
+		jwtEngine("oidc"), // auth oidc (jwt)   path_jwt*.go
+		transitEngine(),   // transit           path_transit*.go
 	}
 	engineByName = make(map[string]*engine, len(engineList))
 	for _, e := range engineList {

@@ -43,9 +43,26 @@ func (b *approleBackend) login(req *request, d *fieldData) (*response, error) {
 	}
 	if resp != nil && resp.auth != nil {
 		delete(b.failed, roleID)
-		resp = loginResponse(resp, d)
 	}
-	return resp, nil
+	return finishLogin(resp, d), nil
+}
+
+// finishLogin shapes a successful login's answer as Vault's core does: no
+// mount_type, and the framework's warning about unknown parameters before
+// the core's TTL warnings (added here, so the server does not add it
+// again).
+func finishLogin(resp *response, d *fieldData) *response {
+	if resp == nil || resp.auth == nil {
+		return resp
+	}
+	resp.noMountType = true
+	if ig := d.ignored(); len(ig) > 0 {
+		resp.warnings = append([]string{fmt.Sprintf("Endpoint ignored these unrecognized parameters: %v", ig)}, resp.warnings...)
+		for _, k := range ig {
+			delete(d.raw, k)
+		}
+	}
+	return resp
 }
 
 // loginOther answers the operations the login path does not serve. Vault

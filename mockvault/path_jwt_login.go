@@ -55,7 +55,7 @@ func (b *jwtBackend) login(req *request, d *fieldData) (*response, error) {
 			}
 		}
 	}
-	return b.finishLogin(req, d, name, r, claims)
+	return b.completeLogin(req, d, name, r, claims)
 }
 
 // loginRole resolves the role of a login: the one named, else the
@@ -86,9 +86,9 @@ func jwtCheckCIDRs(req *request, r *jwtRole) error {
 	return nil
 }
 
-// finishLogin is what Vault's login and OIDC callback share once the token
+// completeLogin is what Vault's login and OIDC callback share once the token
 // is verified: the identity from the claims, the bound claims, the token.
-func (b *jwtBackend) finishLogin(req *request, d *fieldData, name string, r *jwtRole, claims map[string]any) (*response, error) {
+func (b *jwtBackend) completeLogin(req *request, d *fieldData, name string, r *jwtRole, claims map[string]any) (*response, error) {
 	alias, groups, err := jwtIdentity(claims, name, r)
 	if err != nil {
 		return nil, badRequest("%s", err.Error())
@@ -106,7 +106,7 @@ func (b *jwtBackend) finishLogin(req *request, d *fieldData, name string, r *jwt
 	if err != nil {
 		return nil, err
 	}
-	return loginResponse(resp, d), nil
+	return finishLogin(resp, d), nil
 }
 
 // validate is cap/jwt's Validator.Validate: the signature against the

@@ -291,7 +291,7 @@ func (b *jwtBackend) oidcCallback(req *request, d *fieldData) (*response, error)
 	if r.BoundSubject != "" && r.BoundSubject != sub {
 		return nil, internalError("sub claim does not match bound subject")
 	}
-	return b.finishLogin(req, d, o.role, r, claims)
+	return b.completeLogin(req, d, o.role, r, claims)
 }
 
 // exchange trades the code for tokens at the token endpoint (client

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -505,4 +506,35 @@ func TestOIDCFormPost(t *testing.T) {
 	if err != nil || s.Auth == nil || s.Auth.Metadata["role"] != "web" {
 		t.Fatalf("callback: %+v %v", s, err)
 	}
+}
+
+// BenchmarkJWTLogin logs in with a GitHub-Actions-style RS256 JWT (JWT
+// method at jwt/ with the issuer's public key, a role bound to the
+// audience and the repository).
+func BenchmarkJWTLogin(b *testing.B) {
+	v := testhelpers.RunT(b)
+	iss := testhelpers.NewOIDCIssuer(b)
+	c := v.Client
+	if err := c.Sys().EnableAuthWithOptions("jwt", &api.EnableAuthOptions{Type: "jwt"}); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := c.Logical().Write("auth/jwt/config", map[string]any{"jwt_validation_pubkeys": iss.PublicKeyPEM()}); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := c.Logical().Write("auth/jwt/role/bench", map[string]any{
+		"role_type": "jwt", "user_claim": "actor", "bound_audiences": "https://github.com/acme",
+		"bound_claims": map[string]any{"repository": "acme/app"}, "token_policies": "default", "token_ttl": "1h",
+	}); err != nil {
+		b.Fatal(err)
+	}
+	claims := iss.GitHubActionsClaims("acme/app", "refs/heads/main")
+	claims["exp"] = v.Server.Clock().Now().Add(24 * time.Hour).Unix()
+	creds := map[string]any{"role": "bench", "jwt": iss.Sign(claims)}
+	runBoth(b, v.Addr, "", func(c *api.Client) error {
+		s, err := c.Logical().Write("auth/jwt/login", creds)
+		if err == nil && (s == nil || s.Auth == nil) {
+			err = fmt.Errorf("login: no auth in %+v", s)
+		}
+		return err
+	})
 }

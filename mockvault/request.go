@@ -63,6 +63,16 @@ type rawBody struct {
 	body        []byte
 }
 
+// rawBody returns the raw body of a response that has one (its status is
+// then always set).
+func (r *response) rawBody() (rawBody, bool) {
+	if r == nil {
+		return rawBody{}, false
+	}
+	rb, ok := r.raw.(rawBody)
+	return rb, ok
+}
+
 // authInfo is the "auth" block of a login or token creation.
 type authInfo struct {
 	ClientToken      string            `json:"client_token"`

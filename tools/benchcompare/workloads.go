@@ -82,21 +82,6 @@ func setup(t *target) (*prep, error) {
 	}
 	p.roleID, _ = rid.Data["role_id"].(string)
 	p.secretID, _ = sid.Data["secret_id"].(string)
-	// JWT at jwt/: the bench issuer's public key, a role bound to the
-	// audience and the repository.
-	if err := c.Sys().EnableAuthWithOptions("jwt", &api.EnableAuthOptions{Type: "jwt"}); err != nil {
-		return nil, fmt.Errorf("enable jwt: %w", err)
-	}
-	if _, err := c.Logical().Write("auth/jwt/config", map[string]any{"jwt_validation_pubkeys": benchIssuer().PublicKeyPEM()}); err != nil {
-		return nil, err
-	}
-	if _, err := c.Logical().Write("auth/jwt/role/bench", map[string]any{
-		"role_type": "jwt", "user_claim": "actor", "bound_audiences": "https://github.com/acme",
-		"bound_claims": map[string]any{"repository": "acme/app"}, "token_policies": "default", "token_ttl": "1h",
-	}); err != nil {
-		return nil, err
-	}
-	p.jwt = benchJWT()
 	// Transit: an AES-256-GCM key and an ECDSA P-256 key.
 	if err := c.Sys().Mount("transit", &api.MountInput{Type: "transit"}); err != nil {
 		return nil, fmt.Errorf("mount transit: %w", err)
@@ -112,6 +97,21 @@ func setup(t *target) (*prep, error) {
 		return nil, err
 	}
 	p.ciphertext, _ = enc.Data["ciphertext"].(string)
+	// JWT at jwt/: the bench issuer's public key, a role bound to the
+	// audience and the repository.
+	if err := c.Sys().EnableAuthWithOptions("jwt", &api.EnableAuthOptions{Type: "jwt"}); err != nil {
+		return nil, fmt.Errorf("enable jwt: %w", err)
+	}
+	if _, err := c.Logical().Write("auth/jwt/config", map[string]any{"jwt_validation_pubkeys": benchIssuer().PublicKeyPEM()}); err != nil {
+		return nil, err
+	}
+	if _, err := c.Logical().Write("auth/jwt/role/bench", map[string]any{
+		"role_type": "jwt", "user_claim": "actor", "bound_audiences": "https://github.com/acme",
+		"bound_claims": map[string]any{"repository": "acme/app"}, "token_policies": "default", "token_ttl": "1h",
+	}); err != nil {
+		return nil, err
+	}
+	p.jwt = benchJWT()
 	return p, nil
 }
 
@@ -161,16 +161,6 @@ var workloads = []workload{
 			return err
 		}
 	}},
-	{key: "jwt-login", name: "JWT login (RS256)", token: func(*target, *prep) string { return "" }, op: func(p *prep) func(*api.Client) error {
-		creds := map[string]any{"role": "bench", "jwt": p.jwt}
-		return func(c *api.Client) error {
-			s, err := c.Logical().Write("auth/jwt/login", creds)
-			if err == nil && (s == nil || s.Auth == nil) {
-				err = errors.New("login answer without auth")
-			}
-			return err
-		}
-	}},
 	{key: "transit-encrypt", name: "transit encrypt (aes256-gcm96)", token: rootTok, op: func(*prep) func(*api.Client) error {
 		in := map[string]any{"plaintext": benchPlaintext}
 		return func(c *api.Client) error {
@@ -206,6 +196,16 @@ var workloads = []workload{
 			s, err := c.KVv2("secret").Get(context.Background(), "bench/app")
 			if err == nil && s.Data["user"] != "app" {
 				err = fmt.Errorf("kv read: unexpected data %v", s.Data)
+			}
+			return err
+		}
+	}},
+	{key: "jwt-login", name: "JWT login (RS256)", token: func(*target, *prep) string { return "" }, op: func(p *prep) func(*api.Client) error {
+		creds := map[string]any{"role": "bench", "jwt": p.jwt}
+		return func(c *api.Client) error {
+			s, err := c.Logical().Write("auth/jwt/login", creds)
+			if err == nil && (s == nil || s.Auth == nil) {
+				err = errors.New("login answer without auth")
 			}
 			return err
 		}
