@@ -22,15 +22,24 @@ import (
 // server's client.
 func jwtSetup(t *testing.T, config map[string]any) (*testhelpers.Vault, *api.Client) {
 	t.Helper()
-	v := testhelpers.RunT(t)
-	c := v.Client
-	if err := c.Sys().EnableAuthWithOptions("jwt", &api.EnableAuthOptions{Type: "jwt"}); err != nil {
-		t.Fatal(err)
-	}
+	v, _, c := jwtVault(t, "jwt", "jwt", testhelpers.OIDCIssuerOptions{})
 	if config != nil {
 		arWrite(t, c, "auth/jwt/config", config)
 	}
 	return v, c
+}
+
+// jwtVault starts a server, an issuer on the server's clock (options o)
+// and mounts the JWT method of type typ at mount.
+func jwtVault(t testing.TB, mount, typ string, o testhelpers.OIDCIssuerOptions) (*testhelpers.Vault, *testhelpers.OIDCIssuer, *api.Client) {
+	t.Helper()
+	v := testhelpers.RunT(t)
+	o.Now = v.Server.Clock().Now
+	iss := testhelpers.NewOIDCIssuer(t, o)
+	if err := v.Client.Sys().EnableAuthWithOptions(mount, &api.EnableAuthOptions{Type: typ}); err != nil {
+		t.Fatal(err)
+	}
+	return v, iss, v.Client
 }
 
 // jwtErr writes data to p and returns the error text, failing when the
@@ -155,12 +164,7 @@ func jwtLogin(c *api.Client, mount, role, token string) (*api.Secret, error) {
 // repository (a glob on the ref), the token's metadata from claim_mappings,
 // renewals under the role's current TTLs.
 func TestJWTGitHubActionsLogin(t *testing.T) {
-	v := testhelpers.RunT(t)
-	iss := testhelpers.NewOIDCIssuer(t, testhelpers.OIDCIssuerOptions{Now: v.Server.Clock().Now})
-	c := v.Client
-	if err := c.Sys().EnableAuthWithOptions("jwt", &api.EnableAuthOptions{Type: "jwt"}); err != nil {
-		t.Fatal(err)
-	}
+	v, iss, c := jwtVault(t, "jwt", "jwt", testhelpers.OIDCIssuerOptions{})
 	arWrite(t, c, "auth/jwt/config", map[string]any{"oidc_discovery_url": iss.URL, "bound_issuer": iss.URL})
 	arWrite(t, c, "auth/jwt/role/deploy", map[string]any{
 		"role_type": "jwt", "user_claim": "actor", "bound_audiences": "https://github.com/acme",
@@ -222,14 +226,9 @@ func hs256(key string, claims map[string]any) string {
 
 // TestJWTLoginRejects is hostile and wrong input, on the server clock.
 func TestJWTLoginRejects(t *testing.T) {
-	v := testhelpers.RunT(t)
+	v, iss, c := jwtVault(t, "jwt", "jwt", testhelpers.OIDCIssuerOptions{})
 	now := v.Server.Clock().Now
-	iss := testhelpers.NewOIDCIssuer(t, testhelpers.OIDCIssuerOptions{Now: now})
 	other := testhelpers.NewOIDCIssuer(t, testhelpers.OIDCIssuerOptions{Now: now, Alg: "ES256"})
-	c := v.Client
-	if err := c.Sys().EnableAuthWithOptions("jwt", &api.EnableAuthOptions{Type: "jwt"}); err != nil {
-		t.Fatal(err)
-	}
 	arWrite(t, c, "auth/jwt/config", map[string]any{"jwt_validation_pubkeys": iss.PublicKeyPEM(), "bound_issuer": iss.URL})
 	arWrite(t, c, "auth/jwt/role/r", map[string]any{"role_type": "jwt", "user_claim": "sub", "bound_audiences": "vault",
 		"groups_claim": "groups", "bound_subject": "svc"})
@@ -305,12 +304,7 @@ func TestJWTLoginRejects(t *testing.T) {
 // Vault does: a token of a new key is verified after a refetch, one of a
 // retired key fails once the keys are fetched again.
 func TestJWTKeyRotation(t *testing.T) {
-	v := testhelpers.RunT(t)
-	iss := testhelpers.NewOIDCIssuer(t, testhelpers.OIDCIssuerOptions{Now: v.Server.Clock().Now, Alg: "EdDSA", TLS: true})
-	c := v.Client
-	if err := c.Sys().EnableAuthWithOptions("ci", &api.EnableAuthOptions{Type: "jwt"}); err != nil {
-		t.Fatal(err)
-	}
+	_, iss, c := jwtVault(t, "ci", "jwt", testhelpers.OIDCIssuerOptions{Alg: "EdDSA", TLS: true})
 	arWrite(t, c, "auth/ci/config", map[string]any{"jwks_url": iss.JWKSURL(), "jwks_ca_pem": iss.CAPEM()})
 	arWrite(t, c, "auth/ci/role/r", map[string]any{"role_type": "jwt", "user_claim": "sub", "bound_audiences": "vault"})
 	old := iss.Sign(iss.Claims("svc", "vault"))
@@ -345,12 +339,7 @@ func TestJWTKeyRotation(t *testing.T) {
 // issuer, no browser: state, nonce, PKCE and the client's credentials are
 // checked on the way.
 func TestOIDCCodeFlow(t *testing.T) {
-	v := testhelpers.RunT(t)
-	iss := testhelpers.NewOIDCIssuer(t, testhelpers.OIDCIssuerOptions{Now: v.Server.Clock().Now})
-	c := v.Client
-	if err := c.Sys().EnableAuthWithOptions("oidc", &api.EnableAuthOptions{Type: "oidc"}); err != nil {
-		t.Fatal(err)
-	}
+	v, iss, c := jwtVault(t, "oidc", "oidc", testhelpers.OIDCIssuerOptions{})
 	cb := "http://localhost:8250/oidc/callback"
 	arWrite(t, c, "auth/oidc/config", map[string]any{"oidc_discovery_url": iss.URL, "oidc_client_id": iss.ClientID,
 		"oidc_client_secret": iss.ClientSecret, "default_role": "user"})
@@ -469,12 +458,7 @@ func TestJWTJWKSPairs(t *testing.T) {
 // the ID token to the callback, whose page passes code=no_code on to the
 // GET callback, which verifies the token (nonce included).
 func TestOIDCFormPost(t *testing.T) {
-	v := testhelpers.RunT(t)
-	iss := testhelpers.NewOIDCIssuer(t, testhelpers.OIDCIssuerOptions{Now: v.Server.Clock().Now})
-	c := v.Client
-	if err := c.Sys().EnableAuthWithOptions("oidc", &api.EnableAuthOptions{Type: "oidc"}); err != nil {
-		t.Fatal(err)
-	}
+	v, iss, c := jwtVault(t, "oidc", "oidc", testhelpers.OIDCIssuerOptions{})
 	arWrite(t, c, "auth/oidc/config", map[string]any{"oidc_discovery_url": iss.URL, "oidc_client_id": iss.ClientID,
 		"oidc_client_secret": iss.ClientSecret, "oidc_response_mode": "form_post", "oidc_response_types": "id_token"})
 	cb := "https://vault.example/ui/vault/auth/oidc/oidc/callback"
@@ -512,12 +496,7 @@ func TestOIDCFormPost(t *testing.T) {
 // method at jwt/ with the issuer's public key, a role bound to the
 // audience and the repository).
 func BenchmarkJWTLogin(b *testing.B) {
-	v := testhelpers.RunT(b)
-	iss := testhelpers.NewOIDCIssuer(b)
-	c := v.Client
-	if err := c.Sys().EnableAuthWithOptions("jwt", &api.EnableAuthOptions{Type: "jwt"}); err != nil {
-		b.Fatal(err)
-	}
+	v, iss, c := jwtVault(b, "jwt", "jwt", testhelpers.OIDCIssuerOptions{})
 	if _, err := c.Logical().Write("auth/jwt/config", map[string]any{"jwt_validation_pubkeys": iss.PublicKeyPEM()}); err != nil {
 		b.Fatal(err)
 	}
