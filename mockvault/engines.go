@@ -24,6 +24,8 @@ func init() {
 		userpassEngine(),   // auth userpass     path_userpass*.go
 		kubernetesEngine(), // auth kubernetes   path_kubernetes*.go
 		certEngine(),       // auth cert         path_cert*.go
+		jwtEngine("jwt"),   // auth jwt          path_jwt*.go
+		jwtEngine("oidc"),  // auth oidc (jwt)   path_jwt*.go
 	}
 	engineByName = make(map[string]*engine, len(engineList))
 	for _, e := range engineList {

@@ -32,6 +32,7 @@ const (
 	tStringSlice // ["a","b"]
 	tKVPairs     // {"k":"v"} or ["k=v"]
 	tMap         // any JSON object
+	tSlice       // any JSON list (Vault's TypeSlice)
 )
 
 // fields is the schema of an endpoint: the parameters it recognises.
@@ -235,6 +236,12 @@ func convertField(raw any, t fieldType) (any, bool, error) {
 			m[k] = v
 		}
 		return m, true, nil
+	case tSlice:
+		var l []any
+		if err := mapstructure.WeakDecode(raw, &l); err != nil {
+			return nil, false, err
+		}
+		return l, true, nil
 	case tMap:
 		var m map[string]any
 		if err := mapstructure.WeakDecode(raw, &m); err != nil {

@@ -10,7 +10,6 @@ import (
 	"math/big"
 	"net/http"
 	"net/url"
-	"sort"
 	"strings"
 	"time"
 )
@@ -187,16 +186,6 @@ func setSent[T string | bool | []string](d *fieldData, targets map[string]*T) {
 			*p = v.(T)
 		}
 	}
-}
-
-// sortedKeys lists a map's keys in storage (sorted) order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func (b *certBackend) certDelete(req *request, d *fieldData) (*response, error) {

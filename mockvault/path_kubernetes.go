@@ -119,7 +119,7 @@ func (b *kubeBackend) configWrite(req *request, d *fieldData) (*response, error)
 		}
 	}
 	for _, k := range c.PEMKeys {
-		if _, err := parsePublicKeyPEM([]byte(k)); err != nil {
+		if _, err := kubePublicKeyPEM([]byte(k)); err != nil {
 			return nil, badRequest("%s", err.Error())
 		}
 	}
@@ -175,9 +175,10 @@ func (b *kubeBackend) loadConfig() (*kubeConfig, error) {
 	return &c, nil
 }
 
-// parsePublicKeyPEM is the plugin's: an RSA or ECDSA public key, or a
-// certificate's.
-func parsePublicKeyPEM(data []byte) (crypto.PublicKey, error) {
+// kubePublicKeyPEM is the Kubernetes plugin's parsePublicKeyPEM: an RSA
+// or ECDSA public key, or a certificate's (narrower than Vault's
+// certutil one, parsePublicKeyPEM, and worded differently).
+func kubePublicKeyPEM(data []byte) (crypto.PublicKey, error) {
 	if block, _ := pem.Decode(data); block != nil {
 		raw, err := x509.ParsePKIXPublicKey(block.Bytes)
 		if err != nil {

@@ -45,7 +45,7 @@ func (b *kubeBackend) login(req *request, d *fieldData) (*response, error) {
 	}
 	var keys []crypto.PublicKey
 	for _, k := range cfg.PEMKeys {
-		pk, err := parsePublicKeyPEM([]byte(k))
+		pk, err := kubePublicKeyPEM([]byte(k))
 		if err != nil {
 			return nil, errCode(http.StatusInternalServerError, "%s", err.Error())
 		}

@@ -71,6 +71,23 @@ type response struct {
 	entityCreated bool
 }
 
+// rawBody as response.raw is written byte for byte, not as JSON (Vault's
+// logical.HTTPRawBody: an HTML page, or no body at all).
+type rawBody struct {
+	contentType string
+	body        []byte
+}
+
+// rawBody returns the raw body of a response that has one (its status is
+// then always set).
+func (r *response) rawBody() (rawBody, bool) {
+	if r == nil {
+		return rawBody{}, false
+	}
+	rb, ok := r.raw.(rawBody)
+	return rb, ok
+}
+
 // authInfo is the "auth" block of a login or token creation.
 type authInfo struct {
 	ClientToken      string            `json:"client_token"`

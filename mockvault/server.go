@@ -835,6 +835,14 @@ func (s *Server) write(w http.ResponseWriter, req *request, resp *response, err 
 		writeErrors(w, code, msgs)
 		return
 	}
+	if rb, ok := resp.rawBody(); ok {
+		if rb.contentType != "" {
+			w.Header().Set("Content-Type", rb.contentType)
+		}
+		w.WriteHeader(resp.status)
+		_, _ = w.Write(rb.body)
+		return
+	}
 	if resp != nil && resp.raw != nil {
 		status := resp.status
 		if status == 0 {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/vault/api"
+	"github.com/mockvault/mockvault/testhelpers"
 )
 
 // kvPolicy is the narrow policy of the KV read: one secret, read only.
@@ -25,6 +26,7 @@ type prep struct {
 	roleID      string
 	secretID    string
 	ciphertext  string // transit/encrypt/bench of benchPlaintext
+	jwt         string // a GitHub-Actions-style JWT for auth/jwt/role/bench
 }
 
 // benchPassword is the userpass user's password.
@@ -107,6 +109,21 @@ func setup(t *target) (*prep, error) {
 		return nil, err
 	}
 	p.ciphertext, _ = enc.Data["ciphertext"].(string)
+	// JWT at jwt/: the bench issuer's public key, a role bound to the
+	// audience and the repository.
+	if err := c.Sys().EnableAuthWithOptions("jwt", &api.EnableAuthOptions{Type: "jwt"}); err != nil {
+		return nil, fmt.Errorf("enable jwt: %w", err)
+	}
+	if _, err := c.Logical().Write("auth/jwt/config", map[string]any{"jwt_validation_pubkeys": benchIssuer().PublicKeyPEM()}); err != nil {
+		return nil, err
+	}
+	if _, err := c.Logical().Write("auth/jwt/role/bench", map[string]any{
+		"role_type": "jwt", "user_claim": "actor", "bound_audiences": "https://github.com/acme",
+		"bound_claims": map[string]any{"repository": "acme/app"}, "token_policies": "default", "token_ttl": "1h",
+	}); err != nil {
+		return nil, err
+	}
+	p.jwt = benchJWT()
 	return p, nil
 }
 
@@ -201,6 +218,16 @@ var workloads = []workload{
 			s, err := c.KVv2("secret").Get(context.Background(), "bench/app")
 			if err == nil && s.Data["user"] != "app" {
 				err = fmt.Errorf("kv read: unexpected data %v", s.Data)
+			}
+			return err
+		}
+	}},
+	{key: "jwt-login", name: "JWT login (RS256)", token: func(*target, *prep) string { return "" }, op: func(p *prep) func(*api.Client) error {
+		creds := map[string]any{"role": "bench", "jwt": p.jwt}
+		return func(c *api.Client) error {
+			s, err := c.Logical().Write("auth/jwt/login", creds)
+			if err == nil && (s == nil || s.Auth == nil) {
+				err = errors.New("login answer without auth")
 			}
 			return err
 		}
@@ -314,4 +341,29 @@ func revokeTrees(clients []*api.Client, trees []string) (measurement, error) {
 	}
 	wg.Wait()
 	return measurement{ops: int64(len(trees)), elapsed: time.Since(start)}, firstErr
+}
+
+// toolT is the Tester of the bench issuer: the tool's process ends with it.
+type toolT struct{}
+
+func (toolT) Helper()                        {}
+func (toolT) Fatalf(format string, a ...any) { panic(fmt.Sprintf(format, a...)) }
+func (toolT) Cleanup(func())                 {}
+
+var (
+	issuerOnce sync.Once
+	issuer     *testhelpers.OIDCIssuer
+)
+
+// benchIssuer signs the JWT every target verifies (one key for all).
+func benchIssuer() *testhelpers.OIDCIssuer {
+	issuerOnce.Do(func() { issuer = testhelpers.NewOIDCIssuer(toolT{}) })
+	return issuer
+}
+
+// benchJWT is a GitHub-Actions-style token valid for a day.
+func benchJWT() string {
+	c := benchIssuer().GitHubActionsClaims("acme/app", "refs/heads/main")
+	c["exp"] = time.Now().Add(24 * time.Hour).Unix()
+	return benchIssuer().Sign(c)
 }
