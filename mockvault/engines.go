@@ -49,5 +49,7 @@ func (s *Server) sysFamilies() [][]*path {
 		s.sysMountPaths(),        // path_sys_mounts.go
 		s.sysPolicyPaths(),       // path_sys_policy.go
 		s.sysWrappingPaths(),     // path_sys_wrapping.go
+		s.sysSealPaths(),         // path_sys_seal.go, path_sys_rekey.go: init, seal, unseal, generate-root, rekey, rotate
+		s.sysToolsPaths(),        // path_sys_tools.go
 	}
 }

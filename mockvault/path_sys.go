@@ -74,10 +74,10 @@ func (s *Server) sysCorePaths() []*path {
 // served path's 405 stays a 405 and a server pays nothing for the list.)
 var sysUnimplemented = []string{
 	"audit", "audit-hash", "config/auditing", "config/cors", "config/ui", "config/state",
-	"config/reload", "config/group-policy-application", "rotate", "key-status", "rekey",
-	"rekey-recovery-key", "generate-root", "generate-recovery-token", "init", "unseal", "seal",
-	"step-down", "host-info", "in-flight-req", "metrics", "pprof", "plugins", "raw", "remount",
-	"replication", "storage", "tools", "version-history", "internal/counters",
+	"config/reload", "config/group-policy-application", "rotate", "rekey",
+	"rekey-recovery-key", "generate-recovery-token",
+	"host-info", "in-flight-req", "metrics", "pprof", "plugins", "raw", "remount",
+	"replication", "storage", "version-history", "internal/counters",
 	"internal/specs", "internal/ui/feature-flags", "internal/ui/namespaces",
 	"internal/ui/resultant-acl", "internal/ui/version", "internal/inspect", "quotas", "loggers",
 	"mfa", "managed-keys", "namespaces", "policies/password", "policies/rgp", "policies/egp",
@@ -99,12 +99,7 @@ func sysNotImplemented(rel string) error {
 
 // rawHTTPOps serves read with h; Vault's raw HTTP handlers answer any other
 // method with a bare 405.
-func rawHTTPOps(h handlerFunc) map[op]handlerFunc {
-	refuse := func(*request, *fieldData) (*response, error) {
-		return nil, &vaultError{code: http.StatusMethodNotAllowed, msgs: []string{}}
-	}
-	return map[op]handlerFunc{opRead: h, opList: refuse, opUpdate: refuse, opDelete: refuse, opPatch: refuse}
-}
+func rawHTTPOps(h handlerFunc) map[op]handlerFunc { return rawOps(map[op]handlerFunc{opRead: h}) }
 
 // clusterID and clusterName are random per server, as a dev Vault's are.
 func (s *Server) clusterID() string { return s.cluster.id }
@@ -153,8 +148,8 @@ func (s *Server) sysSealStatus(req *request, d *fieldData) (*response, error) {
 		return nil, err
 	}
 	body := map[string]any{
-		"type": "shamir", "initialized": true, "sealed": s.sealed, "t": 1, "n": 1, "progress": 0,
-		"nonce": "", "version": s.version, "build_date": "2025-11-18T13:04:32Z", "migration": false,
+		"type": "shamir", "initialized": true, "sealed": s.sealed, "t": s.seal.t, "n": s.seal.n,
+		"progress": len(s.seal.unsealParts), "nonce": s.seal.unsealNonce, "version": s.version, "build_date": "2025-11-18T13:04:32Z", "migration": false,
 		"recovery_seal": false, "storage_type": "inmem",
 	}
 	if !s.sealed {

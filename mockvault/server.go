@@ -60,6 +60,9 @@ type Options struct {
 	// AdminToken, when set, is the only token the admin routes take (the
 	// root token is then refused there); it is no Vault token.
 	AdminToken string
+	// DevKVV1 mounts secret/ as KV version 1 (vault server -dev-kv-v1);
+	// DevNoKV mounts no secret/ at all (-dev-no-kv).
+	DevKVV1, DevNoKV bool
 }
 
 // Server is a mock Vault. It is safe for concurrent use.
@@ -99,6 +102,11 @@ type Server struct {
 	largeBodies chan struct{}
 
 	cluster struct{ id, name string }
+
+	// seal is the dev server's single unseal key and what the operator
+	// endpoints (sys/unseal, sys/rotate, sys/rekey, sys/generate-root)
+	// keep between requests (path_sys_seal.go).
+	seal sealState
 }
 
 // New returns a dev-mode server.
@@ -118,6 +126,7 @@ func New(opts Options) *Server {
 		}
 	}
 	s.cluster.id, s.cluster.name = newUUID(), "vault-cluster-"+randomHex(4)
+	s.seal = newSealState(s.clock.Now())
 	s.init()
 	return s
 }
@@ -138,6 +147,14 @@ func (s *Server) init() {
 	for _, e := range engineList {
 		for _, dm := range e.dev {
 			m := dm.clone()
+			if m.path == "secret/" {
+				if s.opts.DevNoKV {
+					continue
+				}
+				if s.opts.DevKVV1 {
+					m.options = map[string]string{"version": "1"}
+				}
+			}
 			s.attachMount(&m)
 		}
 	}
@@ -558,7 +575,12 @@ func (s *Server) readBody(w *statusRecorder, hr *http.Request) ([]byte, error) {
 // own (no logical request): they answer a method they do not take with a
 // bare 405 before any body or content-type check.
 func isRawSysHandler(p string) bool {
-	return p == "sys/health" || p == "sys/seal-status" || p == "sys/leader"
+	switch p {
+	case "sys/health", "sys/seal-status", "sys/leader", "sys/init", "sys/seal", "sys/unseal", "sys/step-down",
+		"sys/generate-root/attempt", "sys/generate-root/update", "sys/rekey/init", "sys/rekey/update", "sys/rekey/verify":
+		return true
+	}
+	return false
 }
 
 // isFormBody tells a form post from JSON as Vault does: the form content
