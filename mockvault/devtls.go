@@ -66,8 +66,8 @@ func NewDevTLS(extraSANs ...string) (*DevTLS, error) {
 		KeyUsage:    x509.KeyUsageDigitalSignature,
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
 		NotBefore:   now.Add(-time.Minute), NotAfter: now.Add(365 * 24 * time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
-		DNSNames:    []string{"localhost", "localhost4", "localhost6", "localhost.localdomain"},
+		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
+		DNSNames:     []string{"localhost", "localhost4", "localhost6", "localhost.localdomain"},
 		SubjectKeyId: subjectKeyID(&key.PublicKey), AuthorityKeyId: caID,
 	}
 	if !contains(leaf.DNSNames, host) {

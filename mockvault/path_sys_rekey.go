@@ -2,9 +2,9 @@ package mockvault
 
 import (
 	"bytes"
-	"errors"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"net/http"
 )
 
