@@ -26,6 +26,9 @@ func init() {
 	for _, e := range engineList {
 		engineByName[e.typ] = e
 	}
+	// Vault's mountAliases: a "generic" mount is a KV mount that keeps its
+	// legacy type name in the mount table.
+	engineByName["generic"] = engineByName["kv"]
 }
 
 // engineByType returns the engine serving mounts of type typ, or nil when
@@ -51,5 +54,6 @@ func (s *Server) sysFamilies() [][]*path {
 		s.sysWrappingPaths(),     // path_sys_wrapping.go
 		s.sysSealPaths(),         // path_sys_seal.go, path_sys_rekey.go: init, seal, unseal, generate-root, rekey, rotate
 		s.sysToolsPaths(),        // path_sys_tools.go
+		s.sysRemountPaths(),      // path_sys_remount.go
 	}
 }

@@ -30,7 +30,9 @@ func systemEngine() *engine {
 			return b
 		},
 		sudo:  sysRootPaths,
-		state: func(*Server) engineState { return &sysState{dangling: map[string]*tokenEntry{}} },
+		state: func(*Server) engineState {
+			return &sysState{dangling: map[string]*tokenEntry{}, migrations: map[string]*mountMigration{}}
+		},
 		dev:   []mount{{path: "sys/", typ: "system", description: "system endpoints used for control, policy and debugging", sealWrap: true}},
 	}
 }
@@ -40,13 +42,19 @@ func systemEngine() *engine {
 // token's), by lease id.
 type sysState struct {
 	dangling map[string]*tokenEntry
+	// migrations are the remounts done, by migration id.
+	migrations map[string]*mountMigration
 }
 
 func (st *sysState) cloneState() engineState {
-	out := &sysState{dangling: make(map[string]*tokenEntry, len(st.dangling))}
+	out := &sysState{dangling: make(map[string]*tokenEntry, len(st.dangling)), migrations: make(map[string]*mountMigration, len(st.migrations))}
 	for k, te := range st.dangling {
 		cp := *te
 		out.dangling[k] = &cp
+	}
+	for k, m := range st.migrations {
+		cp := *m
+		out.migrations[k] = &cp
 	}
 	return out
 }
@@ -76,7 +84,7 @@ var sysUnimplemented = []string{
 	"audit", "audit-hash", "config/auditing", "config/cors", "config/ui", "config/state",
 	"config/reload", "config/group-policy-application", "rotate", "rekey",
 	"rekey-recovery-key", "generate-recovery-token",
-	"host-info", "in-flight-req", "metrics", "pprof", "plugins", "raw", "remount",
+	"host-info", "in-flight-req", "metrics", "pprof", "plugins", "raw",
 	"replication", "storage", "version-history", "internal/counters",
 	"internal/specs", "internal/ui/feature-flags", "internal/ui/namespaces",
 	"internal/ui/resultant-acl", "internal/ui/version", "internal/inspect", "quotas", "loggers",

@@ -37,7 +37,8 @@ func (s *Server) rekeyInit(req *request, d *fieldData) (*response, error) {
 	n, t := rawInt(d.raw["secret_shares"]), rawInt(d.raw["secret_threshold"])
 	backup, _ := d.raw["backup"].(bool)
 	verify, _ := d.raw["require_verification"].(bool)
-	_, hasPGP := d.raw["pgp_keys"]
+	pgp, _ := d.raw["pgp_keys"].([]any)
+	hasPGP := len(pgp) > 0
 	switch {
 	case backup && !hasPGP:
 		return nil, errCode(http.StatusBadRequest, "cannot request a backup of the new keys without providing PGP keys for encryption")
