@@ -29,11 +29,11 @@ func systemEngine() *engine {
 			b.notFound = sysNotImplemented
 			return b
 		},
-		sudo:  sysRootPaths,
+		sudo: sysRootPaths,
 		state: func(*Server) engineState {
 			return &sysState{dangling: map[string]*tokenEntry{}, migrations: map[string]*mountMigration{}}
 		},
-		dev:   []mount{{path: "sys/", typ: "system", description: "system endpoints used for control, policy and debugging", sealWrap: true}},
+		dev: []mount{{path: "sys/", typ: "system", description: "system endpoints used for control, policy and debugging", sealWrap: true}},
 	}
 }
 

@@ -107,4 +107,3 @@ func (s *Server) sysRemountStatus(req *request, d *fieldData) (*response, error)
 		"migration_info": map[string]any{"source_mount": mig.source, "target_mount": mig.target, "status": mig.status},
 	}), nil
 }
-
