@@ -55,5 +55,7 @@ func (s *Server) sysFamilies() [][]*path {
 		s.sysSealPaths(),         // path_sys_seal.go, path_sys_rekey.go: init, seal, unseal, generate-root, rekey, rotate
 		s.sysToolsPaths(),        // path_sys_tools.go
 		s.sysRemountPaths(),      // path_sys_remount.go
+		s.sysPluginPaths(),       // path_sys_plugins.go
+		s.sysInfoPaths(),         // path_sys_info.go: host-info, version-history, activity
 	}
 }

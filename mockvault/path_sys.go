@@ -84,8 +84,8 @@ var sysUnimplemented = []string{
 	"audit", "audit-hash", "config/auditing", "config/cors", "config/ui", "config/state",
 	"config/reload", "config/group-policy-application", "rotate", "rekey",
 	"rekey-recovery-key", "generate-recovery-token",
-	"host-info", "in-flight-req", "metrics", "pprof", "plugins", "raw",
-	"replication", "storage", "version-history", "internal/counters",
+	"in-flight-req", "metrics", "pprof", "plugins/runtimes", "plugins/reload", "raw",
+	"replication", "storage", "internal/counters",
 	"internal/specs", "internal/ui/feature-flags", "internal/ui/namespaces",
 	"internal/ui/resultant-acl", "internal/ui/version", "internal/inspect", "quotas", "loggers",
 	"mfa", "managed-keys", "namespaces", "policies/password", "policies/rgp", "policies/egp",
@@ -157,7 +157,7 @@ func (s *Server) sysSealStatus(req *request, d *fieldData) (*response, error) {
 	}
 	body := map[string]any{
 		"type": "shamir", "initialized": true, "sealed": s.sealed, "t": s.seal.t, "n": s.seal.n,
-		"progress": len(s.seal.unsealParts), "nonce": s.seal.unsealNonce, "version": s.version, "build_date": "2025-11-18T13:04:32Z", "migration": false,
+		"progress": len(s.seal.unsealParts), "nonce": s.seal.unsealNonce, "version": s.version, "build_date": vaultBuildDate, "migration": false,
 		"recovery_seal": false, "storage_type": "inmem",
 	}
 	if !s.sealed {
@@ -205,11 +205,7 @@ func (s *Server) mountInfo(m *mount) map[string]any {
 	if m.options != nil {
 		opts = m.options
 	}
-	running := "v" + s.version + "+builtin.vault"
-	if m.typ == "kv" {
-		// KV is a plugin with its own version.
-		running = "v0.25.0+builtin"
-	}
+	running := s.pluginVersion(m.typ)
 	info := map[string]any{
 		"accessor": m.accessor, "config": cfg, "description": m.description,
 		"external_entropy_access": false, "local": m.local, "options": opts,

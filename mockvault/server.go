@@ -107,6 +107,8 @@ type Server struct {
 	// endpoints (sys/unseal, sys/rotate, sys/rekey, sys/generate-root)
 	// keep between requests (path_sys_seal.go).
 	seal sealState
+	// started is when New ran (sys/version-history's install time).
+	started time.Time
 }
 
 // New returns a dev-mode server.
@@ -126,7 +128,8 @@ func New(opts Options) *Server {
 		}
 	}
 	s.cluster.id, s.cluster.name = newUUID(), "vault-cluster-"+randomHex(4)
-	s.seal = newSealState(s.clock.Now())
+	s.started = s.clock.Now()
+	s.seal = newSealState(s.started)
 	s.init()
 	return s
 }
