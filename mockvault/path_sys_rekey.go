@@ -101,15 +101,12 @@ func (s *Server) rekeyCancel(req *request, d *fieldData) (*response, error) {
 }
 
 func (s *Server) rekeyUpdate(req *request, d *fieldData) (*response, error) {
-	key, err := keyArg(d, "'key' must be specified in request body as JSON")
+	key, nonce, err := keyAndNonce(d)
 	if err != nil {
 		return nil, err
 	}
-	nonce, _ := d.raw["nonce"].(string)
 	r := s.seal.rekey
 	switch {
-	case checkKeyLength(key) != nil:
-		return nil, errCode(http.StatusBadRequest, "%v", checkKeyLength(key))
 	case r == nil:
 		return nil, errCode(http.StatusBadRequest, "no barrier rekey in progress")
 	case r.verifyNonce != "":

@@ -147,6 +147,20 @@ func keyArg(d *fieldData, missing string) ([]byte, error) {
 	return key, nil
 }
 
+// keyAndNonce reads the key and nonce of a generate-root or rekey
+// update, checking the key's length.
+func keyAndNonce(d *fieldData) ([]byte, string, error) {
+	key, err := keyArg(d, "'key' must be specified in request body as JSON")
+	if err != nil {
+		return nil, "", err
+	}
+	if err := checkKeyLength(key); err != nil {
+		return nil, "", errCode(http.StatusBadRequest, "%v", err)
+	}
+	nonce, _ := d.raw["nonce"].(string)
+	return key, nonce, nil
+}
+
 // checkKeyLength is the barrier's key length rule (AES-256: 16 to 32
 // bytes, plus a share's coordinate byte).
 func checkKeyLength(key []byte) error {
@@ -282,15 +296,12 @@ func (s *Server) genRootCancel(req *request, d *fieldData) (*response, error) {
 }
 
 func (s *Server) genRootUpdate(req *request, d *fieldData) (*response, error) {
-	key, err := keyArg(d, "'key' must be specified in request body as JSON")
+	key, nonce, err := keyAndNonce(d)
 	if err != nil {
 		return nil, err
 	}
-	nonce, _ := d.raw["nonce"].(string)
 	g := s.seal.genRoot
 	switch {
-	case checkKeyLength(key) != nil:
-		return nil, errCode(http.StatusBadRequest, "%v", checkKeyLength(key))
 	case g == nil:
 		return nil, errCode(http.StatusBadRequest, "no root generation in progress")
 	case nonce != g.nonce:

@@ -140,9 +140,16 @@ func TestServerTLS(t *testing.T) {
 	if !strings.HasPrefix(addr, "https://") {
 		t.Fatalf("address %s", addr)
 	}
+	lookupOverTLS(t, addr, cert)
+}
+
+// lookupOverTLS looks the root token up through a client trusting only
+// the CA in caFile, as VAULT_CACERT makes one.
+func lookupOverTLS(t *testing.T, addr, caFile string) {
+	t.Helper()
 	cfg := api.DefaultConfig()
 	cfg.Address = addr
-	if err := cfg.ConfigureTLS(&api.TLSConfig{CACert: cert}); err != nil {
+	if err := cfg.ConfigureTLS(&api.TLSConfig{CACert: caFile}); err != nil {
 		t.Fatal(err)
 	}
 	c, err := api.NewClient(cfg)
@@ -246,19 +253,7 @@ func TestServerDevTLS(t *testing.T) {
 	if !contains(leaf.DNSNames, "localhost") || !contains(leaf.DNSNames, "mock.example") || len(leaf.IPAddresses) != 2 || !leaf.IPAddresses[1].Equal(net.ParseIP("10.1.2.3")) {
 		t.Fatalf("SANs %v %v", leaf.DNSNames, leaf.IPAddresses)
 	}
-	cfg := api.DefaultConfig()
-	cfg.Address = addr
-	if err := cfg.ConfigureTLS(&api.TLSConfig{CACert: dir + "/vault-ca.pem"}); err != nil {
-		t.Fatal(err)
-	}
-	c, err := api.NewClient(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.SetToken("root")
-	if _, err := c.Auth().Token().LookupSelf(); err != nil {
-		t.Fatalf("over TLS: %v", err)
-	}
+	lookupOverTLS(t, addr, dir+"/vault-ca.pem")
 	// Without the CA the certificate is not trusted.
 	plain, _ := testhelpers.NewClient(addr, "root")
 	if _, err := plain.Auth().Token().LookupSelf(); err == nil || !strings.Contains(err.Error(), "certificate") {
