@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
+	"time"
 )
 
 // sys/rekey: a new unseal key split into secret_shares shares, any
@@ -34,11 +35,11 @@ func (s *Server) rekeyStatus(req *request, d *fieldData) (*response, error) {
 }
 
 func (s *Server) rekeyInit(req *request, d *fieldData) (*response, error) {
-	n, t := rawInt(d.raw["secret_shares"]), rawInt(d.raw["secret_threshold"])
-	backup, _ := d.raw["backup"].(bool)
-	verify, _ := d.raw["require_verification"].(bool)
-	pgp, _ := d.raw["pgp_keys"].([]any)
-	hasPGP := len(pgp) > 0
+	var body RekeyRequest
+	if err := parseRawJSON(req, &body, false); err != nil {
+		return nil, err
+	}
+	n, t, backup, verify, hasPGP := body.SecretShares, body.SecretThreshold, body.Backup, body.RequireVerification, len(body.PGPKeys) > 0
 	switch {
 	case backup && !hasPGP:
 		return nil, errCode(http.StatusBadRequest, "cannot request a backup of the new keys without providing PGP keys for encryption")
@@ -53,21 +54,8 @@ func (s *Server) rekeyInit(req *request, d *fieldData) (*response, error) {
 	if s.seal.rekey != nil {
 		return nil, errCode(http.StatusBadRequest, "rekey already in progress")
 	}
-	s.seal.rekey = &rekeyAttempt{nonce: newUUID(), t: t, n: n, verify: verify}
+	s.seal.rekey = &rekeyAttempt{nonce: newUUID(), t: t, n: n, verify: verify, created: req.now}
 	return s.rekeyStatus(req, d)
-}
-
-// rawInt reads a JSON number of a raw handler's body (0 if absent).
-func rawInt(v any) int {
-	if v == nil {
-		return 0
-	}
-	n, _, err := convertField(v, tInt)
-	if err != nil {
-		return 0
-	}
-	i, _ := n.(int)
-	return i
 }
 
 // validSealConfig is SealConfig.Validate's rules for a Shamir seal.
@@ -90,21 +78,28 @@ func validSealConfig(n, t int) error {
 }
 
 func (s *Server) rekeyCancel(req *request, d *fieldData) (*response, error) {
-	r := s.seal.rekey
-	if r != nil {
-		if nonce, _ := d.raw["nonce"].(string); nonce != r.nonce && (r.verifyNonce == "" || nonce != r.verifyNonce) {
-			return nil, errCode(http.StatusBadRequest, "invalid nonce provided")
-		}
+	var body RekeyDeleteRequest
+	if err := parseRawJSON(req, &body, false); err != nil {
+		return nil, err
+	}
+	// The nonce is needed for ten minutes after the rekey started.
+	if r := s.seal.rekey; r != nil && body.Nonce != r.nonce && req.now.Sub(r.created) < 10*time.Minute {
+		return nil, errCode(http.StatusBadRequest, "invalid request")
 	}
 	s.seal.rekey = nil
 	return rawOK(nil), nil
 }
 
 func (s *Server) rekeyUpdate(req *request, d *fieldData) (*response, error) {
-	key, nonce, err := keyAndNonce(d)
+	var body RekeyUpdateRequest
+	if err := parseRawJSON(req, &body, false); err != nil {
+		return nil, err
+	}
+	key, err := updateKey(body.Key, "")
 	if err != nil {
 		return nil, err
 	}
+	nonce := body.Nonce
 	r := s.seal.rekey
 	switch {
 	case r == nil:
@@ -135,18 +130,18 @@ func (s *Server) rekeyUpdate(req *request, d *fieldData) (*response, error) {
 	for i, sh := range shares {
 		keys[i], keysB64[i] = hex.EncodeToString(sh), base64.StdEncoding.EncodeToString(sh)
 	}
-	body := map[string]any{
+	out := map[string]any{
 		"nonce": nonce, "complete": true, "keys": keys, "keys_base64": keysB64, "pgp_fingerprints": nil,
 		"backup": false, "verification_required": r.verify,
 	}
 	if r.verify {
 		r.newKey, r.verifyNonce = newKey, newUUID()
-		body["verification_nonce"] = r.verifyNonce
-		return rawOK(body), nil
+		out["verification_nonce"] = r.verifyNonce
+		return rawOK(out), nil
 	}
 	s.seal.rekey = nil
 	s.seal.key, s.seal.t, s.seal.n = newKey, r.t, r.n
-	return rawOK(body), nil
+	return rawOK(out), nil
 }
 
 func (s *Server) rekeyVerifyBody() (map[string]any, error) {
@@ -154,10 +149,7 @@ func (s *Server) rekeyVerifyBody() (map[string]any, error) {
 	if r == nil {
 		return nil, errCode(http.StatusBadRequest, "no rekey configuration found")
 	}
-	if r.verifyNonce == "" {
-		return nil, errCode(http.StatusBadRequest, "rekey operation not in progress")
-	}
-	return map[string]any{"started": true, "nonce": r.verifyNonce, "t": r.t, "n": r.n, "progress": len(r.verifyParts)}, nil
+	return map[string]any{"started": r.verifyNonce != "", "nonce": r.verifyNonce, "t": r.t, "n": r.n, "progress": len(r.verifyParts)}, nil
 }
 
 func (s *Server) rekeyVerifyStatus(req *request, d *fieldData) (*response, error) {
@@ -176,16 +168,19 @@ func (s *Server) rekeyVerifyRestart(req *request, d *fieldData) (*response, erro
 }
 
 func (s *Server) rekeyVerifyUpdate(req *request, d *fieldData) (*response, error) {
-	key, err := keyArg(d, "'key' must be specified in request body as JSON")
+	var body RekeyVerificationUpdateRequest
+	if err := parseRawJSON(req, &body, false); err != nil {
+		return nil, err
+	}
+	key, err := updateKey(body.Key, "")
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.rekeyVerifyBody(); err != nil {
-		return nil, err
-	}
+	nonce := body.Nonce
 	r := s.seal.rekey
-	nonce, _ := d.raw["nonce"].(string)
 	switch {
+	case r == nil || r.verifyNonce == "":
+		return nil, errCode(http.StatusBadRequest, "no rekey configuration found")
 	case nonce != r.verifyNonce:
 		return nil, errCode(http.StatusBadRequest, "incorrect nonce supplied; nonce for this verify operation is %q", r.verifyNonce)
 	case !addPart(&r.verifyParts, key):

@@ -2,11 +2,13 @@ package mockvault
 
 import (
 	"bytes"
+	"encoding/json"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -39,6 +41,7 @@ type genRootAttempt struct {
 }
 
 type rekeyAttempt struct {
+	created         time.Time
 	nonce           string
 	t, n            int
 	verify          bool
@@ -111,6 +114,19 @@ func rawOK(body any) *response {
 	return &response{raw: body}
 }
 
+// sealedSysAnswer is what a sealed Vault's own handlers answer before any
+// token check: sealing again and stepping down succeed, a rekey finds no
+// active node.
+func sealedSysAnswer(req *request) (*response, error, bool) {
+	switch {
+	case (req.rel == "seal" || req.rel == "step-down") && req.op == opUpdate:
+		return rawOK(nil), nil, true
+	case strings.HasPrefix(req.rel, "rekey/") && req.rel != "rekey/backup":
+		return nil, errCode(http.StatusServiceUnavailable, "node is not active"), true
+	}
+	return nil, nil, false
+}
+
 func (s *Server) sysInitRead(req *request, d *fieldData) (*response, error) {
 	return rawOK(map[string]any{"initialized": true}), nil
 }
@@ -130,10 +146,65 @@ func (s *Server) sysStepDown(req *request, d *fieldData) (*response, error) {
 	return rawOK(nil), nil
 }
 
-// keyArg reads the "key" of an unseal, generate-root or rekey body as
-// Vault does: hex if it decodes to a plausible length, else base64.
-func keyArg(d *fieldData, missing string) ([]byte, error) {
-	v, _ := d.raw["key"].(string)
+// The bodies of Vault's own handlers, decoded as Vault decodes them (Go's
+// JSON into these types, whose names its errors repeat).
+type (
+	UnsealRequest struct {
+		Key     string
+		Reset   bool
+		Migrate bool
+	}
+	GenerateRootInitRequest struct {
+		OTP    string `json:"otp"`
+		PGPKey string `json:"pgp_key"`
+	}
+	GenerateRootUpdateRequest struct {
+		Nonce string
+		Key   string
+	}
+	RekeyRequest struct {
+		SecretShares        int      `json:"secret_shares"`
+		SecretThreshold     int      `json:"secret_threshold"`
+		StoredShares        int      `json:"stored_shares"`
+		PGPKeys             []string `json:"pgp_keys"`
+		Backup              bool     `json:"backup"`
+		RequireVerification bool     `json:"require_verification"`
+	}
+	RekeyUpdateRequest struct {
+		Nonce string
+		Key   string
+	}
+	RekeyVerificationUpdateRequest struct {
+		Nonce string `json:"nonce"`
+		Key   string `json:"key"`
+	}
+	RekeyDeleteRequest struct {
+		Nonce string
+	}
+)
+
+// parseRawJSON is Vault's parseJSONRequest: no body is "EOF" (unless
+// emptyOK), a value of the wrong type is named with its field.
+func parseRawJSON(req *request, out any, emptyOK bool) error {
+	if req.emptyBody {
+		if emptyOK {
+			return nil
+		}
+		return errCode(http.StatusBadRequest, "EOF")
+	}
+	b, err := json.Marshal(req.data)
+	if err == nil {
+		err = json.Unmarshal(b, out)
+	}
+	if err != nil {
+		return errCode(http.StatusBadRequest, "failed to parse JSON input: %v", err)
+	}
+	return nil
+}
+
+// keyArg decodes an unseal, generate-root or rekey key as Vault does: hex
+// if it decodes to a plausible length, else base64.
+func keyArg(v, missing string) ([]byte, error) {
 	if v == "" {
 		return nil, errCode(http.StatusBadRequest, "%s", missing)
 	}
@@ -147,18 +218,17 @@ func keyArg(d *fieldData, missing string) ([]byte, error) {
 	return key, nil
 }
 
-// keyAndNonce reads the key and nonce of a generate-root or rekey
-// update, checking the key's length.
-func keyAndNonce(d *fieldData) ([]byte, string, error) {
-	key, err := keyArg(d, "'key' must be specified in request body as JSON")
+// updateKey decodes the key of a generate-root or rekey update and
+// checks its length; generate-root's error says "invalid key: " first.
+func updateKey(v, lengthPrefix string) ([]byte, error) {
+	key, err := keyArg(v, "'key' must be specified in request body as JSON")
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	if err := checkKeyLength(key); err != nil {
-		return nil, "", errCode(http.StatusBadRequest, "%v", err)
+		return nil, errCode(http.StatusBadRequest, "%s%v", lengthPrefix, err)
 	}
-	nonce, _ := d.raw["nonce"].(string)
-	return key, nonce, nil
+	return key, nil
 }
 
 // checkKeyLength is the barrier's key length rule (AES-256: 16 to 32
@@ -194,18 +264,22 @@ func combine(parts [][]byte) ([]byte, error) {
 }
 
 func (s *Server) sysUnseal(req *request, d *fieldData) (*response, error) {
-	if b, _ := d.raw["reset"].(bool); b {
+	var body UnsealRequest
+	if err := parseRawJSON(req, &body, false); err != nil {
+		return nil, err
+	}
+	if body.Reset {
 		if !s.sealed {
 			return nil, errCode(http.StatusBadRequest, "vault is unsealed")
 		}
 		s.seal.unsealParts, s.seal.unsealNonce = nil, ""
 		return s.sysSealStatus(req, d)
 	}
-	key, err := keyArg(d, "'key' must be specified in request body as JSON, or 'reset' set to true")
+	key, err := keyArg(body.Key, "'key' must be specified in request body as JSON, or 'reset' set to true")
 	if err != nil {
 		return nil, err
 	}
-	if m, _ := d.raw["migrate"].(bool); m {
+	if body.Migrate {
 		return nil, errCode(http.StatusInternalServerError, "can't perform a seal migration, no migration seal found")
 	}
 	if err := checkKeyLength(key); err != nil {
@@ -225,11 +299,29 @@ func (s *Server) sysUnseal(req *request, d *fieldData) (*response, error) {
 	}
 	combined, err := combine(s.seal.unsealParts)
 	s.seal.unsealParts, s.seal.unsealNonce = nil, ""
-	if err != nil || !bytes.Equal(combined, s.seal.key) {
-		return nil, errCode(http.StatusBadRequest, "Unseal failed, invalid key")
+	if err != nil {
+		return nil, errCode(http.StatusBadRequest, "failed to compute combined key: %v", err)
+	}
+	if err := s.checkUnsealKey(combined); err != nil {
+		return nil, err
 	}
 	s.sealed = false
 	return s.sysSealStatus(req, d)
+}
+
+// checkUnsealKey is Vault's verdict on a combined unseal key: the key
+// must be an AES key (16, 24 or 32 bytes) that decrypts the stored keys.
+func (s *Server) checkUnsealKey(key []byte) error {
+	switch len(key) {
+	case 16, 24, 32:
+	default:
+		return errCode(http.StatusBadRequest, "invalid key: failed to setup unseal key: crypto/aes: invalid key size %d", len(key))
+	}
+	if !bytes.Equal(key, s.seal.key) {
+		return errCode(http.StatusBadRequest, "unable to retrieve stored keys: invalid key: failed to decrypt keys from storage: "+
+			"error decrypting seal wrapped value\nerror decrypting using seal shamir: cipher: message authentication failed")
+	}
+	return nil
 }
 
 func (s *Server) sysKeyStatus(req *request, d *fieldData) (*response, error) {
@@ -269,8 +361,12 @@ func (s *Server) genRootStatus(req *request, d *fieldData) (*response, error) {
 }
 
 func (s *Server) genRootInit(req *request, d *fieldData) (*response, error) {
-	otp, _ := d.raw["otp"].(string)
-	if pgp, _ := d.raw["pgp_key"].(string); pgp != "" {
+	var body GenerateRootInitRequest
+	if err := parseRawJSON(req, &body, true); err != nil {
+		return nil, err
+	}
+	otp := body.OTP
+	if body.PGPKey != "" {
 		return nil, errCode(http.StatusBadRequest, "mockvault does not implement PGP-encrypted root tokens (pgp_key): use an OTP")
 	}
 	genned := otp == ""
@@ -296,10 +392,15 @@ func (s *Server) genRootCancel(req *request, d *fieldData) (*response, error) {
 }
 
 func (s *Server) genRootUpdate(req *request, d *fieldData) (*response, error) {
-	key, nonce, err := keyAndNonce(d)
+	var body GenerateRootUpdateRequest
+	if err := parseRawJSON(req, &body, false); err != nil {
+		return nil, err
+	}
+	key, err := updateKey(body.Key, "invalid key: ")
 	if err != nil {
 		return nil, err
 	}
+	nonce := body.Nonce
 	g := s.seal.genRoot
 	switch {
 	case g == nil:
@@ -309,12 +410,12 @@ func (s *Server) genRootUpdate(req *request, d *fieldData) (*response, error) {
 	case !addPart(&g.parts, key):
 		return nil, errCode(http.StatusBadRequest, "given key has already been provided during this generation operation")
 	}
-	body := map[string]any{
+	out := map[string]any{
 		"nonce": nonce, "started": true, "progress": len(g.parts), "required": s.seal.t, "complete": false,
 		"encoded_token": "", "encoded_root_token": "", "pgp_fingerprint": "", "otp": "", "otp_length": 0,
 	}
 	if len(g.parts) < s.seal.t {
-		return rawOK(body), nil
+		return rawOK(out), nil
 	}
 	s.seal.genRoot = nil
 	combined, err := combine(g.parts)
@@ -331,6 +432,6 @@ func (s *Server) genRootUpdate(req *request, d *fieldData) (*response, error) {
 		enc[i] = te.ID[i] ^ g.otp[i]
 	}
 	tok := base64.RawStdEncoding.EncodeToString(enc)
-	body["complete"], body["encoded_token"], body["encoded_root_token"] = true, tok, tok
-	return rawOK(body), nil
+	out["complete"], out["encoded_token"], out["encoded_root_token"] = true, tok, tok
+	return rawOK(out), nil
 }

@@ -13,12 +13,15 @@ func (s *Server) sysToolsPaths() []*path {
 	hashFields := fields{"input": tString, "algorithm": tString, "urlalgorithm": tString, "format": tString}
 	hashDefaults := map[string]any{"algorithm": "sha2-256", "format": "hex"}
 	rnd := map[op]handlerFunc{opUpdate: s.toolsRandom}
+	rndCaps := []string{"source", "urlbytes"}
+	hash := map[op]handlerFunc{opUpdate: s.toolsHash}
+	hashCaps := []string{"urlalgorithm"}
 	return []*path{
-		{pattern: "tools/random", fields: random, defaults: randomDefaults, ops: rnd},
-		{pattern: `tools/random/{source:\w(?:[\w\-.]*\w)?}`, fields: random, defaults: randomDefaults, ops: rnd},
-		{pattern: `tools/random/{source:\w(?:[\w\-.]*\w)?}/{urlbytes:.+}`, fields: random, defaults: randomDefaults, ops: rnd},
-		{pattern: "tools/hash", fields: hashFields, defaults: hashDefaults, ops: map[op]handlerFunc{opUpdate: s.toolsHash}},
-		{pattern: "tools/hash/{urlalgorithm:.+}", fields: hashFields, defaults: hashDefaults, ops: map[op]handlerFunc{opUpdate: s.toolsHash}},
+		{pattern: "tools/random", fields: random, defaults: randomDefaults, ops: rnd, captures: rndCaps},
+		{pattern: `tools/random/{source:\w(?:[\w\-.]*\w)?}`, fields: random, defaults: randomDefaults, ops: rnd, captures: rndCaps},
+		{pattern: `tools/random/{source:\w(?:[\w\-.]*\w)?}/{urlbytes:.+}`, fields: random, defaults: randomDefaults, ops: rnd, captures: rndCaps},
+		{pattern: "tools/hash", fields: hashFields, defaults: hashDefaults, ops: hash, captures: hashCaps},
+		{pattern: "tools/hash/{urlalgorithm:.+}", fields: hashFields, defaults: hashDefaults, ops: hash, captures: hashCaps},
 	}
 }
 

@@ -26,6 +26,9 @@ type request struct {
 	reqID    string
 	// help is a GET with ?help=1: Vault answers with the path's help.
 	help bool
+	// emptyBody is a write sent without a JSON body (Vault's own HTTP
+	// handlers refuse it: "EOF").
+	emptyBody bool
 }
 
 // id is the request's id, made on first use.

@@ -499,6 +499,7 @@ func (s *Server) decode(w *statusRecorder, hr *http.Request) (*request, error) {
 			}
 			goto token
 		}
+		req.emptyBody = len(bytes.TrimSpace(body)) == 0
 		data, err := decodeJSONBody(body)
 		if err != nil {
 			return nil, err
@@ -628,6 +629,11 @@ func (s *Server) handle(req *request) (*response, error) {
 	req.mount = m
 	req.state = s.stateOf(m)
 	req.rel = strings.TrimPrefix(req.path, m.path)
+	if s.sealed && m.typ == "system" {
+		if resp, err, ok := sealedSysAnswer(req); ok {
+			return resp, err
+		}
+	}
 	if s.sealed && !(m.typ == "system" && isUnsealedExempt(req.rel)) {
 		return nil, errSealed
 	}
@@ -655,6 +661,14 @@ func (s *Server) handle(req *request) (*response, error) {
 	for k, v := range vars {
 		raw[k] = v
 	}
+	var replaced []string
+	for _, c := range p.captures {
+		if req.data[c] != nil {
+			replaced = append(replaced, c)
+		}
+		raw[c] = vars[c]
+	}
+	sort.Strings(replaced)
 	fd := &fieldData{raw: raw, schema: p.fields, defaults: p.defaults, vars: vars}
 	if req.internal {
 		req.te = &tokenEntry{Policies: []string{"root"}, Type: tokenTypeService, Path: "auth/token/root", DisplayName: "root", CreationTime: req.now}
@@ -701,6 +715,9 @@ func (s *Server) handle(req *request) (*response, error) {
 	if resp != nil && resp.raw == nil {
 		if ig := fd.ignored(); len(ig) > 0 {
 			resp.warnings = append(resp.warnings, fmt.Sprintf("Endpoint ignored these unrecognized parameters: %v", ig))
+		}
+		if len(replaced) > 0 {
+			resp.warnings = append(resp.warnings, fmt.Sprintf("Endpoint replaced the value of these parameters with the values captured from the endpoint's path: %v", replaced))
 		}
 	}
 	if resp != nil && req.wrapTTL > 0 && resp.wrapInfo == nil && resp.raw == nil {
