@@ -115,9 +115,12 @@ func (s *Server) rekeyUpdate(req *request, d *fieldData) (*response, error) {
 		return s.rekeyStatus(req, d)
 	}
 	combined, err := combine(r.parts)
-	r.parts = nil
-	if err != nil || !bytes.Equal(combined, s.seal.key) {
-		return nil, errCode(http.StatusBadRequest, "rootter key verification failed: Unseal failed, invalid key")
+	r.parts = nil // the rekey stays, its progress starts over
+	if err != nil {
+		return nil, errCode(http.StatusInternalServerError, "failed to compute root key: %v", err)
+	}
+	if msg := s.unsealKeyError(combined, ""); msg != "" {
+		return nil, errCode(http.StatusInternalServerError, "failed to read root key: %s", msg)
 	}
 	newKey := randBytes(32)
 	shares := [][]byte{newKey}

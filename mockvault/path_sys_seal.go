@@ -302,26 +302,27 @@ func (s *Server) sysUnseal(req *request, d *fieldData) (*response, error) {
 	if err != nil {
 		return nil, errCode(http.StatusBadRequest, "failed to compute combined key: %v", err)
 	}
-	if err := s.checkUnsealKey(combined); err != nil {
-		return nil, err
+	if msg := s.unsealKeyError(combined, "unable to retrieve stored keys: "); msg != "" {
+		return nil, errCode(http.StatusBadRequest, "%s", msg)
 	}
 	s.sealed = false
 	return s.sysSealStatus(req, d)
 }
 
-// checkUnsealKey is Vault's verdict on a combined unseal key: the key
-// must be an AES key (16, 24 or 32 bytes) that decrypts the stored keys.
-func (s *Server) checkUnsealKey(key []byte) error {
+// unsealKeyError is Vault's verdict on a combined unseal key, "" when it
+// is the key: it must be an AES key (16, 24 or 32 bytes) that decrypts
+// the stored keys. retrieve is what a wrong key's message starts with.
+func (s *Server) unsealKeyError(key []byte, retrieve string) string {
 	switch len(key) {
 	case 16, 24, 32:
 	default:
-		return errCode(http.StatusBadRequest, "invalid key: failed to setup unseal key: crypto/aes: invalid key size %d", len(key))
+		return fmt.Sprintf("invalid key: failed to setup unseal key: crypto/aes: invalid key size %d", len(key))
 	}
 	if !bytes.Equal(key, s.seal.key) {
-		return errCode(http.StatusBadRequest, "unable to retrieve stored keys: invalid key: failed to decrypt keys from storage: "+
-			"error decrypting seal wrapped value\nerror decrypting using seal shamir: cipher: message authentication failed")
+		return retrieve + "invalid key: failed to decrypt keys from storage: error decrypting seal wrapped value\n" +
+			"error decrypting using seal shamir: cipher: message authentication failed"
 	}
-	return nil
+	return ""
 }
 
 func (s *Server) sysKeyStatus(req *request, d *fieldData) (*response, error) {
@@ -417,11 +418,15 @@ func (s *Server) genRootUpdate(req *request, d *fieldData) (*response, error) {
 	if len(g.parts) < s.seal.t {
 		return rawOK(out), nil
 	}
-	s.seal.genRoot = nil
 	combined, err := combine(g.parts)
-	if err != nil || !bytes.Equal(combined, s.seal.key) {
-		return nil, errCode(http.StatusBadRequest, "root generation aborted: root key verification failed: Unseal failed, invalid key")
+	g.parts = nil // the attempt stays, its progress starts over
+	if err != nil {
+		return nil, errCode(http.StatusBadRequest, "failed to compute root key: %v", err)
 	}
+	if msg := s.unsealKeyError(combined, "unable to retrieve stored keys: "); msg != "" {
+		return nil, errCode(http.StatusBadRequest, "root generation aborted: unable to authenticate: %s", msg)
+	}
+	s.seal.genRoot = nil
 	te := &tokenEntry{Policies: []string{"root"}, Path: "auth/token/root", DisplayName: "root", CreationTime: req.now,
 		Type: tokenTypeService, authMount: "auth/token/"}
 	if err := s.storeNewToken(te); err != nil {
