@@ -178,6 +178,18 @@ func (s *Server) sysLeader(req *request, d *fieldData) (*response, error) {
 	}}, nil
 }
 
+// passthroughHeaders are the request headers Vault's core mounts pass to
+// their backend (in their config, shown by sys/mounts and tune reads).
+func passthroughHeaders(m *mount) []string {
+	switch m.typ {
+	case "system":
+		return []string{"Accept"}
+	case "identity":
+		return []string{"Authorization"}
+	}
+	return nil
+}
+
 // mountInfo renders a mount table entry as sys/mounts and sys/auth do.
 func (s *Server) mountInfo(m *mount) map[string]any {
 	cfg := map[string]any{
@@ -195,11 +207,8 @@ func (s *Server) mountInfo(m *mount) map[string]any {
 	if m.listingVisibility != "" {
 		cfg["listing_visibility"] = m.listingVisibility
 	}
-	switch m.typ {
-	case "system":
-		cfg["passthrough_request_headers"] = []string{"Accept"}
-	case "identity":
-		cfg["passthrough_request_headers"] = []string{"Authorization"}
+	if h := passthroughHeaders(m); h != nil {
+		cfg["passthrough_request_headers"] = h
 	}
 	var opts any
 	if m.options != nil {
@@ -213,9 +222,10 @@ func (s *Server) mountInfo(m *mount) map[string]any {
 		"running_sha256": "", "seal_wrap": m.sealWrap, "type": m.typ, "uuid": m.uuid,
 	}
 	switch m.typ {
-	case "system", "cubbyhole", "identity", "token":
+	case "system", "cubbyhole", "identity", "token", "generic":
 	default:
-		// Builtin plugins (as opposed to core mounts) report a status.
+		// Builtin plugins (as opposed to core mounts and the legacy
+		// "generic" alias) report a status.
 		info["deprecation_status"] = "supported"
 	}
 	return info

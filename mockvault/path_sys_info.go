@@ -63,12 +63,11 @@ func (s *Server) sysHostInfo(req *request, d *fieldData) (*response, error) {
 	return dataResp(map[string]any{
 		"timestamp": time.Now().UTC(),
 		"cpu":       cpus,
-		"cpu_times": []map[string]any{{"cpu": "cpu-total", "user": 0, "system": 0, "idle": 0, "nice": 0, "iowait": 0,
-			"irq": 0, "softirq": 0, "steal": 0, "guest": 0, "guestNice": 0}},
+		"cpu_times": cpuTimes(),
 		"disk": []map[string]any{},
 		"host": map[string]any{
 			"hostname": host, "uptime": uptime, "bootTime": boot, "procs": stat["processes"], "os": runtime.GOOS,
-			"platform": "", "platformFamily": "", "platformVersion": "", "kernelVersion": release, "kernelArch": runtime.GOARCH,
+			"platform": "", "platformFamily": "", "platformVersion": "", "kernelVersion": release, "kernelArch": unameArch(),
 			"virtualizationSystem": "", "virtualizationRole": "", "hostid": "",
 		},
 		"memory": map[string]any{
@@ -76,6 +75,40 @@ func (s *Server) sysHostInfo(req *request, d *fieldData) (*response, error) {
 			"active": kib("Active"), "inactive": kib("Inactive"), "wired": 0,
 		},
 	}), nil
+}
+
+// unameArch is the machine name uname -m prints.
+func unameArch() string {
+	switch runtime.GOARCH {
+	case "amd64":
+		return "x86_64"
+	case "arm64":
+		return "aarch64"
+	}
+	return runtime.GOARCH
+}
+
+// cpuTimes are /proc/stat's per-CPU times in seconds (USER_HZ = 100).
+func cpuTimes() []map[string]any {
+	out := []map[string]any{}
+	names := []string{"user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal", "guest", "guestNice"}
+	for _, line := range strings.Split(readSmall("/proc/stat"), "\n") {
+		fs := strings.Fields(line)
+		if len(fs) < 2 || !strings.HasPrefix(fs[0], "cpu") || fs[0] == "cpu" {
+			continue
+		}
+		t := map[string]any{"cpu": fs[0]}
+		for i, n := range names {
+			v := 0.0
+			if i+1 < len(fs) {
+				j, _ := strconv.ParseFloat(fs[i+1], 64)
+				v = j / 100
+			}
+			t[n] = v
+		}
+		out = append(out, t)
+	}
+	return out
 }
 
 // procKV reads a /proc file of "key: number" or "key number" lines.
@@ -103,14 +136,45 @@ func readSmall(name string) string {
 	return string(b)
 }
 
-// sysActivity is an empty activity report for the current billing period.
+// sysActivity is an empty activity report. As Vault: the end is the end
+// of the month end_time falls in, or of the previous month when end_time
+// is absent or not in the past (with a warning); the start is start_time,
+// or the zero time (a dev server has no billing start).
 func (s *Server) sysActivity(req *request, d *fieldData) (*response, error) {
-	total := map[string]any{"clients": 0, "distinct_entities": 0, "entity_clients": 0, "non_entity_clients": 0,
-		"non_entity_tokens": 0, "secret_syncs": 0, "acme_clients": 0}
 	now := req.now.UTC()
-	start := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -11, 0)
-	return dataResp(map[string]any{
-		"by_namespace": []any{}, "months": []any{}, "total": total,
-		"start_time": start.Format(time.RFC3339), "end_time": now.Format(time.RFC3339),
-	}), nil
+	monthStart := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	var start time.Time
+	if v := d.str("start_time"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			return nil, badRequest("failed to parse %q as RFC3339 timestamp", v)
+		}
+		start = t.UTC()
+	}
+	warnings := []string{}
+	end := monthStart.Add(-time.Second)
+	if v := d.str("end_time"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			return nil, badRequest("failed to parse %q as RFC3339 timestamp", v)
+		}
+		if t.Before(monthStart) {
+			end = time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, 1, 0).Add(-time.Second)
+		} else {
+			warnings = append(warnings, activityEndWarning)
+		}
+	} else {
+		warnings = append(warnings, activityEndWarning)
+	}
+	resp := dataResp(map[string]any{
+		"by_namespace": []any{}, "months": []any{},
+		"total":      map[string]any{"entity_clients": 0, "non_entity_clients": 0, "clients": 0, "secret_syncs": 0, "acme_clients": 0},
+		"start_time": start.Format(time.RFC3339), "end_time": end.Format(time.RFC3339),
+	})
+	resp.warnings = warnings
+	return resp, nil
 }
+
+const activityEndWarning = "end_time parameter can only be used to specify a date until the end of previous month. " +
+	"The value provided for this parameter was in the current month or in the future date and was therefore ignored. " +
+	"The response includes data until the end of the previous month."

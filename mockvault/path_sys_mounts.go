@@ -376,6 +376,9 @@ func (s *Server) tuneRead(p string) (*response, error) {
 	if len(m.options) > 0 {
 		data["options"] = m.options
 	}
+	if h := passthroughHeaders(m); h != nil {
+		data["passthrough_request_headers"] = h
+	}
 	return dataResp(data), nil
 }
 

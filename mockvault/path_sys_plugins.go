@@ -40,9 +40,9 @@ func (s *Server) catalogPlugins() []catalogPlugin {
 }
 
 // pluginVersion is the running version of a builtin: KV is a plugin with
-// its own release.
+// its own release (a mount of its legacy name "generic" reports Vault's).
 func (s *Server) pluginVersion(typ string) string {
-	if typ == "kv" || typ == "generic" {
+	if typ == "kv" {
 		return "v0.25.0+builtin"
 	}
 	return "v" + s.version + "+builtin.vault"
@@ -88,7 +88,7 @@ func (s *Server) pluginRead(req *request, d *fieldData) (*response, error) {
 	for _, p := range s.catalogPlugins() {
 		if p.typ == d.str("type") && p.name == d.str("name") {
 			return dataResp(map[string]any{
-				"name": p.name, "args": []string{}, "command": "", "sha256": "", "builtin": true,
+				"name": p.name, "args": nil, "command": "", "sha256": "", "builtin": true,
 				"version": p.version, "deprecation_status": "supported",
 			}), nil
 		}
