@@ -64,7 +64,7 @@ func (s *Server) sysHostInfo(req *request, d *fieldData) (*response, error) {
 		"timestamp": time.Now().UTC(),
 		"cpu":       cpus,
 		"cpu_times": cpuTimes(),
-		"disk": []map[string]any{},
+		"disk":      []map[string]any{},
 		"host": map[string]any{
 			"hostname": host, "uptime": uptime, "bootTime": boot, "procs": stat["processes"], "os": runtime.GOOS,
 			"platform": "", "platformFamily": "", "platformVersion": "", "kernelVersion": release, "kernelArch": unameArch(),

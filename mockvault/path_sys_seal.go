@@ -2,10 +2,10 @@ package mockvault
 
 import (
 	"bytes"
-	"encoding/json"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
