@@ -75,7 +75,9 @@ func (s *Server) sysSealPaths() []*path {
 	return []*path{
 		{pattern: "init", unauthenticated: true, ops: rawOps(map[op]handlerFunc{opRead: s.sysInitRead, opUpdate: s.sysInitWrite})},
 		{pattern: "seal", ops: rawOps(map[op]handlerFunc{opUpdate: s.sysSeal})},
-		{pattern: "step-down", ops: rawOps(map[op]handlerFunc{opUpdate: s.sysStepDown})},
+		// A single node has nothing to step down from: Vault answers before
+		// it looks at the token.
+		{pattern: "step-down", unauthenticated: true, ops: rawOps(map[op]handlerFunc{opUpdate: s.sysStepDown})},
 		{pattern: "unseal", unauthenticated: true, ops: rawOps(map[op]handlerFunc{opUpdate: s.sysUnseal})},
 		{pattern: "key-status", ops: map[op]handlerFunc{opRead: s.sysKeyStatus}},
 		{pattern: "rotate", ops: map[op]handlerFunc{opUpdate: s.sysRotate}},
