@@ -430,7 +430,7 @@ func (s *Server) genRootUpdate(req *request, d *fieldData) (*response, error) {
 	}
 	s.seal.genRoot = nil
 	te := &tokenEntry{Policies: []string{"root"}, Path: "auth/token/root", DisplayName: "root", CreationTime: req.now,
-		Type: tokenTypeService, authMount: "auth/token/"}
+		Type: tokenTypeService, authMount: "auth/token/", noLease: true}
 	if err := s.storeNewToken(te); err != nil {
 		return nil, err
 	}

@@ -381,6 +381,10 @@ func (s *Server) tokenData(te *tokenEntry, now time.Time) map[string]any {
 		d["ttl"] = te.ttlAt(now)
 	}
 	d["renewable"] = te.Type == tokenTypeService && te.Renewable && !te.ExpireTime.IsZero()
+	if te.noLease {
+		delete(d, "renewable")
+		delete(d, "issue_time")
+	}
 	return d
 }
 
