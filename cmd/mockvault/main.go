@@ -147,6 +147,9 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- string) int {
 		return 0
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, topUsage)
+		fmt.Fprintln(stdout)
+		var c config
+		printServerUsage(stdout, serverFlags(&c))
 		return 0
 	case "server":
 	default:

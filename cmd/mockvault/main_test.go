@@ -355,7 +355,8 @@ func TestVersionAndHelp(t *testing.T) {
 		t.Fatalf("version: %d %q", code, out.String())
 	}
 	out = syncBuf{}
-	if code := run([]string{"-h"}, &out, &errOut, nil); code != 0 || !strings.Contains(out.String(), "server ") || !strings.Contains(out.String(), "version ") {
+	if code := run([]string{"-h"}, &out, &errOut, nil); code != 0 || !strings.Contains(out.String(), "server ") || !strings.Contains(out.String(), "version ") ||
+		!strings.Contains(out.String(), "  -dev-tls\n") {
 		t.Fatalf("-h: %d %s", code, out.String())
 	}
 	out = syncBuf{}
