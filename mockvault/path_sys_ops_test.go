@@ -217,6 +217,17 @@ func TestSysRekey(t *testing.T) {
 	}
 	_, err = c.Sys().RekeyRetrieveBackup()
 	mvWantErr(t, err, 400, "no backed-up keys found")
+	// Reset brings back the dev server's single key (the banner's).
+	v.Server.Reset()
+	if s, _ := anon.Sys().SealStatus(); s.T != 1 || s.N != 1 {
+		t.Fatalf("after reset: %+v", s)
+	}
+	if err := c.Sys().Seal(); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := anon.Sys().Unseal(v.Server.UnsealKey()); err != nil || s.Sealed {
+		t.Fatalf("dev key after reset: %+v %v", s, err)
+	}
 }
 
 // sys/remount moves a KV mount with its data and reports the migration;

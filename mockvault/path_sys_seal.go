@@ -2,7 +2,6 @@ package mockvault
 
 import (
 	"bytes"
-	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -54,12 +53,9 @@ type rekeyAttempt struct {
 	pendingVerifyOf []byte
 }
 
-func newSealState(now time.Time) sealState {
-	key := make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		panic(err)
-	}
-	return sealState{key: key, t: 1, n: 1, term: 1, installTime: now.UTC()}
+// newSealState is a fresh dev server's barrier: key, one share of it.
+func newSealState(key []byte, now time.Time) sealState {
+	return sealState{key: append([]byte(nil), key...), t: 1, n: 1, term: 1, installTime: now.UTC()}
 }
 
 // UnsealKey is the dev server's unseal key, base64 as the dev banner

@@ -109,6 +109,9 @@ type Server struct {
 	seal sealState
 	// started is when New ran (sys/version-history's install time).
 	started time.Time
+	// devUnsealKey is the unseal key the banner prints; Reset puts it
+	// back after a rekey.
+	devUnsealKey []byte
 }
 
 // New returns a dev-mode server.
@@ -129,7 +132,7 @@ func New(opts Options) *Server {
 	}
 	s.cluster.id, s.cluster.name = newUUID(), "vault-cluster-"+randomHex(4)
 	s.started = s.clock.Now()
-	s.seal = newSealState(s.started)
+	s.devUnsealKey = randBytes(32)
 	s.init()
 	return s
 }
@@ -147,6 +150,7 @@ func (s *Server) init() {
 	s.engines = map[string]engineState{}
 	s.sealed = false
 	now := s.clock.Now()
+	s.seal = newSealState(s.devUnsealKey, now)
 	for _, e := range engineList {
 		for _, dm := range e.dev {
 			m := dm.clone()
