@@ -91,15 +91,10 @@ func (s *Server) rekeyCancel(req *request, d *fieldData) (*response, error) {
 }
 
 func (s *Server) rekeyUpdate(req *request, d *fieldData) (*response, error) {
-	var body RekeyUpdateRequest
-	if err := parseRawJSON(req, &body, false); err != nil {
-		return nil, err
-	}
-	key, err := updateKey(body.Key, "")
+	key, nonce, err := readKeyUpdate(req, &RekeyUpdateRequest{}, "")
 	if err != nil {
 		return nil, err
 	}
-	nonce := body.Nonce
 	r := s.seal.rekey
 	switch {
 	case r == nil:
@@ -171,15 +166,10 @@ func (s *Server) rekeyVerifyRestart(req *request, d *fieldData) (*response, erro
 }
 
 func (s *Server) rekeyVerifyUpdate(req *request, d *fieldData) (*response, error) {
-	var body RekeyVerificationUpdateRequest
-	if err := parseRawJSON(req, &body, false); err != nil {
-		return nil, err
-	}
-	key, err := updateKey(body.Key, "")
+	key, nonce, err := readKeyUpdate(req, &RekeyVerificationUpdateRequest{}, "")
 	if err != nil {
 		return nil, err
 	}
-	nonce := body.Nonce
 	r := s.seal.rekey
 	switch {
 	case r == nil || r.verifyNonce == "":

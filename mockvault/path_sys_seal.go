@@ -216,17 +216,29 @@ func keyArg(v, missing string) ([]byte, error) {
 	return key, nil
 }
 
-// updateKey decodes the key of a generate-root or rekey update and
-// checks its length; generate-root's error says "invalid key: " first.
-func updateKey(v, lengthPrefix string) ([]byte, error) {
-	key, err := keyArg(v, "'key' must be specified in request body as JSON")
+// keyNonceBody is an update body of generate-root or rekey.
+type keyNonceBody interface{ keyNonce() (key, nonce string) }
+
+func (b *GenerateRootUpdateRequest) keyNonce() (string, string)      { return b.Key, b.Nonce }
+func (b *RekeyUpdateRequest) keyNonce() (string, string)             { return b.Key, b.Nonce }
+func (b *RekeyVerificationUpdateRequest) keyNonce() (string, string) { return b.Key, b.Nonce }
+
+// readKeyUpdate decodes a generate-root or rekey update body into body,
+// then its key, checking the length; generate-root's length error says
+// "invalid key: " first (lengthPrefix).
+func readKeyUpdate(req *request, body keyNonceBody, lengthPrefix string) ([]byte, string, error) {
+	if err := parseRawJSON(req, body, false); err != nil {
+		return nil, "", err
+	}
+	k, nonce := body.keyNonce()
+	key, err := keyArg(k, "'key' must be specified in request body as JSON")
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if err := checkKeyLength(key); err != nil {
-		return nil, errCode(http.StatusBadRequest, "%s%v", lengthPrefix, err)
+		return nil, "", errCode(http.StatusBadRequest, "%s%v", lengthPrefix, err)
 	}
-	return key, nil
+	return key, nonce, nil
 }
 
 // checkKeyLength is the barrier's key length rule (AES-256: 16 to 32
@@ -391,15 +403,10 @@ func (s *Server) genRootCancel(req *request, d *fieldData) (*response, error) {
 }
 
 func (s *Server) genRootUpdate(req *request, d *fieldData) (*response, error) {
-	var body GenerateRootUpdateRequest
-	if err := parseRawJSON(req, &body, false); err != nil {
-		return nil, err
-	}
-	key, err := updateKey(body.Key, "invalid key: ")
+	key, nonce, err := readKeyUpdate(req, &GenerateRootUpdateRequest{}, "invalid key: ")
 	if err != nil {
 		return nil, err
 	}
-	nonce := body.Nonce
 	g := s.seal.genRoot
 	switch {
 	case g == nil:
