@@ -2,6 +2,7 @@ package mockvault_test
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"crypto/sha3"
 	"encoding/base64"
 	"encoding/hex"
@@ -118,11 +119,31 @@ func TestSysKeyStatusAndRotate(t *testing.T) {
 	if err != nil || ks.Term != 1 {
 		t.Fatalf("key-status: %+v %v", ks, err)
 	}
+	// A batch token carries the key term it was sealed under; older terms
+	// still open after a rotation.
+	term := func(tok string) uint32 {
+		raw, err := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(tok, "hvb."))
+		if err != nil || len(raw) < 5 {
+			t.Fatalf("batch token %q: %v", tok, err)
+		}
+		return binary.BigEndian.Uint32(raw[:4])
+	}
+	before, err := c.Auth().Token().Create(&api.TokenCreateRequest{Type: "batch", Policies: []string{"default"}})
+	if err != nil || term(before.Auth.ClientToken) != 1 {
+		t.Fatalf("batch before: %+v %v", before, err)
+	}
 	if err := c.Sys().Rotate(); err != nil {
 		t.Fatal(err)
 	}
 	if ks, err = c.Sys().KeyStatus(); err != nil || ks.Term != 2 {
 		t.Fatalf("after rotate: %+v %v", ks, err)
+	}
+	after, err := c.Auth().Token().Create(&api.TokenCreateRequest{Type: "batch", Policies: []string{"default"}})
+	if err != nil || term(after.Auth.ClientToken) != 2 {
+		t.Fatalf("batch after: %+v %v", after, err)
+	}
+	if _, err := mvClient(t, v, before.Auth.ClientToken).Auth().Token().LookupSelf(); err != nil {
+		t.Fatalf("term 1 batch token after rotate: %v", err)
 	}
 	// rotate is sudo.
 	mvPolicy(t, v, "sysall", `path "sys/*" { capabilities = ["create", "read", "update"] }`)

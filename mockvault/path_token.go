@@ -230,7 +230,7 @@ func (s *Server) storeNewToken(te *tokenEntry) error {
 	// with), even after revoke-orphan has made the token an orphan.
 	te.orphan = te.Parent == ""
 	if te.Type == tokenTypeBatch {
-		id, err := sealBatch(s.batchKey, te)
+		id, err := sealBatch(s.batchKey, s.seal.term, te)
 		if err != nil {
 			return err
 		}
