@@ -2,9 +2,9 @@ package mockvault_test
 
 import (
 	"crypto/sha256"
-	"encoding/binary"
 	"crypto/sha3"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"strings"
 	"testing"
