@@ -5,6 +5,9 @@
 #   e2e/clients/agent_check.sh  Vault Agent with the seed's agent.hcl (auto-auth,
 #                               sink, renewal, re-authentication, proxy)
 #   e2e/clients/ci_cli.sh       more CLI commands of CI pipelines
+#   e2e/clients/ops_cli.sh      a CI set-up with its own -dev-tls server (VAULT_CACERT from
+#                               the banner, sys/tools, key rotation, seal/unseal with the
+#                               banner's unseal key, generate-root); binary targets only
 #
 #   make clients                  # ~1 min; builds/caches the vault binary first (tools/realvault/build.sh);
 #                                 # the container part needs a Docker engine (skipped with a line without one)

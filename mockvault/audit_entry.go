@@ -186,7 +186,7 @@ func (s *Server) auditRequestOf(req *request) *auditRequest {
 	}
 	if m := req.mount; m != nil && m.typ != "none" {
 		r.MountPoint, r.MountType, r.MountAccessor = m.path, m.typ, m.accessor
-		r.MountRunningVersion, r.MountClass = s.runningVersion(m), "secret"
+		r.MountRunningVersion, r.MountClass = s.pluginVersion(m.typ), "secret"
 		if m.auth {
 			r.MountClass = "auth"
 		}

@@ -39,6 +39,10 @@ type path struct {
 	exists func(r *request, d *fieldData) (bool, error)
 	// unauthenticated paths are served without a token (login, health…).
 	unauthenticated bool
+	// captures are every capture of Vault's pattern for this path,
+	// optional ones included: Vault sets each (to "" when absent) over
+	// a body parameter of the same name, with a warning.
+	captures []string
 }
 
 // backend routes a mount's relative paths to their handlers.

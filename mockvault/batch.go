@@ -5,6 +5,7 @@ import (
 	"crypto/cipher"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"sort"
 	"strings"
@@ -14,7 +15,8 @@ import (
 const batchPrefix = "hvb."
 
 // A batch token is "hvb." + base64url (unpadded) of what Vault's barrier
-// makes of a protobuf TokenEntry: a 4-byte key term (1) and a format
+// makes of a protobuf TokenEntry: a 4-byte key term (1, one more after
+// each sys/rotate) and a format
 // version byte (2), a 12-byte nonce, then the AES-GCM ciphertext and its
 // 16-byte tag. The TokenEntry holds what Vault puts in it, with Vault's
 // field numbers and values (the parent's stored id, creation time in unix
@@ -22,7 +24,14 @@ const batchPrefix = "hvb."
 // of the mock is exactly as long as Vault's for the same token. What the
 // mock needs beyond that is derived: the expiry from creation time and
 // TTL, orphan from the parent, the issuing mount from the path (auth.go).
-var batchHeader = []byte{0, 0, 0, 1, 2}
+
+// batchHeader is the barrier header of key term term (format version 2).
+func batchHeader(term int) []byte {
+	h := make([]byte, 5)
+	binary.BigEndian.PutUint32(h, uint32(term))
+	h[4] = 2
+	return h
+}
 
 // TokenEntry field numbers (Vault's sdk/plugin/pb) and values.
 const (
@@ -137,7 +146,7 @@ func unmarshalBatch(plain []byte) (*tokenEntry, error) {
 
 // sealBatch encodes te as a batch token id, authenticated with the
 // server's key (AES-256-GCM), so a modified or foreign token is rejected.
-func sealBatch(key []byte, te *tokenEntry) (string, error) {
+func sealBatch(key []byte, term int, te *tokenEntry) (string, error) {
 	// A batch token names its parent by the parent's stored id.
 	parent := te.Parent
 	if inner, ok := sscInner(sscKey(key), parent); ok {
@@ -152,7 +161,8 @@ func sealBatch(key []byte, te *tokenEntry) (string, error) {
 	if _, err := rand.Read(nonce); err != nil {
 		return "", err
 	}
-	sealed := append(append(append([]byte(nil), batchHeader...), nonce...), aead.Seal(nil, nonce, plain, batchHeader)...)
+	header := batchHeader(term)
+	sealed := append(append(append([]byte(nil), header...), nonce...), aead.Seal(nil, nonce, plain, header)...)
 	return batchPrefix + base64.RawURLEncoding.EncodeToString(sealed), nil
 }
 
@@ -182,11 +192,12 @@ func openBatch(key []byte, id string) (*tokenEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := len(batchHeader)
-	if len(raw) < h+aead.NonceSize()+aead.Overhead() || string(raw[:h]) != string(batchHeader) {
+	// Any key term opens: the keyring keeps the terms before a rotation.
+	const h = 5
+	if len(raw) < h+aead.NonceSize()+aead.Overhead() || raw[4] != 2 || binary.BigEndian.Uint32(raw[:4]) == 0 {
 		return nil, errBadBatch
 	}
-	plain, err := aead.Open(nil, raw[h:h+aead.NonceSize()], raw[h+aead.NonceSize():], batchHeader)
+	plain, err := aead.Open(nil, raw[h:h+aead.NonceSize()], raw[h+aead.NonceSize():], raw[:h])
 	if err != nil {
 		return nil, errBadBatch
 	}

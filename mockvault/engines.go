@@ -31,6 +31,9 @@ func init() {
 	for _, e := range engineList {
 		engineByName[e.typ] = e
 	}
+	// Vault's mountAliases: a "generic" mount is a KV mount that keeps its
+	// legacy type name in the mount table.
+	engineByName["generic"] = engineByName["kv"]
 }
 
 // engineByType returns the engine serving mounts of type typ, or nil when
@@ -55,5 +58,10 @@ func (s *Server) sysFamilies() [][]*path {
 		s.sysPolicyPaths(),       // path_sys_policy.go
 		s.sysWrappingPaths(),     // path_sys_wrapping.go
 		s.sysAuditPaths(),        // path_sys_audit.go
+		s.sysSealPaths(),         // path_sys_seal.go, path_sys_rekey.go: init, seal, unseal, generate-root, rekey, rotate
+		s.sysToolsPaths(),        // path_sys_tools.go
+		s.sysRemountPaths(),      // path_sys_remount.go
+		s.sysPluginPaths(),       // path_sys_plugins.go
+		s.sysInfoPaths(),         // path_sys_info.go: host-info, version-history, activity
 	}
 }

@@ -61,7 +61,7 @@ func FuzzBatchToken(f *testing.F) {
 	s := New(Options{})
 	te := &tokenEntry{Policies: []string{"default", "x"}, Path: "auth/token/create", Type: tokenTypeBatch,
 		CreationTime: time.Unix(1700000000, 0), TTL: time.Hour, ExpireTime: time.Unix(1700003600, 0), orphan: true}
-	good, err := sealBatch(s.batchKey, te)
+	good, err := sealBatch(s.batchKey, 1, te)
 	if err != nil {
 		f.Fatal(err)
 	}

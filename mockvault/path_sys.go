@@ -29,9 +29,11 @@ func systemEngine() *engine {
 			b.notFound = sysNotImplemented
 			return b
 		},
-		sudo:  sysRootPaths,
-		state: func(*Server) engineState { return &sysState{dangling: map[string]*tokenEntry{}} },
-		dev:   []mount{{path: "sys/", typ: "system", description: "system endpoints used for control, policy and debugging", sealWrap: true}},
+		sudo: sysRootPaths,
+		state: func(*Server) engineState {
+			return &sysState{dangling: map[string]*tokenEntry{}, migrations: map[string]*mountMigration{}}
+		},
+		dev: []mount{{path: "sys/", typ: "system", description: "system endpoints used for control, policy and debugging", sealWrap: true}},
 	}
 }
 
@@ -40,13 +42,19 @@ func systemEngine() *engine {
 // token's), by lease id.
 type sysState struct {
 	dangling map[string]*tokenEntry
+	// migrations are the remounts done, by migration id.
+	migrations map[string]*mountMigration
 }
 
 func (st *sysState) cloneState() engineState {
-	out := &sysState{dangling: make(map[string]*tokenEntry, len(st.dangling))}
+	out := &sysState{dangling: make(map[string]*tokenEntry, len(st.dangling)), migrations: make(map[string]*mountMigration, len(st.migrations))}
 	for k, te := range st.dangling {
 		cp := *te
 		out.dangling[k] = &cp
+	}
+	for k, m := range st.migrations {
+		cp := *m
+		out.migrations[k] = &cp
 	}
 	return out
 }
@@ -74,10 +82,10 @@ func (s *Server) sysCorePaths() []*path {
 // served path's 405 stays a 405 and a server pays nothing for the list.)
 var sysUnimplemented = []string{
 	"config/cors", "config/ui", "config/state",
-	"config/reload", "config/group-policy-application", "rotate", "key-status", "rekey",
-	"rekey-recovery-key", "generate-root", "generate-recovery-token", "init", "unseal", "seal",
-	"step-down", "host-info", "in-flight-req", "metrics", "pprof", "plugins", "raw", "remount",
-	"replication", "storage", "tools", "version-history", "internal/counters",
+	"config/reload", "config/group-policy-application", "rotate", "rekey",
+	"rekey-recovery-key", "generate-recovery-token",
+	"in-flight-req", "metrics", "pprof", "plugins/runtimes", "plugins/reload", "raw",
+	"replication", "storage", "internal/counters",
 	"internal/specs", "internal/ui/feature-flags", "internal/ui/namespaces",
 	"internal/ui/resultant-acl", "internal/ui/version", "internal/inspect", "quotas", "loggers",
 	"mfa", "managed-keys", "namespaces", "policies/password", "policies/rgp", "policies/egp",
@@ -99,12 +107,7 @@ func sysNotImplemented(rel string) error {
 
 // rawHTTPOps serves read with h; Vault's raw HTTP handlers answer any other
 // method with a bare 405.
-func rawHTTPOps(h handlerFunc) map[op]handlerFunc {
-	refuse := func(*request, *fieldData) (*response, error) {
-		return nil, &vaultError{code: http.StatusMethodNotAllowed, msgs: []string{}}
-	}
-	return map[op]handlerFunc{opRead: h, opList: refuse, opUpdate: refuse, opDelete: refuse, opPatch: refuse}
-}
+func rawHTTPOps(h handlerFunc) map[op]handlerFunc { return rawOps(map[op]handlerFunc{opRead: h}) }
 
 // clusterID and clusterName are random per server, as a dev Vault's are.
 func (s *Server) clusterID() string { return s.cluster.id }
@@ -153,8 +156,8 @@ func (s *Server) sysSealStatus(req *request, d *fieldData) (*response, error) {
 		return nil, err
 	}
 	body := map[string]any{
-		"type": "shamir", "initialized": true, "sealed": s.sealed, "t": 1, "n": 1, "progress": 0,
-		"nonce": "", "version": s.version, "build_date": "2025-11-18T13:04:32Z", "migration": false,
+		"type": "shamir", "initialized": true, "sealed": s.sealed, "t": s.seal.t, "n": s.seal.n,
+		"progress": len(s.seal.unsealParts), "nonce": s.seal.unsealNonce, "version": s.version, "build_date": vaultBuildDate, "migration": false,
 		"recovery_seal": false, "storage_type": "inmem",
 	}
 	if !s.sealed {
@@ -175,6 +178,18 @@ func (s *Server) sysLeader(req *request, d *fieldData) (*response, error) {
 	}}, nil
 }
 
+// passthroughHeaders are the request headers Vault's core mounts pass to
+// their backend (in their config, shown by sys/mounts and tune reads).
+func passthroughHeaders(m *mount) []string {
+	switch m.typ {
+	case "system":
+		return []string{"Accept"}
+	case "identity":
+		return []string{"Authorization"}
+	}
+	return nil
+}
+
 // mountInfo renders a mount table entry as sys/mounts and sys/auth do.
 func (s *Server) mountInfo(m *mount) map[string]any {
 	cfg := map[string]any{
@@ -192,17 +207,14 @@ func (s *Server) mountInfo(m *mount) map[string]any {
 	if m.listingVisibility != "" {
 		cfg["listing_visibility"] = m.listingVisibility
 	}
-	switch m.typ {
-	case "system":
-		cfg["passthrough_request_headers"] = []string{"Accept"}
-	case "identity":
-		cfg["passthrough_request_headers"] = []string{"Authorization"}
+	if h := passthroughHeaders(m); h != nil {
+		cfg["passthrough_request_headers"] = h
 	}
 	var opts any
 	if m.options != nil {
 		opts = m.options
 	}
-	running := s.runningVersion(m)
+	running := s.pluginVersion(m.typ)
 	info := map[string]any{
 		"accessor": m.accessor, "config": cfg, "description": m.description,
 		"external_entropy_access": false, "local": m.local, "options": opts,
@@ -210,21 +222,13 @@ func (s *Server) mountInfo(m *mount) map[string]any {
 		"running_sha256": "", "seal_wrap": m.sealWrap, "type": m.typ, "uuid": m.uuid,
 	}
 	switch m.typ {
-	case "system", "cubbyhole", "identity", "token":
+	case "system", "cubbyhole", "identity", "token", "generic":
 	default:
-		// Builtin plugins (as opposed to core mounts) report a status.
+		// Builtin plugins (as opposed to core mounts and the legacy
+		// "generic" alias) report a status.
 		info["deprecation_status"] = "supported"
 	}
 	return info
-}
-
-// runningVersion is the plugin version a mount runs (running_plugin_version).
-func (s *Server) runningVersion(m *mount) string {
-	if m.typ == "kv" {
-		// KV is a plugin with its own version.
-		return "v0.25.0+builtin"
-	}
-	return "v" + s.version + "+builtin.vault"
 }
 
 func (s *Server) sysAuthList(req *request, d *fieldData) (*response, error) {

@@ -219,7 +219,7 @@ func (s *Server) mountEnable(req *request, d *fieldData) (*response, error) {
 	}
 	opts := d.kv("options")
 	switch typ {
-	case "kv":
+	case "kv", "generic":
 	case "kv-v1", "kv-v2":
 		if opts == nil {
 			opts = map[string]string{}
@@ -280,6 +280,18 @@ func (s *Server) mountRead(req *request, d *fieldData) (*response, error) {
 // removeMount drops a mount, revoking the tokens it issued and the leases
 // under it, and tells the engines.
 func (s *Server) removeMount(m *mount) {
+	s.revokeUnder(m)
+	if e := engineByType(m.typ); e != nil && e.unmount != nil {
+		e.unmount(s, m)
+	}
+	delete(s.mounts, m.path)
+	// Engine state dies with its mount, whatever the engine.
+	delete(s.engines, m.path)
+}
+
+// revokeUnder revokes the tokens mount m issued and those created under
+// its path (Vault's RevokePrefix of the mount path).
+func (s *Server) revokeUnder(m *mount) {
 	for _, te := range s.tokens.all() {
 		if s.tokens.get(te.ID) != te {
 			continue
@@ -288,12 +300,6 @@ func (s *Server) removeMount(m *mount) {
 			s.revokeTree(te)
 		}
 	}
-	if e := engineByType(m.typ); e != nil && e.unmount != nil {
-		e.unmount(s, m)
-	}
-	delete(s.mounts, m.path)
-	// Engine state dies with its mount, whatever the engine.
-	delete(s.engines, m.path)
 }
 
 // isTunePath tells a DELETE of sys/{auth,mounts}/:path/tune, which Vault's
@@ -369,6 +375,9 @@ func (s *Server) tuneRead(p string) (*response, error) {
 	}
 	if len(m.options) > 0 {
 		data["options"] = m.options
+	}
+	if h := passthroughHeaders(m); h != nil {
+		data["passthrough_request_headers"] = h
 	}
 	return dataResp(data), nil
 }

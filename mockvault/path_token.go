@@ -230,7 +230,7 @@ func (s *Server) storeNewToken(te *tokenEntry) error {
 	// with), even after revoke-orphan has made the token an orphan.
 	te.orphan = te.Parent == ""
 	if te.Type == tokenTypeBatch {
-		id, err := sealBatch(s.batchKey, te)
+		id, err := sealBatch(s.batchKey, s.seal.term, te)
 		if err != nil {
 			return err
 		}
@@ -396,6 +396,10 @@ func (s *Server) tokenData(te *tokenEntry, now time.Time) map[string]any {
 		d["ttl"] = te.ttlAt(now)
 	}
 	d["renewable"] = te.Type == tokenTypeService && te.Renewable && !te.ExpireTime.IsZero()
+	if te.noLease {
+		delete(d, "renewable")
+		delete(d, "issue_time")
+	}
 	return d
 }
 

@@ -3,7 +3,6 @@ package mockvault
 import (
 	"fmt"
 	"net/http"
-	"sort"
 	"strings"
 	"time"
 )
@@ -227,16 +226,16 @@ func transitRouter(_ *Server, _ *mount) *backend {
 			}
 		}
 		for _, p := range r.patterns {
-			paths = append(paths, &path{pattern: p, fields: r.fields, defaults: r.defaults, ops: ops, exists: exists})
+			paths = append(paths, &path{pattern: p, fields: r.fields, defaults: r.defaults, ops: ops, exists: exists, captures: r.captures})
 		}
 	}
 	return newBackend(paths)
 }
 
 // transitWrap gives a handler its mount's state and does what Vault's
-// framework does around it: path captures replace body parameters (with
-// a warning), batch_input is taken raw, unknown parameters are named in a
-// warning.
+// framework does around it: batch_input is taken raw, unknown parameters
+// are named in a warning. (Path captures replace body parameters in the
+// server, path.captures.)
 func transitWrap(r transitRoute, fn transitHandler) handlerFunc {
 	return func(req *request, d *fieldData) (*response, error) {
 		t := req.state.(*transitState)
@@ -244,14 +243,6 @@ func transitWrap(r transitRoute, fn transitHandler) handlerFunc {
 		if err := t.entOnlyKey(r, req, d); err != nil {
 			return nil, err
 		}
-		var replaced []string
-		for _, c := range r.captures {
-			if req.data[c] != nil {
-				replaced = append(replaced, c)
-			}
-			d.raw[c] = d.vars[c]
-		}
-		sort.Strings(replaced)
 		var ignored []string
 		for _, k := range d.ignored() {
 			if !(r.batch && k == "batch_input") {
@@ -273,9 +264,6 @@ func transitWrap(r transitRoute, fn transitHandler) handlerFunc {
 		if err == nil && resp != nil && resp.raw == nil {
 			if len(ignored) > 0 {
 				resp.warnings = append(resp.warnings, fmt.Sprintf("Endpoint ignored these unrecognized parameters: %v", ignored))
-			}
-			if len(replaced) > 0 {
-				resp.warnings = append(resp.warnings, fmt.Sprintf("Endpoint replaced the value of these parameters with the values captured from the endpoint's path: %v", replaced))
 			}
 		}
 		return resp, err

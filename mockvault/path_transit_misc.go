@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"strconv"
@@ -14,82 +13,18 @@ import (
 
 // Transit random bytes, hash, export, backup and restore.
 
-const transitRandomMax = 128 * 1024
-
-// random is random[/:source][/:bytes] (Vault's HandleRandomAPI). The mock
-// has no seal entropy: "seal" warns as a dev server does, "all" is the
-// platform source.
+// random is random[/:source][/:bytes], Vault's HandleRandomAPI as
+// sys/tools/random has it.
 func (t *transitState) random(req *request, d *fieldData) (*response, error) {
-	urlBytes, source := d.vars["urlbytes"], d.vars["source"]
-	n := d.integer("bytes")
-	src := "platform"
-	var err error
-	switch {
-	case source == "":
-	case urlBytes == "" && (source == "platform" || source == "seal" || source == "all"):
-		src = source
-	case urlBytes == "":
-		if n, err = strconv.Atoi(source); err != nil {
-			return nil, tUser("error parsing url-set byte count: %s", err)
-		}
-	default:
-		src = source
-		if n, err = strconv.Atoi(urlBytes); err != nil {
-			return nil, tUser("error parsing url-set byte count: %s", err)
-		}
-	}
-	format := d.str("format")
-	switch {
-	case n < 1:
-		return nil, tUser(`"bytes" cannot be less than 1`)
-	case n > transitRandomMax:
-		return nil, tUser(`"bytes" should be less than %d`, transitRandomMax)
-	case format != "hex" && format != "base64":
-		return nil, tUser("unsupported encoding format %q; must be \"hex\" or \"base64\"", format)
-	}
-	var warnings []string
-	switch src {
-	case "", "platform", "all":
-	case "seal":
-		warnings = append(warnings, "no seal/entropy augmentation available, using platform entropy source")
-	default:
-		return nil, tUser("unsupported entropy source %q; must be \"platform\" or \"seal\", or \"all\"", src)
-	}
-	b := randBytes(n)
-	out := base64.StdEncoding.EncodeToString(b)
-	if format == "hex" {
-		out = hex.EncodeToString(b)
-	}
-	return &response{data: map[string]any{"random_bytes": out}, warnings: warnings}, nil
+	return randomAPI(d)
 }
 
+// hash is hash[/:algorithm]: sys/tools/hash with an input required.
 func (t *transitState) hash(req *request, d *fieldData) (*response, error) {
 	if !d.has("input") {
 		return nil, tUser("input missing")
 	}
-	format := d.str("format")
-	algorithm := d.str("urlalgorithm")
-	if algorithm == "" {
-		algorithm = d.str("algorithm")
-	}
-	input, err := base64.StdEncoding.DecodeString(d.str("input"))
-	if err != nil {
-		return nil, tUser("unable to decode input as base64: %s", err)
-	}
-	if format != "hex" && format != "base64" {
-		return nil, tUser("unsupported encoding format %s; must be \"hex\" or \"base64\"", format)
-	}
-	h, ok := tHashes[algorithm]
-	if !ok || h == 0 || algorithm == "sha1" {
-		return nil, tUser("unsupported algorithm %s", algorithm)
-	}
-	sum := newHash(h)()
-	sum.Write(input)
-	out := hex.EncodeToString(sum.Sum(nil))
-	if format == "base64" {
-		out = base64.StdEncoding.EncodeToString(sum.Sum(nil))
-	}
-	return dataResp(map[string]any{"sum": out}), nil
+	return hashAPI(d)
 }
 
 // export is export/:type/:name[/:version].

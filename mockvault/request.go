@@ -35,6 +35,9 @@ type request struct {
 	// login is a request on an unauthenticated path (Vault's login
 	// requests: their response entry is about the token issued).
 	login bool
+	// emptyBody is a write sent without a JSON body (Vault's own HTTP
+	// handlers refuse it: "EOF").
+	emptyBody bool
 }
 
 // id is the request's id, made on first use.

@@ -64,6 +64,9 @@ type Options struct {
 	// secrets as variables, for `mockvault verify` to replay against real
 	// Vault. Off by default; off, it costs nothing.
 	Record bool
+	// DevKVV1 mounts secret/ as KV version 1 (vault server -dev-kv-v1);
+	// DevNoKV mounts no secret/ at all (-dev-no-kv).
+	DevKVV1, DevNoKV bool
 }
 
 // Server is a mock Vault. It is safe for concurrent use.
@@ -109,6 +112,16 @@ type Server struct {
 	largeBodies chan struct{}
 
 	cluster struct{ id, name string }
+
+	// seal is the dev server's single unseal key and what the operator
+	// endpoints (sys/unseal, sys/rotate, sys/rekey, sys/generate-root)
+	// keep between requests (path_sys_seal.go).
+	seal sealState
+	// started is when New ran (sys/version-history's install time).
+	started time.Time
+	// devUnsealKey is the unseal key the banner prints; Reset puts it
+	// back after a rekey.
+	devUnsealKey []byte
 }
 
 // New returns a dev-mode server.
@@ -128,6 +141,8 @@ func New(opts Options) *Server {
 		}
 	}
 	s.cluster.id, s.cluster.name = newUUID(), "vault-cluster-"+randomHex(4)
+	s.started = s.clock.Now()
+	s.devUnsealKey = randBytes(32)
 	s.init()
 	if opts.Record {
 		s.rec = newRecorder(opts.RootToken, s.now())
@@ -149,9 +164,18 @@ func (s *Server) init() {
 	s.audit = newAuditState()
 	s.sealed = false
 	now := s.clock.Now()
+	s.seal = newSealState(s.devUnsealKey, now)
 	for _, e := range engineList {
 		for _, dm := range e.dev {
 			m := dm.clone()
+			if m.path == "secret/" {
+				if s.opts.DevNoKV {
+					continue
+				}
+				if s.opts.DevKVV1 {
+					m.options = map[string]string{"version": "1"}
+				}
+			}
 			s.attachMount(&m)
 		}
 	}
@@ -548,6 +572,7 @@ func (s *Server) decode(w *statusRecorder, hr *http.Request) (*request, error) {
 			}
 			goto token
 		}
+		req.emptyBody = len(bytes.TrimSpace(body)) == 0
 		data, err := decodeJSONBody(body)
 		if err != nil {
 			return nil, err
@@ -622,7 +647,12 @@ func (s *Server) readBody(w *statusRecorder, hr *http.Request) ([]byte, error) {
 // own (no logical request): they answer a method they do not take with a
 // bare 405 before any body or content-type check.
 func isRawSysHandler(p string) bool {
-	return p == "sys/health" || p == "sys/seal-status" || p == "sys/leader"
+	switch p {
+	case "sys/health", "sys/seal-status", "sys/leader", "sys/init", "sys/seal", "sys/unseal", "sys/step-down",
+		"sys/generate-root/attempt", "sys/generate-root/update", "sys/rekey/init", "sys/rekey/update", "sys/rekey/verify":
+		return true
+	}
+	return false
 }
 
 // isFormBody tells a form post from JSON as Vault does: the form content
@@ -668,6 +698,11 @@ func (s *Server) handle(req *request) (*response, error) {
 	req.mount = m
 	req.state = s.stateOf(m)
 	req.rel = strings.TrimPrefix(req.path, m.path)
+	if s.sealed && m.typ == "system" {
+		if resp, err, ok := sealedSysAnswer(req); ok {
+			return resp, err
+		}
+	}
 	if s.sealed && !(m.typ == "system" && isUnsealedExempt(req.rel)) {
 		return nil, errSealed
 	}
@@ -696,6 +731,14 @@ func (s *Server) handle(req *request) (*response, error) {
 	for k, v := range vars {
 		raw[k] = v
 	}
+	var replaced []string
+	for _, c := range p.captures {
+		if req.data[c] != nil {
+			replaced = append(replaced, c)
+		}
+		raw[c] = vars[c]
+	}
+	sort.Strings(replaced)
 	fd := &fieldData{raw: raw, schema: p.fields, defaults: p.defaults, vars: vars}
 	if req.internal {
 		req.te = &tokenEntry{Policies: []string{"root"}, Type: tokenTypeService, Path: "auth/token/root", DisplayName: "root", CreationTime: req.now}
@@ -748,6 +791,9 @@ func (s *Server) handle(req *request) (*response, error) {
 	if resp != nil && resp.raw == nil {
 		if ig := fd.ignored(); len(ig) > 0 {
 			resp.warnings = append(resp.warnings, fmt.Sprintf("Endpoint ignored these unrecognized parameters: %v", ig))
+		}
+		if len(replaced) > 0 {
+			resp.warnings = append(resp.warnings, fmt.Sprintf("Endpoint replaced the value of these parameters with the values captured from the endpoint's path: %v", replaced))
 		}
 	}
 	if resp != nil && req.wrapTTL > 0 && resp.wrapInfo == nil && resp.raw == nil {

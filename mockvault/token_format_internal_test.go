@@ -53,7 +53,7 @@ func TestBatchTokenRoundTrip(t *testing.T) {
 		CreationTime: created, TTL: 15 * time.Minute, EntityID: newUUID(),
 		BoundCIDRs: []string{"10.0.0.0/8"}, Type: tokenTypeBatch,
 	}
-	id, err := sealBatch(key, te)
+	id, err := sealBatch(key, 1, te)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func TestBatchTokenRoundTrip(t *testing.T) {
 	}
 	orphan := *te
 	orphan.Parent = ""
-	id2, err := sealBatch(key, &orphan)
+	id2, err := sealBatch(key, 1, &orphan)
 	if err != nil {
 		t.Fatal(err)
 	}

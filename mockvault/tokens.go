@@ -40,6 +40,10 @@ type tokenEntry struct {
 	// orphan is kept apart from Parent for batch tokens, whose parent may
 	// be recorded while they are still orphans (Vault's no_parent rules).
 	orphan bool
+	// noLease marks a token made without a lease (generate-root's root
+	// token, Vault's tokenStore.rootToken): its lookup has no issue_time
+	// and no renewable.
+	noLease bool
 	// authMount is the auth mount that issued the token ("auth/token/",
 	// "auth/approle/"…); disabling the mount revokes its tokens.
 	authMount string

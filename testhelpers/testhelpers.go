@@ -43,6 +43,7 @@
 package testhelpers
 
 import (
+	"crypto/tls"
 	"net/http"
 	"net/http/httptest"
 	"time"
@@ -77,6 +78,11 @@ type Vault struct {
 	// your own Clock): that time cannot be moved, and the methods of the
 	// nil clock panic saying so. Server.Clock() is never nil.
 	Clock *mockvault.ManualClock
+
+	// CACert is the PEM of the CA that signed the server's certificate
+	// (RunTLS; nil over plain HTTP): hand it to the code under test as
+	// VAULT_CACERT's content (api.TLSConfig.CACertBytes).
+	CACert []byte
 
 	// httpClient builds an HTTP client reaching the server (AppConfig).
 	httpClient func() *http.Client
@@ -117,15 +123,66 @@ func RunT(t Tester, opts ...mockvault.Options) *Vault {
 		httpClient: func() *http.Client { return cleanhttp.DefaultPooledClient() }, t: t}
 }
 
+// RunTLS is RunT serving https, as `vault server -dev-tls`: a fresh dev
+// CA ("Vault Dev CA") signed the server's certificate for 127.0.0.1 and
+// localhost. v.Client and v.AppConfig trust that CA only; v.CACert is its
+// PEM.
+func RunTLS(t Tester, opts ...mockvault.Options) *Vault {
+	t.Helper()
+	if inBubble() {
+		t.Fatalf("mockvault: testhelpers.RunTLS inside a testing/synctest bubble: a loopback server's sockets never durably block; use testhelpers.RunInMemory")
+		return nil
+	}
+	srv, clock, ok := newServer(t, "RunTLS", opts)
+	if !ok {
+		return nil
+	}
+	dt, err := mockvault.NewDevTLS()
+	var conf *tls.Config
+	if err == nil {
+		conf, err = dt.ServerConfig()
+	}
+	if err != nil {
+		srv.Close()
+		t.Fatalf("mockvault: dev TLS: %v", err)
+		return nil
+	}
+	hs := httptest.NewUnstartedServer(srv)
+	hs.TLS = conf
+	hs.StartTLS()
+	t.Cleanup(func() {
+		hs.Close()
+		srv.Close()
+	})
+	pool := dt.CertPool()
+	httpClient := func() *http.Client {
+		hc := cleanhttp.DefaultPooledClient()
+		hc.Transport.(*http.Transport).TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+		return hc
+	}
+	client, err := newClientWith(hs.URL, srv.RootToken(), httpClient())
+	if err != nil {
+		t.Fatalf("mockvault: client: %v", err)
+		return nil
+	}
+	return &Vault{Server: srv, Addr: hs.URL, RootToken: srv.RootToken(), Client: client, Clock: clock, CACert: dt.CAPEM,
+		httpClient: httpClient, t: t}
+}
+
 // NewClient returns a vault/api client for addr with token, built without
 // reading VAULT_* environment variables, so a developer's shell settings
 // never leak into tests. It never retries (MaxRetries 0): a test sees each
 // fault it injects. For a client that retries as an application's does,
 // see Vault.AppClient.
 func NewClient(addr, token string) (*api.Client, error) {
+	return newClientWith(addr, token, cleanhttp.DefaultPooledClient())
+}
+
+// newClientWith is NewClient over the HTTP client hc.
+func newClientWith(addr, token string, hc *http.Client) (*api.Client, error) {
 	cfg := &api.Config{
 		Address:    addr,
-		HttpClient: cleanhttp.DefaultPooledClient(),
+		HttpClient: hc,
 		Timeout:    30 * time.Second,
 		MaxRetries: 0,
 	}

@@ -2,6 +2,7 @@ package testhelpers_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,5 +70,36 @@ func TestRunInMemory(t *testing.T) {
 	}
 	if _, err := v.Client.Sys().Health(); err != nil {
 		t.Fatalf("after the drop: %v", err)
+	}
+}
+
+// RunTLS serves https; its client trusts the dev CA, a plain client does
+// not, and AppConfig's client reaches it too.
+func TestRunTLS(t *testing.T) {
+	v := testhelpers.RunTLS(t)
+	if !strings.HasPrefix(v.Addr, "https://") || len(v.CACert) == 0 {
+		t.Fatalf("addr %s", v.Addr)
+	}
+	if _, err := v.Client.Auth().Token().LookupSelf(); err != nil {
+		t.Fatal(err)
+	}
+	plain, _ := testhelpers.NewClient(v.Addr, v.RootToken)
+	if _, err := plain.Auth().Token().LookupSelf(); err == nil {
+		t.Fatal("untrusted certificate accepted")
+	}
+	app := v.AppClient(v.RootToken)
+	if _, err := app.Auth().Token().LookupSelf(); err != nil {
+		t.Fatal(err)
+	}
+	// The CA PEM configures a real client as VAULT_CACERT would.
+	cfg := api.DefaultConfig()
+	cfg.Address = v.Addr
+	if err := cfg.ConfigureTLS(&api.TLSConfig{CACertBytes: v.CACert}); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := api.NewClient(cfg)
+	c.SetToken(v.RootToken)
+	if _, err := c.Sys().Health(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -62,7 +62,7 @@ func testAdminToken(t *testing.T, args []string, tok string) {
 
 // Vault's listener defaults, overridable by flag and env.
 func TestServerTimeouts(t *testing.T) {
-	c, code := parseServerFlags([]string{"-dev"}, io.Discard)
+	c, code := parseServerFlags([]string{"-dev"}, io.Discard, io.Discard)
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}
@@ -72,7 +72,7 @@ func TestServerTimeouts(t *testing.T) {
 	}
 	t.Setenv("MOCKVAULT_HTTP_READ_TIMEOUT", "45")
 	t.Setenv("MOCKVAULT_HTTP_IDLE_TIMEOUT", "1m")
-	c, code = parseServerFlags([]string{"-dev", "-http-read-header-timeout", "2s", "-http-write-timeout=90", "-http-idle-timeout", "30s"}, io.Discard)
+	c, code = parseServerFlags([]string{"-dev", "-http-read-header-timeout", "2s", "-http-write-timeout=90", "-http-idle-timeout", "30s"}, io.Discard, io.Discard)
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}
@@ -81,11 +81,11 @@ func TestServerTimeouts(t *testing.T) {
 		t.Fatalf("set: %+v", hs)
 	}
 	var errOut syncBuf
-	if _, code := parseServerFlags([]string{"-dev", "-http-read-timeout", "soon"}, &errOut); code != 2 {
+	if _, code := parseServerFlags([]string{"-dev", "-http-read-timeout", "soon"}, io.Discard, &errOut); code != 2 {
 		t.Fatalf("bad duration accepted: %d", code)
 	}
 	t.Setenv("MOCKVAULT_HTTP_WRITE_TIMEOUT", "-1s")
-	if _, code := parseServerFlags([]string{"-dev"}, &errOut); code != 2 || !strings.Contains(errOut.String(), "MOCKVAULT_HTTP_WRITE_TIMEOUT") {
+	if _, code := parseServerFlags([]string{"-dev"}, io.Discard, &errOut); code != 2 || !strings.Contains(errOut.String(), "MOCKVAULT_HTTP_WRITE_TIMEOUT") {
 		t.Fatalf("bad env duration accepted: %d %s", code, errOut.String())
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -139,19 +140,7 @@ func TestServerTLS(t *testing.T) {
 	if !strings.HasPrefix(addr, "https://") {
 		t.Fatalf("address %s", addr)
 	}
-	cfg := api.DefaultConfig()
-	cfg.Address = addr
-	if err := cfg.ConfigureTLS(&api.TLSConfig{CACert: cert}); err != nil {
-		t.Fatal(err)
-	}
-	c, err := api.NewClient(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.SetToken("root")
-	if _, err := c.Auth().Token().LookupSelf(); err != nil {
-		t.Fatalf("over TLS: %v", err)
-	}
+	c := lookupOverTLS(t, addr, cert)
 
 	// The listener asks for client certificates: a cert login with the
 	// official client's own TLS settings (VAULT_CLIENT_CERT's twins).
@@ -183,6 +172,26 @@ func TestServerTLS(t *testing.T) {
 	if err != nil || sec.Auth.Metadata["common_name"] != "app" {
 		t.Fatalf("cert login: %v %+v", err, sec)
 	}
+}
+
+// lookupOverTLS looks the root token up through a client trusting only
+// the CA in caFile, as VAULT_CACERT makes one.
+func lookupOverTLS(t *testing.T, addr, caFile string) *api.Client {
+	t.Helper()
+	cfg := api.DefaultConfig()
+	cfg.Address = addr
+	if err := cfg.ConfigureTLS(&api.TLSConfig{CACert: caFile}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := api.NewClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetToken("root")
+	if _, err := c.Auth().Token().LookupSelf(); err != nil {
+		t.Fatalf("over TLS: %v", err)
+	}
+	return c
 }
 
 func TestServerDebugLogHasNoTokens(t *testing.T) {
@@ -232,4 +241,174 @@ func selfSigned(t *testing.T) (certPEM, keyPEM []byte) {
 		t.Fatal(err)
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb})
+}
+
+// -dev-tls writes Vault's three files, serves https with them and prints
+// VAULT_CACERT; a client trusting only that CA gets through; the files
+// (and the temporary directory) are gone after shutdown.
+func TestServerDevTLS(t *testing.T) {
+	dir := t.TempDir()
+	var out, errOut syncBuf
+	ready := make(chan string, 1)
+	done := make(chan int, 1)
+	go func() {
+		done <- run([]string{"server", "-dev-tls", "-dev-tls-cert-dir", dir, "-dev-tls-san", "mock.example", "-dev-tls-san=10.1.2.3",
+			"-dev-listen-address=127.0.0.1:0"}, &out, &errOut, ready)
+	}()
+	var addr string
+	select {
+	case addr = <-ready:
+	case code := <-done:
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	if !strings.HasPrefix(addr, "https://127.0.0.1:") || strings.HasSuffix(addr, ":0") {
+		t.Fatalf("address %s", addr)
+	}
+	banner := out.String()
+	for _, want := range []string{"    $ export VAULT_ADDR='" + addr + "'\n", "    $ export VAULT_CACERT='" + dir + "/vault-ca.pem'\n", "Root Token: root\n"} {
+		if !strings.Contains(banner, want) {
+			t.Fatalf("banner lacks %q:\n%s", want, banner)
+		}
+	}
+	for name, mode := range map[string]os.FileMode{"vault-ca.pem": 0o444, "vault-cert.pem": 0o400, "vault-key.pem": 0o400} {
+		st, err := os.Stat(dir + "/" + name)
+		if err != nil || st.Mode().Perm() != mode {
+			t.Fatalf("%s: %v %v", name, st, err)
+		}
+	}
+	certPEM, _ := os.ReadFile(dir + "/vault-cert.pem")
+	blk, _ := pem.Decode(certPEM)
+	leaf, err := x509.ParseCertificate(blk.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !contains(leaf.DNSNames, "localhost") || !contains(leaf.DNSNames, "mock.example") || len(leaf.IPAddresses) != 2 || !leaf.IPAddresses[1].Equal(net.ParseIP("10.1.2.3")) {
+		t.Fatalf("SANs %v %v", leaf.DNSNames, leaf.IPAddresses)
+	}
+	lookupOverTLS(t, addr, dir+"/vault-ca.pem")
+	// Without the CA the certificate is not trusted.
+	plain, _ := testhelpers.NewClient(addr, "root")
+	if _, err := plain.Auth().Token().LookupSelf(); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("untrusted CA accepted: %v", err)
+	}
+	_ = syscall.Kill(syscall.Getpid(), syscall.SIGINT)
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+		t.Fatalf("files left: %v", ents)
+	}
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// The dev flags scripts pass: KV v1 or none at secret/, the plugin dir
+// accepted with a warning, JSON logs, the unseal key in the banner.
+func TestServerDevFlags(t *testing.T) {
+	addr, out, errOut := startServer(t, "-dev-kv-v1", "-dev-plugin-dir=/plugins", "-log-format=json")
+	c, _ := testhelpers.NewClient(addr, "root")
+	mounts, err := c.Sys().ListMounts()
+	if err != nil || mounts["secret/"] == nil || mounts["secret/"].Options["version"] != "1" {
+		t.Fatalf("secret/: %+v %v", mounts["secret/"], err)
+	}
+	if !strings.Contains(errOut.String(), `"@level":"warn","@message":"mockvault runs no external plugins: -dev-plugin-dir ignored","dir":"/plugins"`) {
+		t.Fatalf("log: %s", errOut.String())
+	}
+	i := strings.Index(out.String(), "\nUnseal Key: ")
+	if i < 0 {
+		t.Fatalf("banner: %s", out.String())
+	}
+	key := strings.Fields(out.String()[i:])[2]
+	// The banner's key unseals the server (vault operator unseal KEY).
+	if err := c.Sys().Seal(); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := c.Sys().Unseal(key); err != nil || st.Sealed {
+		t.Fatalf("unseal with the banner's key: %+v %v", st, err)
+	}
+}
+
+func TestServerDevNoKV(t *testing.T) {
+	addr2, _, _ := startServer(t, "-dev-no-kv")
+	c2, _ := testhelpers.NewClient(addr2, "root")
+	if mounts, err := c2.Sys().ListMounts(); err != nil || mounts["secret/"] != nil {
+		t.Fatalf("-dev-no-kv: %v %v", mounts, err)
+	}
+}
+
+func TestServerFlagErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"server", "-dev", "-dev-bogus"}, 2, "flag provided but not defined: -dev-bogus"},
+		{[]string{"server", "-config", "/etc/vault.hcl"}, 2, "mockvault does not read Vault configuration files (-config /etc/vault.hcl)"},
+		{[]string{"server", "-dev", "-log-format=xml"}, 2, "unknown log format: xml"},
+		{[]string{"server", "-dev-tls", "-tls-cert-file=a", "-tls-key-file=b"}, 2, "-dev-tls generates its own certificate"},
+		{[]string{"server", "-dev-tls", "-dev-tls-cert-dir=/nonexistent/dir", "-dev-listen-address=127.0.0.1:0"}, 1, "Error initializing Dev TLS: stat /nonexistent/dir"},
+		{[]string{"frobnicate"}, 2, "Unknown command: frobnicate"},
+	} {
+		var out, errOut syncBuf
+		if code := run(tc.args, &out, &errOut, nil); code != tc.code || !strings.Contains(errOut.String(), tc.want) {
+			t.Errorf("%v: exit %d: %s", tc.args, code, errOut.String())
+		}
+	}
+}
+
+// An environment twin sets a flag; the flag itself wins.
+func TestServerEnvTwins(t *testing.T) {
+	t.Setenv("MOCKVAULT_DEV_NO_KV", "true")
+	t.Setenv("VAULT_LOG_FORMAT", "json")
+	t.Setenv("MOCKVAULT_DEV_TLS_SAN", "a.example,b.example")
+	c, code := parseServerFlags([]string{"-log-format=standard"}, io.Discard, io.Discard)
+	if code != 0 || !c.dev || !c.devNoKV || c.jsonLog || strings.Join(c.devTLSSANs, " ") != "a.example b.example" {
+		t.Fatalf("%d %+v", code, c)
+	}
+	t.Setenv("MOCKVAULT_DEV_TLS", "maybe")
+	var errOut syncBuf
+	if _, code := parseServerFlags([]string{"-dev"}, io.Discard, &errOut); code != 2 || !strings.Contains(errOut.String(), `invalid MOCKVAULT_DEV_TLS "maybe"`) {
+		t.Fatalf("%d %s", code, errOut.String())
+	}
+}
+
+// mockvault version, -h and server -h: every server flag is listed with
+// its default and environment twin.
+func TestVersionAndHelp(t *testing.T) {
+	var out, errOut syncBuf
+	if code := run([]string{"version"}, &out, &errOut, nil); code != 0 || !strings.HasPrefix(out.String(), "mockvault ") || !strings.Contains(out.String(), "(a mock of Vault v1.21.1)") {
+		t.Fatalf("version: %d %q", code, out.String())
+	}
+	out = syncBuf{}
+	if code := run([]string{"-h"}, &out, &errOut, nil); code != 0 || !strings.Contains(out.String(), "server ") || !strings.Contains(out.String(), "version ") ||
+		!strings.Contains(out.String(), "  -dev-tls\n") {
+		t.Fatalf("-h: %d %s", code, out.String())
+	}
+	out = syncBuf{}
+	if code := run([]string{"server", "-h"}, &out, &errOut, nil); code != 0 {
+		t.Fatalf("server -h: %d %s", code, errOut.String())
+	}
+	var c config
+	for _, f := range serverFlags(&c) {
+		line := "  -" + f.name + "\n"
+		i := strings.Index(out.String(), line)
+		if i < 0 {
+			t.Fatalf("server -h lacks -%s:\n%s", f.name, out.String())
+		}
+		next := out.String()[i+len(line):]
+		next = next[:strings.Index(next, "\n")]
+		if !strings.Contains(next, "(default ") || (f.env != "" && !strings.Contains(next, "env "+f.env)) {
+			t.Errorf("-%s: %q", f.name, next)
+		}
+	}
+	if !strings.Contains(out.String(), "(default 127.0.0.1:8200; env VAULT_DEV_LISTEN_ADDRESS)") {
+		t.Fatalf("listen default:\n%s", out.String())
+	}
 }
