@@ -167,7 +167,7 @@ func (b *jwtBackend) configRead(_ *request, _ *fieldData) (*response, error) {
 // configWrite is POST config, with Vault's checks in Vault's order. A
 // remote key source is fetched now, as Vault does, so a bad URL fails the
 // write.
-func (b *jwtBackend) configWrite(_ *request, d *fieldData) (*response, error) {
+func (b *jwtBackend) configWrite(req *request, d *fieldData) (*response, error) {
 	c := &jwtConfig{
 		OIDCDiscoveryURL: d.str("oidc_discovery_url"), OIDCDiscoveryCAPEM: d.str("oidc_discovery_ca_pem"),
 		OIDCClientID: d.str("oidc_client_id"), OIDCClientSecret: d.str("oidc_client_secret"),
@@ -205,7 +205,7 @@ func (b *jwtBackend) configWrite(_ *request, d *fieldData) (*response, error) {
 	case (c.OIDCClientID != "") != (c.OIDCClientSecret != ""):
 		return nil, badRequest("both 'oidc_client_id' and 'oidc_client_secret' must be set for OIDC")
 	case c.OIDCDiscoveryURL != "":
-		if _, err := b.discover(c.OIDCDiscoveryURL, c.OIDCDiscoveryCAPEM); err != nil {
+		if _, err := b.discover(req, c.OIDCDiscoveryURL, c.OIDCDiscoveryCAPEM); err != nil {
 			return nil, badRequest("error checking oidc discovery URL")
 		}
 	case c.OIDCClientID != "":
@@ -215,7 +215,7 @@ func (b *jwtBackend) configWrite(_ *request, d *fieldData) (*response, error) {
 	case len(c.JWKSPairs) > 0 && c.BoundIssuer != "":
 		return nil, badRequest("Bound issuer is not supported for use with 'jwks_pairs'")
 	case c.JWKSURL != "":
-		if err := b.checkJWKSURL(c.JWKSURL, c.JWKSCAPEM); err != nil {
+		if err := b.checkJWKSURL(req, c.JWKSURL, c.JWKSCAPEM); err != nil {
 			return nil, err
 		}
 	case len(c.JWKSPairs) > 0:
@@ -224,7 +224,7 @@ func (b *jwtBackend) configWrite(_ *request, d *fieldData) (*response, error) {
 			return nil, badRequest("invalid jwks_pairs: %s", err)
 		}
 		for _, p := range pairs {
-			if err := b.checkJWKSURL(p.URL, p.CAPEM); err != nil {
+			if err := b.checkJWKSURL(req, p.URL, p.CAPEM); err != nil {
 				return nil, err
 			}
 		}
@@ -279,20 +279,31 @@ func jwtHTTPClient(caPEM string) (*http.Client, error) {
 
 // jwtFetch GETs url, as go-oidc does: a non-200 answer is an error with
 // its status and body. Bodies are capped, so a hostile issuer cannot
-// exhaust memory.
-func jwtFetch(url, caPEM string) ([]byte, error) {
+// exhaust memory. The server lock is released meanwhile (an issuer may be
+// slow, or be this very server), and a request whose mount changed
+// meanwhile fails.
+func jwtFetch(req *request, url, caPEM string) (body []byte, err error) {
 	client, err := jwtHTTPClient(caPEM)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := client.Get(url)
+	var resp *http.Response
+	req.srv.withoutLock(func() {
+		resp, err = client.Get(url)
+		if err != nil {
+			return
+		}
+		defer resp.Body.Close()
+		body, err = io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		if err != nil {
+			err = fmt.Errorf("unable to read response body: %v", err)
+		}
+	})
+	if merr := req.srv.stillMounted(req); merr != nil {
+		return nil, merr
+	}
 	if err != nil {
 		return nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return nil, fmt.Errorf("unable to read response body: %v", err)
 	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("%s: %s", resp.Status, body)
@@ -302,11 +313,11 @@ func jwtFetch(url, caPEM string) ([]byte, error) {
 
 // remoteKeys returns the keys of a JWKS URL, fetching them when refresh is
 // set or none are cached.
-func (b *jwtBackend) remoteKeys(url, caPEM string, refresh bool) ([]jwkKey, error) {
+func (b *jwtBackend) remoteKeys(req *request, url, caPEM string, refresh bool) ([]jwkKey, error) {
 	if k, ok := b.keys[url]; ok && !refresh {
 		return k, nil
 	}
-	body, err := jwtFetch(url, caPEM)
+	body, err := jwtFetch(req, url, caPEM)
 	if err != nil {
 		return nil, fmt.Errorf("fetching keys oidc: get keys failed %w", err)
 	}
@@ -320,11 +331,11 @@ func (b *jwtBackend) remoteKeys(url, caPEM string, refresh bool) ([]jwkKey, erro
 
 // checkJWKSURL is Vault's validateJWKSURL: the CA must parse and the keys
 // must be fetchable.
-func (b *jwtBackend) checkJWKSURL(url, caPEM string) error {
+func (b *jwtBackend) checkJWKSURL(req *request, url, caPEM string) error {
 	if _, err := jwtHTTPClient(caPEM); err != nil {
 		return badRequest("error checking jwks_ca_pem")
 	}
-	if _, err := b.remoteKeys(url, caPEM, true); err != nil {
+	if _, err := b.remoteKeys(req, url, caPEM, true); err != nil {
 		return badRequest("error checking jwks URL %s", url)
 	}
 	return nil

@@ -35,11 +35,11 @@ func (b *jwtBackend) login(req *request, d *fieldData) (*response, error) {
 	}
 	if c.OIDCDiscoveryURL != "" {
 		// Vault builds its validator (discovery included) on first use.
-		if _, err := b.discover(c.OIDCDiscoveryURL, c.OIDCDiscoveryCAPEM); err != nil {
+		if _, err := b.discover(req, c.OIDCDiscoveryURL, c.OIDCDiscoveryCAPEM); err != nil {
 			return nil, badRequest("error configuring token validator: keyset configuration error: %s", err)
 		}
 	}
-	claims, err := b.validate(req.now, c, r, token)
+	claims, err := b.validate(req, c, r, token)
 	if err != nil {
 		return nil, badRequest("error validating token: %s", err)
 	}
@@ -112,8 +112,9 @@ func (b *jwtBackend) completeLogin(req *request, d *fieldData, name string, r *j
 // validate is cap/jwt's Validator.Validate: the signature against the
 // configured keys, the algorithm, then the registered claims on the
 // server clock with the role's leeways.
-func (b *jwtBackend) validate(now time.Time, c *jwtConfig, r *jwtRole, token string) (map[string]any, error) {
-	j, err := b.verifySignature(c, token)
+func (b *jwtBackend) validate(req *request, c *jwtConfig, r *jwtRole, token string) (map[string]any, error) {
+	now := req.now
+	j, err := b.verifySignature(req, c, token)
 	if err != nil {
 		return nil, fmt.Errorf("error verifying token signature: %w", err)
 	}
@@ -258,7 +259,7 @@ func anyIn(want, have []string) bool {
 
 // verifySignature checks the JWT's signature against the configured key
 // source, with the errors each of Vault's key sets gives.
-func (b *jwtBackend) verifySignature(c *jwtConfig, token string) (*jws, error) {
+func (b *jwtBackend) verifySignature(req *request, c *jwtConfig, token string) (*jws, error) {
 	if len(c.parsedKeys) > 0 {
 		j, err := parseJWS(token)
 		if err != nil {
@@ -281,7 +282,7 @@ func (b *jwtBackend) verifySignature(c *jwtConfig, token string) (*jws, error) {
 		}
 		for _, p := range pairs {
 			var j *jws
-			if j, err = b.verifyRemote(p.URL, p.CAPEM, token); err == nil {
+			if j, err = b.verifyRemote(req, p.URL, p.CAPEM, token); err == nil {
 				return j, nil
 			}
 		}
@@ -289,18 +290,18 @@ func (b *jwtBackend) verifySignature(c *jwtConfig, token string) (*jws, error) {
 	}
 	url, ca := c.JWKSURL, c.JWKSCAPEM
 	if url == "" {
-		disc, err := b.discover(c.OIDCDiscoveryURL, c.OIDCDiscoveryCAPEM)
+		disc, err := b.discover(req, c.OIDCDiscoveryURL, c.OIDCDiscoveryCAPEM)
 		if err != nil {
 			return nil, err
 		}
 		url, ca = disc.JWKSURI, c.OIDCDiscoveryCAPEM
 	}
-	return b.verifyRemote(url, ca, token)
+	return b.verifyRemote(req, url, ca, token)
 }
 
 // verifyRemote is go-oidc's RemoteKeySet.VerifySignature: cached keys
 // first, then the keys fetched again (an issuer rotated its key).
-func (b *jwtBackend) verifyRemote(url, ca, token string) (*jws, error) {
+func (b *jwtBackend) verifyRemote(req *request, url, ca, token string) (*jws, error) {
 	j, err := parseJWS(token)
 	if err == nil && !contains(jwtAlgs, j.alg) {
 		err = fmt.Errorf("unexpected signature algorithm %q; expected %q", j.alg, jwtAlgs)
@@ -309,7 +310,7 @@ func (b *jwtBackend) verifyRemote(url, ca, token string) (*jws, error) {
 		return nil, fmt.Errorf("oidc: malformed jwt: %v", err)
 	}
 	for _, refresh := range []bool{false, true} {
-		keys, err := b.remoteKeys(url, ca, refresh)
+		keys, err := b.remoteKeys(req, url, ca, refresh)
 		if err != nil {
 			return nil, err
 		}

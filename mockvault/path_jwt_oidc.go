@@ -45,11 +45,11 @@ type oidcDiscovery struct {
 
 // discover fetches (once per config) the discovery document of issuer,
 // which must name itself exactly as configured.
-func (b *jwtBackend) discover(issuer, caPEM string) (*oidcDiscovery, error) {
+func (b *jwtBackend) discover(req *request, issuer, caPEM string) (*oidcDiscovery, error) {
 	if d, ok := b.discovered[issuer]; ok {
 		return d, nil
 	}
-	body, err := jwtFetch(strings.TrimSuffix(issuer, "/")+"/.well-known/openid-configuration", caPEM)
+	body, err := jwtFetch(req, strings.TrimSuffix(issuer, "/")+"/.well-known/openid-configuration", caPEM)
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +111,7 @@ func (b *jwtBackend) oidcAuthURL(req *request, d *fieldData) (*response, error) 
 	if c.OIDCResponseMode == "form_post" {
 		redirect = strings.Replace(redirect, "ui/vault", "v1", 1)
 	}
-	disc, err := b.discover(c.OIDCDiscoveryURL, c.OIDCDiscoveryCAPEM)
+	disc, err := b.discover(req, c.OIDCDiscoveryURL, c.OIDCDiscoveryCAPEM)
 	if err != nil {
 		return empty, nil
 	}
@@ -259,7 +259,7 @@ func (b *jwtBackend) oidcCallback(req *request, d *fieldData) (*response, error)
 	if err := jwtCheckCIDRs(req, r); err != nil {
 		return nil, err
 	}
-	disc, err := b.discover(c.OIDCDiscoveryURL, c.OIDCDiscoveryCAPEM)
+	disc, err := b.discover(req, c.OIDCDiscoveryURL, c.OIDCDiscoveryCAPEM)
 	if err != nil {
 		return nil, internalError("error getting provider for login operation: error creating provider with given values: %s", err)
 	}
@@ -273,11 +273,11 @@ func (b *jwtBackend) oidcCallback(req *request, d *fieldData) (*response, error)
 			return nil, badRequest("Vault login failed. No code or id_token received.")
 		}
 		idToken = o.idToken
-		if _, err := b.verifyIDToken(req.now, c, disc, o, idToken); err != nil {
+		if _, err := b.verifyIDToken(req, c, disc, o, idToken); err != nil {
 			return nil, badRequest("Token verification failed. %s", err)
 		}
 	} else {
-		if idToken, err = b.exchange(req.now, c, disc, o, code); err != nil {
+		if idToken, err = b.exchange(req, c, disc, o, code); err != nil {
 			return nil, badRequest("Vault login failed. Error exchanging oidc code: %q.", err.Error())
 		}
 	}
@@ -296,7 +296,7 @@ func (b *jwtBackend) oidcCallback(req *request, d *fieldData) (*response, error)
 
 // exchange trades the code for tokens at the token endpoint (client
 // credentials in Basic auth, the PKCE verifier) and verifies the ID token.
-func (b *jwtBackend) exchange(now time.Time, c *jwtConfig, disc *oidcDiscovery, o *oidcRequest, code string) (string, error) {
+func (b *jwtBackend) exchange(req *request, c *jwtConfig, disc *oidcDiscovery, o *oidcRequest, code string) (string, error) {
 	const op = "Provider.Exchange"
 	if o.implicit {
 		return "", fmt.Errorf("%s: request (%s) should not be using the implicit flow: invalid flow", op, o.state)
@@ -315,17 +315,27 @@ func (b *jwtBackend) exchange(now time.Time, c *jwtConfig, disc *oidcDiscovery, 
 	}
 	hreq.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	hreq.SetBasicAuth(url.QueryEscape(c.OIDCClientID), url.QueryEscape(c.OIDCClientSecret))
-	resp, err := client.Do(hreq)
-	if err != nil {
-		return "", fmt.Errorf("%s: unable to exchange auth code with provider: %w", op, err)
-	}
-	defer resp.Body.Close()
 	var tok struct {
 		AccessToken string `json:"access_token"`
 		IDToken     string `json:"id_token"`
 		Error       string `json:"error"`
 	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&tok); err != nil || resp.StatusCode != http.StatusOK {
+	var resp *http.Response
+	var derr error
+	req.srv.withoutLock(func() { // the provider may be slow, or this server
+		resp, err = client.Do(hreq)
+		if err == nil {
+			defer resp.Body.Close()
+			derr = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&tok)
+		}
+	})
+	if merr := req.srv.stillMounted(req); merr != nil {
+		return "", merr
+	}
+	if err != nil {
+		return "", fmt.Errorf("%s: unable to exchange auth code with provider: %w", op, err)
+	}
+	if derr != nil || resp.StatusCode != http.StatusOK {
 		return "", fmt.Errorf("%s: unable to exchange auth code with provider: oauth2: cannot fetch token: %s", op, resp.Status)
 	}
 	if tok.AccessToken == "" {
@@ -334,7 +344,7 @@ func (b *jwtBackend) exchange(now time.Time, c *jwtConfig, disc *oidcDiscovery, 
 	if tok.IDToken == "" {
 		return "", fmt.Errorf("%s: id_token is missing from auth code exchange: missing id_token", op)
 	}
-	if _, err := b.verifyIDToken(now, c, disc, o, tok.IDToken); err != nil {
+	if _, err := b.verifyIDToken(req, c, disc, o, tok.IDToken); err != nil {
 		return "", fmt.Errorf("%s: id_token failed verification: %w", op, err)
 	}
 	return tok.IDToken, nil
@@ -343,9 +353,10 @@ func (b *jwtBackend) exchange(now time.Time, c *jwtConfig, disc *oidcDiscovery, 
 // verifyIDToken is cap/oidc's Provider.VerifyIDToken: signature by the
 // provider's keys with the supported algorithms (RS256 unless configured),
 // issuer, expiry, nonce, audience and authorized party.
-func (b *jwtBackend) verifyIDToken(now time.Time, c *jwtConfig, disc *oidcDiscovery, o *oidcRequest, token string) (map[string]any, error) {
+func (b *jwtBackend) verifyIDToken(req *request, c *jwtConfig, disc *oidcDiscovery, o *oidcRequest, token string) (map[string]any, error) {
+	now := req.now
 	const op = "Provider.VerifyIDToken"
-	j, err := b.verifyRemote(disc.JWKSURI, c.OIDCDiscoveryCAPEM, token)
+	j, err := b.verifyRemote(req, disc.JWKSURI, c.OIDCDiscoveryCAPEM, token)
 	if err != nil {
 		return nil, fmt.Errorf("%s: invalid id_token: failed to verify signature: %w", op, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -516,4 +517,53 @@ func BenchmarkJWTLogin(b *testing.B) {
 		}
 		return err
 	})
+}
+
+// TestJWTLoginWithOwnIdentityTokens: a JWT mount whose jwks_url is the
+// server's own identity token JWKS. The key fetch runs without the server
+// lock, so the server can answer it: a workload trades its identity token
+// for a token of the JWT mount.
+func TestJWTLoginWithOwnIdentityTokens(t *testing.T) {
+	v := testhelpers.RunT(t)
+	c := v.Client
+	for p, d := range map[string]map[string]any{
+		"sys/auth/jwt":                  {"type": "jwt"},
+		"identity/oidc/key/k":           {"allowed_client_ids": "*"},
+		"identity/oidc/role/workload":   {"key": "k", "client_id": "vault-jwt"},
+		"auth/token/roles/app":          {"allowed_entity_aliases": "svc"},
+		"sys/policies/acl/read-idtoken": {"policy": `path "identity/oidc/token/*" { capabilities = ["read"] }`},
+	} {
+		if _, err := c.Logical().Write(p, d); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+	}
+	if _, err := c.Logical().Write("auth/jwt/config", map[string]any{"jwks_url": v.Addr + "/v1/identity/oidc/.well-known/keys"}); err != nil {
+		t.Fatalf("config with the server's own JWKS: %v", err)
+	}
+	if _, err := c.Logical().Write("auth/jwt/role/workload", map[string]any{
+		"role_type": "jwt", "user_claim": "sub", "bound_audiences": "vault-jwt", "token_policies": "app",
+	}); err != nil {
+		t.Fatal(err)
+	}
+	sec, err := c.Logical().Write("auth/token/create/app", map[string]any{"entity_alias": "svc", "policies": "read-idtoken"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wl, _ := c.Clone()
+	wl.SetToken(sec.Auth.ClientToken)
+	idt, err := wl.Logical().Read("identity/oidc/token/workload")
+	if err != nil {
+		t.Fatal(err)
+	}
+	anon, _ := c.Clone()
+	anon.ClearToken()
+	login, err := anon.Logical().Write("auth/jwt/login", map[string]any{"role": "workload", "jwt": idt.Data["token"]})
+	if err != nil {
+		t.Fatalf("login with the server's own identity token: %v", err)
+	}
+	// The JWT's subject is the workload's entity: the login's alias is
+	// on the jwt mount, so it has an entity of its own.
+	if login.Auth == nil || login.Auth.EntityID == "" || !slices.Contains(login.Auth.Policies, "app") {
+		t.Fatalf("login: %+v", login.Auth)
+	}
 }

@@ -147,6 +147,9 @@ func RunTLS(t Tester, opts ...mockvault.Options) *Vault {
 		t.Fatalf("mockvault: dev TLS: %v", err)
 		return nil
 	}
+	// Ask for (never require) a client certificate, as Vault's listener
+	// does: the cert auth method logs in with it.
+	conf.ClientAuth = tls.RequestClientCert
 	hs := httptest.NewUnstartedServer(srv)
 	hs.TLS = conf
 	hs.StartTLS()
