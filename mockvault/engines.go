@@ -21,6 +21,7 @@ func init() {
 		kvEngine(),        // kv v1/v2, secret/ path_kv.go
 		approleEngine(),   // auth approle      path_approle*.go
 		transitEngine(),   // transit           path_transit*.go
+		pkiEngine(),       // pki               path_pki*.go
 	}
 	engineByName = make(map[string]*engine, len(engineList))
 	for _, e := range engineList {

@@ -105,3 +105,33 @@ func listResp(keys []string) *response {
 	}
 	return &response{data: map[string]any{"keys": keys}}
 }
+
+// rawHTTPBody is a response Vault writes as bytes with a content type of
+// its own (logical.HTTPRawBody: certificates, CRLs), not as JSON.
+type rawHTTPBody struct {
+	contentType string
+	body        []byte
+}
+
+// rawBody returns the raw body of r, if it is one.
+func (r *response) rawBody() (rawHTTPBody, bool) {
+	if r == nil {
+		return rawHTTPBody{}, false
+	}
+	rb, ok := r.raw.(rawHTTPBody)
+	return rb, ok
+}
+
+// write sends the body; an empty one is a 204, as Vault answers an
+// unconfigured CA or CRL.
+func (rb rawHTTPBody) write(w http.ResponseWriter) {
+	if rb.contentType != "" {
+		w.Header().Set("Content-Type", rb.contentType)
+	}
+	if len(rb.body) == 0 {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(rb.body)
+}

@@ -753,6 +753,10 @@ func (s *Server) write(w http.ResponseWriter, req *request, resp *response, err 
 		writeErrors(w, code, msgs)
 		return
 	}
+	if rb, ok := resp.rawBody(); ok {
+		rb.write(w)
+		return
+	}
 	if resp != nil && resp.raw != nil {
 		status := resp.status
 		if status == 0 {

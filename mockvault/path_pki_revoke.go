@@ -1,0 +1,296 @@
+package mockvault
+
+import (
+	"crypto/rand"
+	"crypto/x509"
+	"math/big"
+	"strings"
+	"time"
+)
+
+// Revocation and CRLs: revoke, certs/revoked, crl[/pem], cert/crl,
+// crl/rotate, config/crl, tidy and tidy-status. The CRL is built when it is
+// asked for, signed by the default issuer, numbered by rotations.
+
+// pkiCRLConfig is config/crl.
+type pkiCRLConfig struct {
+	expiry                               string
+	disable, ocspDisable, autoRebuild    bool
+	enableDelta, crossClusterRevocation  bool
+	unifiedCRL, unifiedCRLOnExistingPath bool
+	ocspExpiry, autoRebuildGrace, delta  string
+	maxCRLEntries                        int
+}
+
+func defaultPKICRLConfig() pkiCRLConfig {
+	return pkiCRLConfig{expiry: "72h", ocspExpiry: "12h", autoRebuildGrace: "12h", delta: "15m", maxCRLEntries: 100000}
+}
+
+func (c pkiCRLConfig) clone() pkiCRLConfig { return c }
+
+func (c pkiCRLConfig) data() map[string]any {
+	return map[string]any{"expiry": c.expiry, "disable": c.disable, "ocsp_disable": c.ocspDisable,
+		"ocsp_expiry": c.ocspExpiry, "auto_rebuild": c.autoRebuild, "auto_rebuild_grace_period": c.autoRebuildGrace,
+		"enable_delta": c.enableDelta, "delta_rebuild_interval": c.delta, "cross_cluster_revocation": c.crossClusterRevocation,
+		"unified_crl": c.unifiedCRL, "unified_crl_on_existing_paths": c.unifiedCRLOnExistingPath,
+		"max_crl_entries": c.maxCRLEntries}
+}
+
+func (p *pkiState) configCRLRead(req *request, d *fieldData) (*response, error) {
+	return dataResp(p.crl.data()), nil
+}
+
+func (p *pkiState) configCRLWrite(req *request, d *fieldData) (*response, error) {
+	c := p.crl
+	durs := map[string]*string{"expiry": &c.expiry, "ocsp_expiry": &c.ocspExpiry,
+		"auto_rebuild_grace_period": &c.autoRebuildGrace, "delta_rebuild_interval": &c.delta}
+	for _, k := range []string{"expiry", "ocsp_expiry", "auto_rebuild_grace_period", "delta_rebuild_interval"} {
+		if d.has(k) {
+			v := d.str(k)
+			if _, err := parseDurationSecond(v); err != nil {
+				return nil, badRequest("given %s could not be decoded: %s", k, err)
+			}
+			*durs[k] = v
+		}
+	}
+	bools := map[string]*bool{"disable": &c.disable, "ocsp_disable": &c.ocspDisable, "auto_rebuild": &c.autoRebuild,
+		"enable_delta": &c.enableDelta, "cross_cluster_revocation": &c.crossClusterRevocation,
+		"unified_crl": &c.unifiedCRL, "unified_crl_on_existing_paths": &c.unifiedCRLOnExistingPath}
+	for k, ptr := range bools {
+		if d.has(k) {
+			*ptr = d.boolean(k, false)
+		}
+	}
+	if d.has("max_crl_entries") {
+		c.maxCRLEntries = d.integer("max_crl_entries")
+	}
+	if c.enableDelta && !c.autoRebuild {
+		return nil, badRequest("Delta CRLs cannot be enabled when auto rebuilding is disabled as the complete CRL is always regenerated!")
+	}
+	if c.crossClusterRevocation || c.unifiedCRL || c.unifiedCRLOnExistingPath {
+		return nil, badRequest("unified_crl and cross_cluster_revocation need Vault Enterprise")
+	}
+	p.crl = c
+	return dataResp(c.data()), nil
+}
+
+// revoke is pathRevokeWrite: by serial_number or certificate.
+func (p *pkiState) revoke(req *request, d *fieldData) (*response, error) {
+	serial := d.str("serial_number")
+	certPEM := d.str("certificate")
+	if serial != "" && certPEM != "" {
+		return nil, badRequest("Must provide either the certificate or the serial to revoke; not both.")
+	}
+	if serial == "" && certPEM == "" {
+		return nil, badRequest("The serial number must be provided")
+	}
+	var entry *pkiCert
+	if certPEM != "" {
+		certs, err := parseCertChain(certPEM)
+		if err != nil || len(certs) != 1 {
+			return nil, badRequest("certificate could not be parsed")
+		}
+		serial = pkiSerialOf(certs[0])
+		entry = p.certs[serial]
+		if entry == nil {
+			entry = &pkiCert{cert: certs[0]}
+			if !p.issuedHere(certs[0]) {
+				return nil, badRequest("unable to verify signature on presented cert from any present issuer in this mount; certificates from previous CAs will need to have their issuing CA and key re-imported if revocation is necessary")
+			}
+			p.certs[serial] = entry
+		}
+	} else {
+		serial = pkiNormalizeSerial(serial)
+		entry = p.certs[serial]
+		if entry == nil {
+			return nil, badRequest("certificate with serial %s not found.", serial)
+		}
+	}
+	for _, iss := range p.issuers {
+		if iss.cert.Equal(entry.cert) {
+			return nil, badRequest("adding issuer (id: %v) to its own CRL is not allowed", iss.id)
+		}
+	}
+	if entry.cert.NotAfter.Before(req.now) {
+		return dataResp(map[string]any{}), nil
+	}
+	if entry.revoked.IsZero() {
+		entry.revoked = req.now
+		entry.revIssuer = p.issuerOf(entry.cert)
+		p.crlNumber++
+	}
+	return dataResp(map[string]any{"revocation_time": entry.revoked.Unix(), "revocation_time_rfc3339": fmtTime(entry.revoked),
+		"state": "revoked"}), nil
+}
+
+// issuedHere says whether an issuer of the mount signed c.
+func (p *pkiState) issuedHere(c *x509.Certificate) bool { return p.issuerOf(c) != "" }
+
+func (p *pkiState) issuerOf(c *x509.Certificate) string {
+	for _, id := range sortedKeys(p.issuers) {
+		if c.CheckSignatureFrom(p.issuers[id].cert) == nil {
+			return id
+		}
+	}
+	return ""
+}
+
+func (p *pkiState) certsRevoked(req *request, d *fieldData) (*response, error) {
+	var out []string
+	for _, s := range sortedKeys(p.certs) {
+		if !p.certs[s].revoked.IsZero() {
+			out = append(out, s)
+		}
+	}
+	return listResp(pkiDashSerials(out)), nil
+}
+
+// buildCRL signs the current CRL with the default issuer: nil when there
+// is none.
+func (p *pkiState) buildCRL(now time.Time) []byte {
+	iss, _ := p.resolveIssuer("default")
+	if iss == nil || p.keys[iss.keyID] == nil {
+		return nil
+	}
+	var entries []x509.RevocationListEntry
+	if !p.crl.disable {
+		for _, s := range sortedKeys(p.certs) {
+			c := p.certs[s]
+			if !c.revoked.IsZero() && (c.revIssuer == iss.id || c.revIssuer == "") {
+				entries = append(entries, x509.RevocationListEntry{SerialNumber: c.cert.SerialNumber, RevocationTime: c.revoked})
+			}
+		}
+	}
+	expiry, err := parseDurationSecond(p.crl.expiry)
+	if err != nil || expiry <= 0 {
+		expiry = 72 * time.Hour
+	}
+	tmpl := &x509.RevocationList{Number: big.NewInt(p.crlNumber), ThisUpdate: now, NextUpdate: now.Add(expiry),
+		RevokedCertificateEntries: entries, SignatureAlgorithm: pkiSigAlg(p.keys[iss.keyID].signer.Public(), 256, false)}
+	if iss.revSigAlg != x509.UnknownSignatureAlgorithm {
+		tmpl.SignatureAlgorithm = iss.revSigAlg
+	}
+	der, err := x509.CreateRevocationList(rand.Reader, tmpl, iss.cert, p.keys[iss.keyID].signer)
+	if err != nil {
+		return nil
+	}
+	return der
+}
+
+// fetchCRL serves crl, crl/pem, crl/delta[/pem] and the cert/crl forms.
+func (p *pkiState) fetchCRL(req *request, d *fieldData) (*response, error) {
+	rel := strings.TrimSuffix(req.rel, "/")
+	var der []byte
+	if !strings.Contains(rel, "delta") || p.crl.enableDelta {
+		der = p.buildCRL(req.now)
+	}
+	switch {
+	case rel == "cert/crl" || rel == "cert/delta-crl":
+		data := map[string]any{"certificate": "", "revocation_time": 0, "revocation_time_rfc3339": ""}
+		if der != nil {
+			data["certificate"] = pkiPEM("X509 CRL", der)
+		}
+		return dataResp(data), nil
+	case strings.Contains(rel, "pem"):
+		var body []byte
+		if der != nil {
+			body = []byte(pkiPEM("X509 CRL", der))
+		}
+		return &response{raw: rawHTTPBody{contentType: "application/x-pem-file", body: body}}, nil
+	}
+	return &response{raw: rawHTTPBody{contentType: "application/pkix-crl", body: der}}, nil
+}
+
+func (p *pkiState) crlRotate(req *request, d *fieldData) (*response, error) {
+	p.crlNumber++
+	p.crlBuilt = req.now
+	return dataResp(map[string]any{"success": true}), nil
+}
+
+// pkiTidyStatus is tidy-status's state.
+type pkiTidyStatus struct {
+	state                                          string
+	started, finished                              time.Time
+	certStore, revokedCerts, revocationList        bool
+	safetyBuffer                                   int
+	certsDeleted, revokedDeleted, certsCount, revN int
+}
+
+var pkiTidyFields = fields{
+	"tidy_cert_store": tBool, "tidy_revocation_list": tBool, "tidy_revoked_certs": tBool,
+	"tidy_revoked_cert_issuer_associations": tBool, "tidy_expired_issuers": tBool, "tidy_move_legacy_ca_bundle": tBool,
+	"tidy_acme": tBool, "enabled": tBool, "safety_buffer": tDuration, "issuer_safety_buffer": tDuration,
+	"acme_account_safety_buffer": tDuration, "pause_duration": tString, "tidy_revocation_queue": tBool,
+	"revocation_queue_safety_buffer": tDuration, "tidy_cross_cluster_revoked_certs": tBool, "tidy_cert_metadata": tBool,
+	"tidy_cmpv2_nonce_store": tBool,
+}
+
+var pkiTidyDefaults = map[string]any{"safety_buffer": 259200, "issuer_safety_buffer": 31536000,
+	"acme_account_safety_buffer": 2592000, "pause_duration": "0s", "revocation_queue_safety_buffer": 172800}
+
+// tidy removes expired certificates (past the safety buffer) at once; the
+// status then reads as finished, as Vault's does once its run is done.
+func (p *pkiState) tidy(req *request, d *fieldData) (*response, error) {
+	certStore := d.boolean("tidy_cert_store", false)
+	revoked := d.boolean("tidy_revoked_certs", false) || d.boolean("tidy_revocation_list", false)
+	if !certStore && !revoked && !d.boolean("tidy_expired_issuers", false) && !d.boolean("tidy_revoked_cert_issuer_associations", false) &&
+		!d.boolean("tidy_move_legacy_ca_bundle", false) && !d.boolean("tidy_acme", false) && !d.boolean("tidy_revocation_queue", false) &&
+		!d.boolean("tidy_cross_cluster_revoked_certs", false) && !d.boolean("tidy_cert_metadata", false) {
+		return nil, badRequest("At least one of tidy_cert_store, tidy_revoked_certs, tidy_revoked_cert_issuer_associations, tidy_expired_issuers, tidy_move_legacy_ca_bundle, tidy_revocation_queue, tidy_cross_cluster_revoked_certs, tidy_cert_metadata, tidy_cmpv2_nonce_store, or tidy_acme must be set to true.")
+	}
+	buffer := d.duration("safety_buffer")
+	if buffer < time.Second {
+		return nil, badRequest("safety_buffer must be greater than zero")
+	}
+	st := pkiTidyStatus{state: "Finished", started: req.now, finished: req.now, certStore: certStore, revokedCerts: revoked,
+		safetyBuffer: int(buffer.Seconds())}
+	for _, s := range sortedKeys(p.certs) {
+		c := p.certs[s]
+		if !req.now.After(c.cert.NotAfter.Add(buffer)) {
+			continue
+		}
+		if c.revoked.IsZero() && certStore {
+			delete(p.certs, s)
+			st.certsDeleted++
+		} else if !c.revoked.IsZero() && revoked {
+			delete(p.certs, s)
+			st.revokedDeleted++
+		}
+	}
+	p.tidyState = st
+	resp := &response{data: map[string]any{}, status: 202, noMountType: false}
+	resp.warnings = []string{"Tidy operation successfully started. Any information from the operation will be printed to Vault's server logs."}
+	return resp, nil
+}
+
+func (p *pkiState) tidyStatus(req *request, d *fieldData) (*response, error) {
+	t := p.tidyState
+	state := t.state
+	if state == "" {
+		state = "Inactive"
+	}
+	data := map[string]any{
+		"safety_buffer": nil, "issuer_safety_buffer": nil, "tidy_cert_store": nil, "tidy_revoked_certs": nil,
+		"tidy_revocation_list": nil, "tidy_revoked_cert_issuer_associations": nil, "tidy_expired_issuers": nil,
+		"tidy_move_legacy_ca_bundle": nil, "tidy_acme": nil, "tidy_revocation_queue": nil,
+		"tidy_cross_cluster_revoked_certs": nil, "tidy_cert_metadata": nil, "tidy_cmpv2_nonce_store": nil,
+		"pause_duration": nil, "state": state, "error": nil, "time_started": nil, "time_finished": nil,
+		"message": nil, "cert_store_deleted_count": nil, "revoked_cert_deleted_count": nil,
+		"missing_issuer_cert_count": nil, "current_cert_store_count": nil, "current_revoked_cert_count": nil,
+		"revocation_queue_deleted_count": nil, "cross_revoked_cert_deleted_count": nil, "internal_backend_uuid": nil,
+		"acme_account_safety_buffer": nil, "acme_orders_deleted_count": nil, "acme_account_revoked_count": nil,
+		"acme_account_deleted_count": nil, "total_acme_account_count": nil, "last_auto_tidy_finished": fmtTime(time.Time{}),
+		"cert_metadata_deleted_count": nil, "cmpv2_nonce_deleted_count": nil, "revocation_queue_safety_buffer": nil,
+	}
+	if t.state != "" {
+		data["safety_buffer"] = t.safetyBuffer
+		data["tidy_cert_store"] = t.certStore
+		data["tidy_revoked_certs"] = t.revokedCerts
+		data["time_started"] = fmtTime(t.started)
+		data["time_finished"] = fmtTime(t.finished)
+		data["message"] = "Tidying certificate store: checking entry"
+		data["cert_store_deleted_count"] = t.certsDeleted
+		data["revoked_cert_deleted_count"] = t.revokedDeleted
+	}
+	return dataResp(data), nil
+}
