@@ -44,7 +44,9 @@ func Compare(a, b Exchange, st Step, opt CompareOptions) []string {
 		out = append(out, fmt.Sprintf("status: %s", sideBySide(opt, a.Status, b.Status)))
 	}
 	if a.Text != "" || b.Text != "" {
-		if strings.TrimSpace(a.Text) != strings.TrimSpace(b.Text) {
+		if st.RawFacts {
+			diffValue(&out, "body", jsonRoundTrip(PEMFacts(a.Text)), jsonRoundTrip(PEMFacts(b.Text)), opt)
+		} else if strings.TrimSpace(a.Text) != strings.TrimSpace(b.Text) {
 			out = append(out, fmt.Sprintf("non-JSON body: %s", sideBySide(opt, short(a.Text), short(b.Text))))
 		}
 		if (a.Body == nil) != (b.Body == nil) {
@@ -79,6 +81,9 @@ func normalize(v any, path []string, st Step, rev map[string]string, masked bool
 	if len(path) > 0 {
 		if matchAny(st.Ignored, path) {
 			return ignored{}
+		}
+		if s, ok := v.(string); ok && matchExact(st.CertPaths, path) {
+			return jsonRoundTrip(PEMFacts(s))
 		}
 		if !masked && (isMaskedKey(path[len(path)-1]) || matchAny(st.Masked, path)) {
 			masked = true

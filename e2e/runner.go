@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Exchange is what one target answered to one step.
@@ -124,8 +126,11 @@ func (s *Session) Do(ctx context.Context, st Step) Exchange {
 		var v any
 		if err := dec.Decode(&v); err == nil && !dec.More() {
 			ex.Body = v
-		} else {
+		} else if utf8.Valid(raw) {
 			ex.Text = string(raw)
+		} else {
+			// Binary (DER) bodies survive recordings as base64.
+			ex.Text = "base64:" + base64.StdEncoding.EncodeToString(raw)
 		}
 	}
 	s.afterResponse(st, path, &ex)

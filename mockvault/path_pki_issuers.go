@@ -1,6 +1,7 @@
 package mockvault
 
 import (
+	"crypto"
 	"crypto/x509"
 	"fmt"
 	"net/url"
@@ -142,8 +143,8 @@ func (p *pkiState) addKey(k *pkiKey) (*pkiKey, bool) {
 	return k, false
 }
 
-func pkiPublicKeyEqual(a, b any) bool {
-	ea, ok := a.(interface{ Equal(x any) bool })
+func pkiPublicKeyEqual(a, b crypto.PublicKey) bool {
+	ea, ok := a.(interface{ Equal(x crypto.PublicKey) bool })
 	return ok && ea.Equal(b)
 }
 
@@ -549,7 +550,6 @@ func (u pkiURLs) data() map[string]any {
 		"ocsp_servers": nonNil(u.ocspServers), "delta_crl_distribution_points": nonNil(u.deltaCRLDistributionPoints),
 		"enable_templating": u.templating}
 }
-
 
 func (p *pkiState) configURLsRead(req *request, d *fieldData) (*response, error) {
 	return dataResp(p.urls.data()), nil

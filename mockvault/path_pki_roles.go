@@ -85,7 +85,7 @@ func (r *pkiRole) data() map[string]any {
 		"allowed_user_ids": r.allowedUserIDs, "allowed_uri_sans": r.allowedURISANs, "require_cn": r.requireCN,
 		"cn_validations": r.cnValidations, "policy_identifiers": r.policyIdentifiers,
 		"basic_constraints_valid_for_non_ca": r.basicConstraintsValidForNonCA,
-		"not_before_duration": int64(r.notBefore.Seconds()), "not_after": r.notAfter, "issuer_ref": r.issuerRef,
+		"not_before_duration":                int64(r.notBefore.Seconds()), "not_after": r.notAfter, "issuer_ref": r.issuerRef,
 		"generate_lease": r.generateLease,
 	}
 }
@@ -122,7 +122,7 @@ func (p *pkiState) roleWrite(req *request, d *fieldData) (*response, error) {
 		useCSRCommonName: d.boolean("use_csr_common_name", false), useCSRSANs: d.boolean("use_csr_sans", false),
 		noStore: d.boolean("no_store", false), requireCN: d.boolean("require_cn", false), usePSS: d.boolean("use_pss", false),
 		basicConstraintsValidForNonCA: d.boolean("basic_constraints_valid_for_non_ca", false),
-		allowedDomains: pkiList(d, "allowed_domains"), allowedURISANs: pkiList(d, "allowed_uri_sans"),
+		allowedDomains:                pkiList(d, "allowed_domains"), allowedURISANs: pkiList(d, "allowed_uri_sans"),
 		allowedOtherSANs: pkiList(d, "allowed_other_sans"), allowedSerialNumbers: pkiList(d, "allowed_serial_numbers"),
 		allowedUserIDs: pkiList(d, "allowed_user_ids"), keyUsage: pkiList(d, "key_usage"), extKeyUsage: pkiList(d, "ext_key_usage"),
 		extKeyUsageOIDs: pkiList(d, "ext_key_usage_oids"), cnValidations: pkiList(d, "cn_validations"),

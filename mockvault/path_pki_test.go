@@ -1,0 +1,89 @@
+package mockvault_test
+
+import (
+	"crypto/x509"
+	"encoding/pem"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/vault/api"
+	"github.com/mockvault/mockvault/testhelpers"
+)
+
+// pkiVault starts a server with pki mounted at path, a root CA generated.
+func pkiVault(t *testing.T, path string) (*testhelpers.Vault, *x509.Certificate) {
+	t.Helper()
+	v := testhelpers.RunT(t)
+	if err := v.Client.Sys().Mount(path, &api.MountInput{Type: "pki", Config: api.MountConfigInput{MaxLeaseTTL: "87600h"}}); err != nil {
+		t.Fatalf("mount: %v", err)
+	}
+	s, err := v.Client.Logical().Write(path+"/root/generate/internal", map[string]any{"common_name": "example.com", "ttl": "8760h", "key_type": "ec"})
+	if err != nil {
+		t.Fatalf("root: %v", err)
+	}
+	return v, mustCert(t, s.Data["certificate"].(string))
+}
+
+func mustCert(t *testing.T, s string) *x509.Certificate {
+	t.Helper()
+	b, _ := pem.Decode([]byte(s))
+	if b == nil {
+		t.Fatalf("no PEM in %q", s)
+	}
+	c, err := x509.ParseCertificate(b.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestPKIRootIssueVerify(t *testing.T) {
+	v, root := pkiVault(t, "pki")
+	c := v.Client.Logical()
+	if !root.IsCA || root.Subject.CommonName != "example.com" {
+		t.Fatalf("root: CA %v CN %q", root.IsCA, root.Subject.CommonName)
+	}
+	if _, err := c.Write("pki/roles/example-dot-com", map[string]any{"allowed_domains": "example.com", "allow_subdomains": true, "max_ttl": "72h"}); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := c.List("pki/keys")
+	if err != nil || keys == nil || len(keys.Data["keys"].([]any)) != 1 {
+		t.Fatalf("keys: %v %v", keys, err)
+	}
+	s, err := c.Write("pki/issue/example-dot-com", map[string]any{"common_name": "www.example.com", "ip_sans": "127.0.0.1", "ttl": "1h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf := mustCert(t, s.Data["certificate"].(string))
+	pool := x509.NewCertPool()
+	pool.AddCert(root)
+	if _, err := leaf.Verify(x509.VerifyOptions{Roots: pool, DNSName: "www.example.com"}); err != nil {
+		t.Fatalf("verify: %v", err)
+	}
+	if got := leaf.NotAfter.Sub(leaf.NotBefore); got != time.Hour+30*time.Second {
+		t.Fatalf("validity %v", got)
+	}
+	if sn := s.Data["serial_number"].(string); !strings.Contains(sn, ":") || sn != strings.ToLower(sn) {
+		t.Fatalf("serial %q", sn)
+	}
+	if s.Data["private_key_type"] != "rsa" {
+		t.Fatalf("key type %v", s.Data["private_key_type"])
+	}
+	if _, err := c.Write("pki/issue/example-dot-com", map[string]any{"common_name": "www.other.com"}); err == nil || !strings.Contains(err.Error(), "common name www.other.com not allowed by this role") {
+		t.Fatalf("other name: %v", err)
+	}
+	// The CA is served without a token.
+	anon, _ := v.Client.Clone()
+	anon.ClearToken()
+	ca, err := anon.Logical().Read("pki/cert/ca")
+	if err != nil || ca == nil {
+		t.Fatalf("anon cert/ca: %v", err)
+	}
+	if !mustCert(t, ca.Data["certificate"].(string)).Equal(root) {
+		t.Fatal("cert/ca is not the root")
+	}
+	if _, err := anon.Logical().Read("pki/roles/example-dot-com"); err == nil {
+		t.Fatal("roles read without a token")
+	}
+}
