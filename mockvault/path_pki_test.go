@@ -1,8 +1,13 @@
 package mockvault_test
 
 import (
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -85,5 +90,61 @@ func TestPKIRootIssueVerify(t *testing.T) {
 	}
 	if _, err := anon.Logical().Read("pki/roles/example-dot-com"); err == nil {
 		t.Fatal("roles read without a token")
+	}
+}
+
+// A server presenting a mock-issued leaf and a client trusting only the
+// mock's CA complete a TLS handshake, in both directions (mTLS).
+func TestPKITLSHandshake(t *testing.T) {
+	v, _ := pkiVault(t, "pki")
+	c := v.Client.Logical()
+	if _, err := c.Write("pki/roles/svc", map[string]any{"allowed_domains": "example.com", "allow_subdomains": true, "allow_localhost": true, "key_type": "ec"}); err != nil {
+		t.Fatal(err)
+	}
+	issue := func(cn string) tls.Certificate {
+		s, err := c.Write("pki/issue/svc", map[string]any{"common_name": cn, "ip_sans": "127.0.0.1", "ttl": "1h"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pair, err := tls.X509KeyPair([]byte(s.Data["certificate"].(string)), []byte(s.Data["private_key"].(string)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pair
+	}
+	caPEM, err := v.Client.Logical().ReadRaw("pki/ca/pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer caPEM.Body.Close()
+	body, _ := io.ReadAll(caPEM.Body)
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(body) {
+		t.Fatalf("ca/pem: %q", body)
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, r.TLS.PeerCertificates[0].Subject.CommonName)
+	}))
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{issue("localhost")}, ClientCAs: pool, ClientAuth: tls.RequireAndVerifyClientCert}
+	srv.StartTLS()
+	defer srv.Close()
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, Certificates: []tls.Certificate{issue("client.example.com")}}}}
+	resp, err := client.Get(srv.URL)
+	if err != nil {
+		t.Fatalf("handshake: %v", err)
+	}
+	defer resp.Body.Close()
+	got, _ := io.ReadAll(resp.Body)
+	if string(got) != "client.example.com" {
+		t.Fatalf("server saw client %q", got)
+	}
+	// A client trusting another CA refuses the server.
+	other, _ := pkiVault(t, "pki")
+	otherCA, _ := other.Client.Logical().Read("pki/cert/ca")
+	pool2 := x509.NewCertPool()
+	pool2.AppendCertsFromPEM([]byte(otherCA.Data["certificate"].(string)))
+	bad := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool2}}}
+	if _, err := bad.Get(srv.URL); err == nil {
+		t.Fatal("a client trusting another CA completed the handshake")
 	}
 }
