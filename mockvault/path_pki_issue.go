@@ -128,7 +128,7 @@ func (p *pkiState) issueSign(req *request, d *fieldData, r *pkiRole, useCSR, ver
 	var csr *x509.CertificateRequest
 	if useCSR {
 		if csr, err = pkiParseCSR(d.str("csr")); err != nil {
-			return nil, pkiUserError("%s", err.Error())
+			return nil, badRequest("%s", err.Error())
 		}
 		if err := pkiCheckCSRKey(r, csr); err != nil {
 			return nil, badRequest("%s", err.Error())

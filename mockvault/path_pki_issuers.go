@@ -14,10 +14,11 @@ import (
 
 const pkiUUIDLen = 36
 
-// pkiUserError is an errutil.UserError returned by a PKI handler: a 400
-// with the core's multierror text.
+// pkiUserError is an error (often an errutil.UserError) a PKI handler
+// returns rather than an error response: the core answers it with a 500
+// and its multierror text, whatever its type.
 func pkiUserError(format string, args ...any) error {
-	return multiErr(400, format, args...)
+	return multiErr(500, format, args...)
 }
 
 // resolveIssuer is Vault's ResolveIssuerReference: "default", an id or a
@@ -249,12 +250,9 @@ func (p *pkiState) issuerRead(req *request, d *fieldData) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	iss, _ := p.resolveIssuer(ref)
+	iss, msg := p.resolveIssuer(ref)
 	if iss == nil {
-		if ref == "default" {
-			return nil, pkiUserError("no default issuer currently configured")
-		}
-		return nil, pkiUserError("unable to find PKI issuer for reference: %s", ref)
+		return nil, pkiUserError("%s", msg)
 	}
 	return dataResp(iss.data()), nil
 }
@@ -412,9 +410,9 @@ func (p *pkiState) issuerRaw(req *request, d *fieldData) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	iss, _ := p.resolveIssuer(ref)
+	iss, msg := p.resolveIssuer(ref)
 	if iss == nil {
-		return nil, badRequest("unable to resolve issuer id for reference: %s", ref)
+		return nil, pkiUserError("%s", msg)
 	}
 	switch {
 	case strings.HasSuffix(req.rel, "/pem"):
@@ -438,7 +436,7 @@ func (p *pkiState) configIssuersWrite(req *request, d *fieldData) (*response, er
 		}
 		iss, msg := p.resolveIssuer(ref)
 		if iss == nil {
-			return nil, pkiUserError("%s", msg)
+			return nil, badRequest("Error resolving issuer reference: %s", msg)
 		}
 		p.defaultIssuer = iss.id
 	}

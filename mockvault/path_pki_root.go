@@ -298,7 +298,7 @@ func (p *pkiState) signIntermediate(req *request, d *fieldData) (*response, erro
 	}
 	csr, err := pkiParseCSR(d.str("csr"))
 	if err != nil {
-		return nil, pkiUserError("%s", err.Error())
+		return nil, badRequest("%s", err.Error())
 	}
 	if err := csr.CheckSignature(); err != nil {
 		return nil, badRequest("request signature invalid: %v", err)

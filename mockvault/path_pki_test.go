@@ -3,6 +3,7 @@ package mockvault_test
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/vault/api"
+	"github.com/mockvault/mockvault/mockvault"
 	"github.com/mockvault/mockvault/testhelpers"
 )
 
@@ -146,5 +148,104 @@ func TestPKITLSHandshake(t *testing.T) {
 	bad := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool2}}}
 	if _, err := bad.Get(srv.URL); err == nil {
 		t.Fatal("a client trusting another CA completed the handshake")
+	}
+}
+
+// Snapshot/Restore covers issuers, roles, issued and revoked certificates;
+// a restored copy is independent of later changes.
+func TestPKISnapshotRestore(t *testing.T) {
+	v, root := pkiVault(t, "pki")
+	c := v.Client.Logical()
+	if _, err := c.Write("pki/roles/r", map[string]any{"allow_any_name": true, "key_type": "ec"}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Write("pki/issue/r", map[string]any{"common_name": "a.example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	serial := s.Data["serial_number"].(string)
+	sn := v.Server.Snapshot()
+	if _, err := c.Write("pki/revoke", map[string]any{"serial_number": serial}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Delete("pki/roles/r"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Delete("pki/root"); err != nil {
+		t.Fatal(err)
+	}
+	v.Server.Restore(sn)
+	ca, err := c.Read("pki/cert/ca")
+	if err != nil || !mustCert(t, ca.Data["certificate"].(string)).Equal(root) {
+		t.Fatalf("CA after restore: %v", err)
+	}
+	if r, err := c.Read("pki/roles/r"); err != nil || r == nil {
+		t.Fatalf("role after restore: %v %v", r, err)
+	}
+	cert, err := c.Read("pki/cert/" + serial)
+	if err != nil || cert.Data["revocation_time"].(json.Number).String() != "0" {
+		t.Fatalf("cert after restore: %v %v", cert, err)
+	}
+	if _, err := c.Write("pki/issue/r", map[string]any{"common_name": "b.example.com"}); err != nil {
+		t.Fatalf("issue after restore: %v", err)
+	}
+}
+
+// Revoking puts the serial on a CRL signed by the CA; the clock drives
+// its dates and the revocation time.
+func TestPKIRevokeCRL(t *testing.T) {
+	clock := mockvault.NewManualClock(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
+	v := testhelpers.RunT(t, mockvault.Options{Clock: clock})
+	c := v.Client.Logical()
+	if err := v.Client.Sys().Mount("pki", &api.MountInput{Type: "pki"}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Write("pki/root/generate/internal", map[string]any{"common_name": "CRL CA", "key_type": "ec", "ttl": "720h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := mustCert(t, s.Data["certificate"].(string))
+	if !root.NotBefore.Equal(clock.Now().Add(-30 * time.Second)) {
+		t.Fatalf("root NotBefore %v", root.NotBefore)
+	}
+	if _, err := c.Write("pki/roles/r", map[string]any{"allow_any_name": true, "key_type": "ec"}); err != nil {
+		t.Fatal(err)
+	}
+	s, err = c.Write("pki/issue/r", map[string]any{"common_name": "gone.example.com", "ttl": "24h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf := mustCert(t, s.Data["certificate"].(string))
+	clock.Advance(time.Hour)
+	if _, err := c.Write("pki/revoke", map[string]any{"serial_number": s.Data["serial_number"]}); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := c.ReadRaw("pki/crl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Body.Close()
+	der, _ := io.ReadAll(raw.Body)
+	crl, err := x509.ParseRevocationList(der)
+	if err != nil {
+		t.Fatalf("parse CRL: %v", err)
+	}
+	if err := crl.CheckSignatureFrom(root); err != nil {
+		t.Fatalf("CRL signature: %v", err)
+	}
+	if len(crl.RevokedCertificateEntries) != 1 || crl.RevokedCertificateEntries[0].SerialNumber.Cmp(leaf.SerialNumber) != 0 {
+		t.Fatalf("CRL entries %+v", crl.RevokedCertificateEntries)
+	}
+	if !crl.RevokedCertificateEntries[0].RevocationTime.Equal(clock.Now()) || !crl.ThisUpdate.Equal(clock.Now()) {
+		t.Fatalf("CRL times %v %v", crl.RevokedCertificateEntries[0].RevocationTime, crl.ThisUpdate)
+	}
+	l, err := c.List("pki/certs/revoked")
+	if err != nil || len(l.Data["keys"].([]any)) != 1 {
+		t.Fatalf("certs/revoked: %v %v", l, err)
+	}
+	// Past the CA's expiry the root cannot issue what would outlive it.
+	clock.Advance(700 * time.Hour)
+	if _, err := c.Write("pki/issue/r", map[string]any{"common_name": "late.example.com", "ttl": "48h"}); err == nil || !strings.Contains(err.Error(), "beyond the expiration of the CA certificate") {
+		t.Fatalf("issue past the CA: %v", err)
 	}
 }
