@@ -41,7 +41,7 @@ func pkiRoot(m string, body M) Step {
 
 func init() {
 	MaskKeys("issuer_id", "key_id", "expiration", "revocation_time", "revocation_time_rfc3339",
-		"time_started", "time_finished", "last_auto_tidy_finished")
+		"time_started", "time_finished", "last_auto_tidy_finished", "internal_backend_uuid")
 	Register(
 		// ------------------------------------------------------- roots
 		pkiScenario("root/internal", "pki-root",
@@ -208,8 +208,13 @@ func init() {
 			GET("pki-rev/crl/pem").Anonymous().RawCert().Want(200),
 			pkiC(GET("pki-rev/cert/crl")).Anonymous().Want(200),
 			GET("pki-rev/crl/rotate").Want(200),
-			POST("pki-rev/tidy", M{}).Want(400),
-			POST("pki-rev/tidy", M{"tidy_cert_store": true, "safety_buffer": "1s"}).Want(400),
+			POST("pki-rev/tidy", M{}).Want(202).Because("nothing to tidy: a warning"),
+			POST("pki-rev/tidy", M{"tidy_cert_store": true, "safety_buffer": "0s"}).Want(400),
+			POST("pki-rev/tidy", M{"tidy_cert_store": true, "tidy_revoked_certs": true, "safety_buffer": "1s"}).Want(202),
+			GET("pki-rev/tidy-status").Want(200).Settle("the tidy run finished", func(ex Exchange) bool {
+				v, _ := lookupPath(ex.Body, "data.state")
+				return v == "Finished"
+			}),
 		),
 		// ------------------------------------------------------- intermediates
 		pkiScenario("intermediate", "pki-int",

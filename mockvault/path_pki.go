@@ -20,7 +20,7 @@ func pkiEngine() *engine {
 	return &engine{
 		typ: "pki", routes: pkiRouter,
 		sudo:  []string{"root", "root/sign-self-issued"},
-		state: func(*Server) engineState { return newPKIState() },
+		state: func(s *Server) engineState { p := newPKIState(); p.mounted = s.now(); return p },
 	}
 }
 
@@ -80,6 +80,9 @@ type pkiState struct {
 	crlBuilt  time.Time
 	cluster   struct{ path, aiaPath string }
 	tidyState pkiTidyStatus
+	// mounted is when the mount was made (Vault's last_auto_tidy_finished
+	// starts there).
+	mounted time.Time
 }
 
 func newPKIState() *pkiState {

@@ -3,6 +3,7 @@ package mockvault
 import (
 	"crypto/rand"
 	"crypto/x509"
+	"fmt"
 	"math/big"
 	"strings"
 	"time"
@@ -78,30 +79,35 @@ func (p *pkiState) configCRLWrite(req *request, d *fieldData) (*response, error)
 func (p *pkiState) revoke(req *request, d *fieldData) (*response, error) {
 	serial := d.str("serial_number")
 	certPEM := d.str("certificate")
-	if serial != "" && certPEM != "" {
+	if d.has("serial_number") && d.has("certificate") {
 		return nil, badRequest("Must provide either the certificate or the serial to revoke; not both.")
 	}
-	if serial == "" && certPEM == "" {
+	if !d.has("serial_number") && !d.has("certificate") {
+		return nil, badRequest("The serial number or certificate to revoke must be provided.")
+	}
+	if d.has("serial_number") && serial == "" {
 		return nil, badRequest("The serial number must be provided")
 	}
 	var entry *pkiCert
 	if certPEM != "" {
+		if len(certPEM) < 64 {
+			return nil, pkiUserError("provided certificate data was too short; perhaps a path was passed to the API rather than the contents of a PEM file")
+		}
 		certs, err := parseCertChain(certPEM)
-		if err != nil || len(certs) != 1 {
-			return nil, badRequest("certificate could not be parsed")
+		if err != nil || len(certs) == 0 {
+			return nil, pkiUserError("certificate contains no PEM data")
 		}
 		serial = pkiSerialOf(certs[0])
 		entry = p.certs[serial]
 		if entry == nil {
 			entry = &pkiCert{cert: certs[0]}
 			if !p.issuedHere(certs[0]) {
-				return nil, badRequest("unable to verify signature on presented cert from any present issuer in this mount; certificates from previous CAs will need to have their issuing CA and key re-imported if revocation is necessary")
+				return nil, pkiUserError("unable to verify signature on presented cert from any present issuer in this mount; certificates from previous CAs will need to have their issuing CA and key re-imported if revocation is necessary")
 			}
 			p.certs[serial] = entry
 		}
 	} else {
-		serial = pkiNormalizeSerial(serial)
-		entry = p.certs[serial]
+		entry = p.certs[pkiNormalizeSerial(serial)]
 		if entry == nil {
 			return nil, badRequest("certificate with serial %s not found.", serial)
 		}
@@ -111,8 +117,8 @@ func (p *pkiState) revoke(req *request, d *fieldData) (*response, error) {
 			return nil, badRequest("adding issuer (id: %v) to its own CRL is not allowed", iss.id)
 		}
 	}
-	if entry.cert.NotAfter.Before(req.now) {
-		return dataResp(map[string]any{}), nil
+	if entry.cert.NotAfter.Before(req.now.Add(2 * time.Second)) {
+		return &response{warnings: []string{fmt.Sprintf("certificate with serial %s already expired; refusing to add to CRL", pkiSerialOf(entry.cert))}}, nil
 	}
 	if entry.revoked.IsZero() {
 		entry.revoked = req.now
@@ -207,14 +213,21 @@ func (p *pkiState) crlRotate(req *request, d *fieldData) (*response, error) {
 	return dataResp(map[string]any{"success": true}), nil
 }
 
-// pkiTidyStatus is tidy-status's state.
+// pkiTidyStatus is the last tidy run, as tidy-status reports it.
 type pkiTidyStatus struct {
-	state                                          string
-	started, finished                              time.Time
-	certStore, revokedCerts, revocationList        bool
-	safetyBuffer                                   int
-	certsDeleted, revokedDeleted, certsCount, revN int
+	ran               bool
+	started, finished time.Time
+	// flags are the run's tidy_* options, buffers its safety buffers.
+	flags          map[string]bool
+	buffers        map[string]int
+	pause          string
+	certsDeleted   int
+	revokedDeleted int
 }
+
+var pkiTidyFlags = []string{"tidy_cert_store", "tidy_revoked_certs", "tidy_revoked_cert_issuer_associations",
+	"tidy_expired_issuers", "tidy_move_legacy_ca_bundle", "tidy_revocation_queue", "tidy_cross_cluster_revoked_certs",
+	"tidy_acme", "tidy_cert_metadata", "tidy_cmpv2_nonce_store"}
 
 var pkiTidyFields = fields{
 	"tidy_cert_store": tBool, "tidy_revocation_list": tBool, "tidy_revoked_certs": tBool,
@@ -228,69 +241,96 @@ var pkiTidyFields = fields{
 var pkiTidyDefaults = map[string]any{"safety_buffer": 259200, "issuer_safety_buffer": 31536000,
 	"acme_account_safety_buffer": 2592000, "pause_duration": "0s", "revocation_queue_safety_buffer": 172800}
 
-// tidy removes expired certificates (past the safety buffer) at once; the
-// status then reads as finished, as Vault's does once its run is done.
+// tidy removes expired certificates (past the safety buffer) at once, so
+// tidy-status reads Finished right after, as Vault's does once its
+// background run is done.
 func (p *pkiState) tidy(req *request, d *fieldData) (*response, error) {
-	certStore := d.boolean("tidy_cert_store", false)
-	revoked := d.boolean("tidy_revoked_certs", false) || d.boolean("tidy_revocation_list", false)
-	if !certStore && !revoked && !d.boolean("tidy_expired_issuers", false) && !d.boolean("tidy_revoked_cert_issuer_associations", false) &&
-		!d.boolean("tidy_move_legacy_ca_bundle", false) && !d.boolean("tidy_acme", false) && !d.boolean("tidy_revocation_queue", false) &&
-		!d.boolean("tidy_cross_cluster_revoked_certs", false) && !d.boolean("tidy_cert_metadata", false) {
-		return nil, badRequest("At least one of tidy_cert_store, tidy_revoked_certs, tidy_revoked_cert_issuer_associations, tidy_expired_issuers, tidy_move_legacy_ca_bundle, tidy_revocation_queue, tidy_cross_cluster_revoked_certs, tidy_cert_metadata, tidy_cmpv2_nonce_store, or tidy_acme must be set to true.")
+	st := pkiTidyStatus{ran: true, started: req.now, finished: req.now, flags: map[string]bool{}, buffers: map[string]int{}}
+	for _, f := range pkiTidyFlags {
+		st.flags[f] = d.boolean(f, false)
 	}
-	buffer := d.duration("safety_buffer")
-	if buffer < time.Second {
-		return nil, badRequest("safety_buffer must be greater than zero")
+	// tidy_revocation_list is the old name of tidy_revoked_certs.
+	st.flags["tidy_revoked_certs"] = st.flags["tidy_revoked_certs"] || d.boolean("tidy_revocation_list", false)
+	for _, b := range []string{"safety_buffer", "issuer_safety_buffer", "revocation_queue_safety_buffer", "acme_account_safety_buffer"} {
+		st.buffers[b] = int(d.duration(b).Seconds())
+		if st.buffers[b] < 1 {
+			return nil, badRequest("%s must be greater than zero", b)
+		}
 	}
-	st := pkiTidyStatus{state: "Finished", started: req.now, finished: req.now, certStore: certStore, revokedCerts: revoked,
-		safetyBuffer: int(buffer.Seconds())}
+	pause, err := parseDurationSecond(d.str("pause_duration"))
+	if err != nil {
+		return nil, badRequest("Error parsing pause_duration: %v", err)
+	}
+	if pause < 0 {
+		return nil, badRequest("received invalid, negative pause_duration")
+	}
+	st.pause = pause.String()
+	if st.flags["tidy_cert_metadata"] {
+		return nil, badRequest("certificate metadata is only supported on Vault Enterprise")
+	}
+	any := false
+	for _, f := range pkiTidyFlags {
+		any = any || st.flags[f]
+	}
+	buffer := time.Duration(st.buffers["safety_buffer"]) * time.Second
 	for _, s := range sortedKeys(p.certs) {
 		c := p.certs[s]
 		if !req.now.After(c.cert.NotAfter.Add(buffer)) {
 			continue
 		}
-		if c.revoked.IsZero() && certStore {
+		if c.revoked.IsZero() && st.flags["tidy_cert_store"] {
 			delete(p.certs, s)
 			st.certsDeleted++
-		} else if !c.revoked.IsZero() && revoked {
+		} else if !c.revoked.IsZero() && st.flags["tidy_revoked_certs"] {
 			delete(p.certs, s)
 			st.revokedDeleted++
 		}
 	}
 	p.tidyState = st
-	resp := &response{data: map[string]any{}, status: 202, noMountType: false}
-	resp.warnings = []string{"Tidy operation successfully started. Any information from the operation will be printed to Vault's server logs."}
+	resp := &response{status: 202}
+	if any {
+		resp.warnings = []string{"Tidy operation successfully started. Any information from the operation will be printed to Vault's server logs."}
+	} else {
+		resp.warnings = []string{"Manual tidy requested but no tidy operations were set. Enable at least one tidy operation to be run (tidy_cert_store / tidy_revoked_certs / tidy_revoked_cert_issuer_associations / tidy_expired_issuers / tidy_move_legacy_ca_bundle / tidy_acme / tidy_cross_cluster_revoked_certs / tidy_revocation_queue / tidy_cert_metadata / tidy_cmpv2_nonce_store)."}
+	}
 	return resp, nil
 }
 
 func (p *pkiState) tidyStatus(req *request, d *fieldData) (*response, error) {
+	data := map[string]any{"pause_duration": nil, "state": "Inactive", "error": nil, "time_started": nil,
+		"time_finished": nil, "message": nil, "cert_store_deleted_count": nil, "revoked_cert_deleted_count": nil,
+		"missing_issuer_cert_count": nil, "revocation_queue_deleted_count": nil, "cross_revoked_cert_deleted_count": nil,
+		"total_acme_account_count": nil, "acme_account_deleted_count": nil, "acme_account_revoked_count": nil,
+		"acme_orders_deleted_count": nil, "acme_account_safety_buffer": nil, "cert_metadata_deleted_count": nil,
+		"cmpv2_nonce_deleted_count": nil, "safety_buffer": nil, "issuer_safety_buffer": nil,
+		"last_auto_tidy_finished": fmtTime(p.mounted), "internal_backend_uuid": req.mount.uuid}
+	for _, f := range pkiTidyFlags {
+		data[f] = nil
+	}
+	revoked := 0
+	for _, c := range p.certs {
+		if !c.revoked.IsZero() {
+			revoked++
+		}
+	}
+	data["current_cert_store_count"], data["current_revoked_cert_count"] = len(p.certs), revoked
 	t := p.tidyState
-	state := t.state
-	if state == "" {
-		state = "Inactive"
+	if !t.ran {
+		return dataResp(data), nil
 	}
-	data := map[string]any{
-		"safety_buffer": nil, "issuer_safety_buffer": nil, "tidy_cert_store": nil, "tidy_revoked_certs": nil,
-		"tidy_revocation_list": nil, "tidy_revoked_cert_issuer_associations": nil, "tidy_expired_issuers": nil,
-		"tidy_move_legacy_ca_bundle": nil, "tidy_acme": nil, "tidy_revocation_queue": nil,
-		"tidy_cross_cluster_revoked_certs": nil, "tidy_cert_metadata": nil, "tidy_cmpv2_nonce_store": nil,
-		"pause_duration": nil, "state": state, "error": nil, "time_started": nil, "time_finished": nil,
-		"message": nil, "cert_store_deleted_count": nil, "revoked_cert_deleted_count": nil,
-		"missing_issuer_cert_count": nil, "current_cert_store_count": nil, "current_revoked_cert_count": nil,
-		"revocation_queue_deleted_count": nil, "cross_revoked_cert_deleted_count": nil, "internal_backend_uuid": nil,
-		"acme_account_safety_buffer": nil, "acme_orders_deleted_count": nil, "acme_account_revoked_count": nil,
-		"acme_account_deleted_count": nil, "total_acme_account_count": nil, "last_auto_tidy_finished": fmtTime(time.Time{}),
-		"cert_metadata_deleted_count": nil, "cmpv2_nonce_deleted_count": nil, "revocation_queue_safety_buffer": nil,
+	for _, f := range pkiTidyFlags {
+		data[f] = t.flags[f]
 	}
-	if t.state != "" {
-		data["safety_buffer"] = t.safetyBuffer
-		data["tidy_cert_store"] = t.certStore
-		data["tidy_revoked_certs"] = t.revokedCerts
-		data["time_started"] = fmtTime(t.started)
-		data["time_finished"] = fmtTime(t.finished)
-		data["message"] = "Tidying certificate store: checking entry"
-		data["cert_store_deleted_count"] = t.certsDeleted
-		data["revoked_cert_deleted_count"] = t.revokedDeleted
+	for b, v := range t.buffers {
+		data[b] = v
+	}
+	data["pause_duration"], data["time_started"], data["time_finished"] = t.pause, fmtTime(t.started), fmtTime(t.finished)
+	data["state"] = "Finished"
+	data["cert_store_deleted_count"], data["revoked_cert_deleted_count"] = t.certsDeleted, t.revokedDeleted
+	for _, k := range []string{"missing_issuer_cert_count", "revocation_queue_deleted_count", "cross_revoked_cert_deleted_count",
+		"total_acme_account_count", "acme_account_deleted_count", "acme_account_revoked_count", "acme_orders_deleted_count",
+		"cert_metadata_deleted_count", "cmpv2_nonce_deleted_count"} {
+		data[k] = 0
 	}
 	return dataResp(data), nil
 }
