@@ -144,9 +144,14 @@ func pkiRouter(_ *Server, _ *mount) *backend {
 	for _, r := range pkiRoutes() {
 		ops := make(map[op]handlerFunc, len(r.ops))
 		for o, fn := range r.ops {
-			fn := fn
+			fn, unauth := fn, r.unauth
 			ops[o] = func(req *request, d *fieldData) (*response, error) {
-				return fn(req.state.(*pkiState), req, d)
+				resp, err := fn(req.state.(*pkiState), req, d)
+				if resp != nil && unauth {
+					// Vault names no mount type on its unauthenticated paths.
+					resp.noMountType = true
+				}
+				return resp, err
 			}
 		}
 		for _, pat := range r.patterns {

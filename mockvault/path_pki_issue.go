@@ -165,8 +165,10 @@ func (p *pkiState) issueSign(req *request, d *fieldData, r *pkiRole, useCSR, ver
 		p.certs[pkiSerialOf(cert)] = &pkiCert{cert: cert}
 	}
 	resp := dataResp(pkiIssueData(format, cert, key, signer, d.boolean("remove_roots_from_chain", false), d.str("private_key_format") == "pkcs8"))
-	resp.warnings = leaf.warnings
-	if useCSR && !verbatim {
+	// Vault adds the TTL warnings twice: with the answer, and again after
+	// the CSR warnings.
+	resp.warnings = append([]string(nil), leaf.warnings...)
+	if useCSR {
 		if r.useCSRCommonName && d.str("common_name") != "" {
 			resp.warnings = append(resp.warnings, `the common_name field was provided but the role is set with "use_csr_common_name" set to true`)
 		}
@@ -174,6 +176,7 @@ func (p *pkiState) issueSign(req *request, d *fieldData, r *pkiRole, useCSR, ver
 			resp.warnings = append(resp.warnings, `the alt_names field was provided but the role is set with "use_csr_sans" set to true`)
 		}
 	}
+	resp.warnings = append(resp.warnings, leaf.warnings...)
 	return resp, nil
 }
 
@@ -290,7 +293,7 @@ func pkiLeafFrom(req *request, d *fieldData, r *pkiRole, csr *x509.CertificateRe
 			return nil, badRequest("email address %s not allowed by this role", bad)
 		}
 	}
-	leaf.dns, leaf.emails = pkiNilIfEmpty(dns), pkiNilIfEmpty(emails)
+	leaf.dns, leaf.emails = pkiDedupSortedList(dns), pkiDedupSortedList(emails)
 	if csr != nil && r.useCSRSANs {
 		if len(csr.IPAddresses) > 0 && !r.allowIPSANs {
 			return nil, badRequest("IP Subject Alternative Names are not allowed in this role, but was provided some via CSR")
@@ -336,6 +339,7 @@ func pkiLeafFrom(req *request, d *fieldData, r *pkiRole, csr *x509.CertificateRe
 	}
 	if verbatim && csr != nil {
 		leaf.subject = csr.Subject
+		leaf.dns, leaf.emails, leaf.ips, leaf.uris = csr.DNSNames, csr.EmailAddresses, csr.IPAddresses, csr.URIs
 	} else {
 		leaf.subject = pkix.Name{CommonName: cn, SerialNumber: serialName, OrganizationalUnit: r.ou, Organization: r.organization,
 			Country: r.country, Locality: r.locality, Province: r.province, StreetAddress: r.streetAddress, PostalCode: r.postalCode}
@@ -353,11 +357,13 @@ func pkiLeafFrom(req *request, d *fieldData, r *pkiRole, csr *x509.CertificateRe
 	return leaf, nil
 }
 
-func pkiNilIfEmpty(s []string) []string {
+// pkiDedupSortedList is strutil.RemoveDuplicates: sorted, no
+// duplicates, nil when empty.
+func pkiDedupSortedList(s []string) []string {
 	if len(s) == 0 {
 		return nil
 	}
-	return s
+	return pkiDedupSorted(strings.Join(s, ","))
 }
 
 // pkiDedupSorted is strutil.ParseDedupAndSortStrings with ",".
@@ -623,7 +629,9 @@ func pkiIssueData(format string, cert *x509.Certificate, key crypto.Signer, s *p
 		if format == "pem_bundle" {
 			bundle := []string{}
 			if key != nil {
-				bundle = append(bundle, pkiPEM(keyType, keyDER))
+				// The bundle keeps the key's own encoding; only
+				// private_key follows private_key_format.
+				bundle = append(bundle, pkiKeyPEM(key, false))
 			}
 			bundle = append(bundle, pkiCertPEM(cert))
 			bundle = append(bundle, chainOut...)

@@ -310,6 +310,19 @@ func (p *pkiState) issuerUpdate(req *request, d *fieldData) (*response, error) {
 		}
 		updated.usage = usage
 	}
+	// As in Vault, an update without revocation_signature_algorithm
+	// clears it.
+	alg := d.str("revocation_signature_algorithm")
+	revAlg, ok := pkiSigAlgNames[strings.ToLower(alg)]
+	if !ok && alg != "" {
+		names := make([]string, 0, len(pkiSigAlgNames))
+		for n := range pkiSigAlgNames {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return nil, badRequest("Unknown signature algorithm value: %v - valid values are %v", x509.UnknownSignatureAlgorithm, strings.Join(names, ", "))
+	}
+	updated.revSigAlg = revAlg
 	if aia, err := pkiAIAFields(d, iss.aia); err != nil {
 		return nil, err
 	} else if aia != nil {
@@ -392,9 +405,9 @@ func (p *pkiState) issuerDelete(req *request, d *fieldData) (*response, error) {
 	}
 	iss, _ := p.resolveIssuer(ref)
 	if iss == nil {
-		return dataResp(map[string]any{}), nil
+		return &response{}, nil
 	}
-	resp := dataResp(map[string]any{})
+	resp := &response{}
 	delete(p.issuers, iss.id)
 	if p.defaultIssuer == iss.id {
 		p.defaultIssuer = ""
@@ -412,7 +425,8 @@ func (p *pkiState) issuerRaw(req *request, d *fieldData) (*response, error) {
 	}
 	iss, msg := p.resolveIssuer(ref)
 	if iss == nil {
-		return nil, pkiUserError("%s", msg)
+		// An unauthenticated path: the core does not wrap the error.
+		return nil, errCode(500, "%s", msg)
 	}
 	switch {
 	case strings.HasSuffix(req.rel, "/pem"):
@@ -536,7 +550,7 @@ func (p *pkiState) keyDelete(req *request, d *fieldData) (*response, error) {
 	delete(p.keys, k.id)
 	if p.defaultKey == k.id {
 		p.defaultKey = ""
-		resp := dataResp(map[string]any{})
+		resp := &response{}
 		resp.warnings = []string{fmt.Sprintf("Deleted key %v (via key_ref %v); this was configured as the default key. Operations without an explicit key will not work until a new default is configured.", k.id, ref)}
 		return resp, nil
 	}
@@ -662,14 +676,5 @@ func (p *pkiState) fetchCert(req *request, d *fieldData) (*response, error) {
 }
 
 func (p *pkiState) certsList(req *request, d *fieldData) (*response, error) {
-	return listResp(pkiDashSerials(sortedKeys(p.certs))), nil
-}
-
-// pkiDashSerials are serials as Vault's storage keys list them ("xx-xx").
-func pkiDashSerials(serials []string) []string {
-	out := make([]string, 0, len(serials))
-	for _, s := range serials {
-		out = append(out, strings.ReplaceAll(s, ":", "-"))
-	}
-	return out
+	return listResp(sortedKeys(p.certs)), nil
 }

@@ -148,7 +148,7 @@ func (p *pkiState) certsRevoked(req *request, d *fieldData) (*response, error) {
 			out = append(out, s)
 		}
 	}
-	return listResp(pkiDashSerials(out)), nil
+	return listResp(out), nil
 }
 
 // buildCRL signs the current CRL with the default issuer: nil when there
@@ -268,9 +268,9 @@ func (p *pkiState) tidy(req *request, d *fieldData) (*response, error) {
 	if st.flags["tidy_cert_metadata"] {
 		return nil, badRequest("certificate metadata is only supported on Vault Enterprise")
 	}
-	any := false
+	enabled := false
 	for _, f := range pkiTidyFlags {
-		any = any || st.flags[f]
+		enabled = enabled || st.flags[f]
 	}
 	buffer := time.Duration(st.buffers["safety_buffer"]) * time.Second
 	for _, s := range sortedKeys(p.certs) {
@@ -287,13 +287,14 @@ func (p *pkiState) tidy(req *request, d *fieldData) (*response, error) {
 		}
 	}
 	p.tidyState = st
-	resp := &response{status: 202}
-	if any {
-		resp.warnings = []string{"Tidy operation successfully started. Any information from the operation will be printed to Vault's server logs."}
-	} else {
-		resp.warnings = []string{"Manual tidy requested but no tidy operations were set. Enable at least one tidy operation to be run (tidy_cert_store / tidy_revoked_certs / tidy_revoked_cert_issuer_associations / tidy_expired_issuers / tidy_move_legacy_ca_bundle / tidy_acme / tidy_cross_cluster_revoked_certs / tidy_revocation_queue / tidy_cert_metadata / tidy_cmpv2_nonce_store)."}
+	warning := "Tidy operation successfully started. Any information from the operation will be printed to Vault's server logs."
+	if !enabled {
+		warning = "Manual tidy requested but no tidy operations were set. Enable at least one tidy operation to be run (tidy_cert_store / tidy_revoked_certs / tidy_revoked_cert_issuer_associations / tidy_expired_issuers / tidy_move_legacy_ca_bundle / tidy_acme / tidy_cross_cluster_revoked_certs / tidy_revocation_queue / tidy_cert_metadata / tidy_cmpv2_nonce_store)."
 	}
-	return resp, nil
+	// logical.RespondWithStatusCode: the envelope without request id or
+	// mount type.
+	return &response{status: 202, raw: map[string]any{"request_id": "", "lease_id": "", "renewable": false, "lease_duration": 0,
+		"data": nil, "wrap_info": nil, "warnings": []string{warning}, "auth": nil, "mount_type": ""}}, nil
 }
 
 func (p *pkiState) tidyStatus(req *request, d *fieldData) (*response, error) {
@@ -307,13 +308,8 @@ func (p *pkiState) tidyStatus(req *request, d *fieldData) (*response, error) {
 	for _, f := range pkiTidyFlags {
 		data[f] = nil
 	}
-	revoked := 0
-	for _, c := range p.certs {
-		if !c.revoked.IsZero() {
-			revoked++
-		}
-	}
-	data["current_cert_store_count"], data["current_revoked_cert_count"] = len(p.certs), revoked
+	// Vault CE counts no certificates: both counts are null.
+	data["current_cert_store_count"], data["current_revoked_cert_count"] = nil, nil
 	t := p.tidyState
 	if !t.ran {
 		return dataResp(data), nil

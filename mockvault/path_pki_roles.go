@@ -147,7 +147,7 @@ func (p *pkiState) roleWrite(req *request, d *fieldData) (*response, error) {
 	}
 	p.roles[r.name] = r
 	resp := dataResp(r.data())
-	resp.warnings = append(warnings, more...)
+	resp.warnings = append(more, warnings...)
 	return resp, nil
 }
 
@@ -198,29 +198,26 @@ func (p *pkiState) validateRole(r *pkiRole) ([]string, error) {
 
 // pkiCheckCNValidations is Vault's checkCNValidations.
 func pkiCheckCNValidations(in []string) ([]string, error) {
-	var out []string
+	if len(in) == 0 {
+		return []string{"email", "hostname"}, nil
+	}
 	seen := map[string]bool{}
+	var out []string
 	for _, v := range in {
-		v = strings.ToLower(strings.TrimSpace(v))
-		if v == "" {
-			continue
-		}
-		switch v {
+		l := strings.ToLower(v)
+		switch l {
 		case "disabled", "email", "hostname":
+			if seen[l] {
+				return nil, fmt.Errorf("cn_validations value incorrect: `%s` specified multiple times", l)
+			}
+			seen[l] = true
 		default:
-			return nil, fmt.Errorf("unknown CN validation type: %v", v)
+			return nil, fmt.Errorf("cn_validations value incorrect: unknown type: `%s`", v)
 		}
-		if seen[v] {
-			return nil, fmt.Errorf("cn_validations value incorrect: duplicate value (%v)", v)
-		}
-		seen[v] = true
-		out = append(out, v)
+		out = append(out, l)
 	}
-	if seen["disabled"] && len(out) > 1 {
-		return nil, fmt.Errorf("cn_validations value incorrect: cannot specify 'disabled' along with other validations")
-	}
-	if len(out) == 0 {
-		out = []string{"email", "hostname"}
+	if seen["disabled"] && (seen["email"] || seen["hostname"]) {
+		return nil, fmt.Errorf("cn_validations value incorrect: cannot specify `disabled` along with `email` or `hostname`")
 	}
 	return out, nil
 }

@@ -1,6 +1,8 @@
 package mockvault
 
 import (
+	"net"
+	"net/url"
 	"crypto"
 	"crypto/rand"
 	"crypto/x509"
@@ -113,6 +115,27 @@ func pkiExportedParam(d *fieldData) (string, error) {
 	return "", badRequest(`the "exported" path parameter must be "internal", "existing", exported" or "kms"`)
 }
 
+// pkiCAIPsURIs are the ip_sans and uri_sans of a CA request.
+func pkiCAIPsURIs(d *fieldData) ([]net.IP, []*url.URL, error) {
+	var ips []net.IP
+	for _, v := range d.strings("ip_sans") {
+		ip := net.ParseIP(v)
+		if ip == nil {
+			return nil, nil, badRequest("the value %q is not a valid IP address", v)
+		}
+		ips = append(ips, ip)
+	}
+	var uris []*url.URL
+	for _, v := range d.strings("uri_sans") {
+		u, err := url.Parse(v)
+		if err != nil {
+			return nil, nil, badRequest("the provided URI Subject Alternative Name %q is not a valid URI", v)
+		}
+		uris = append(uris, u)
+	}
+	return ips, uris, nil
+}
+
 // pkiCANames is the SANs of a CA request (no role: anything goes).
 func pkiCANames(d *fieldData) (dns, emails []string) {
 	add := func(v string) {
@@ -130,7 +153,7 @@ func pkiCANames(d *fieldData) (dns, emails []string) {
 			add(v)
 		}
 	}
-	return dns, emails
+	return pkiDedupSortedList(dns), pkiDedupSortedList(emails)
 }
 
 func (p *pkiState) generateRoot(req *request, d *fieldData) (*response, error) {
@@ -140,7 +163,7 @@ func (p *pkiState) generateRoot(req *request, d *fieldData) (*response, error) {
 	}
 	format := pkiFormat(d)
 	if format == "" {
-		return nil, badRequest(`The "format" path parameter must be "pem", "der" or "pem_bundle"`)
+		return nil, badRequest(`the "format" path parameter must be "pem", "der", or "pem_bundle"`)
 	}
 	issuerName, keyName, err := p.pkiNames(d)
 	if err != nil {
@@ -190,10 +213,14 @@ func (p *pkiState) generateRoot(req *request, d *fieldData) (*response, error) {
 // pkiCATemplate is the template of a CA certificate from a request.
 func pkiCATemplate(req *request, d *fieldData, pub crypto.PublicKey, notAfter time.Time) (*x509.Certificate, error) {
 	dns, emails := pkiCANames(d)
+	ips, uris, err := pkiCAIPsURIs(d)
+	if err != nil {
+		return nil, err
+	}
 	tmpl := &x509.Certificate{
 		SerialNumber: pkiNewSerial(), Subject: pkiSubjectFrom(d), NotBefore: req.now.Add(-d.duration("not_before_duration")),
 		NotAfter: notAfter, IsCA: true, BasicConstraintsValid: true, SubjectKeyId: pkiSubjectKeyID(pub),
-		DNSNames: dns, EmailAddresses: emails, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		DNSNames: dns, EmailAddresses: emails, IPAddresses: ips, URIs: uris, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
 		PermittedDNSDomains: d.strings("permitted_dns_domains"), ExcludedDNSDomains: d.strings("excluded_dns_domains"),
 		PermittedDNSDomainsCritical: true,
 	}
@@ -245,7 +272,7 @@ func (p *pkiState) generateIntermediate(req *request, d *fieldData) (*response, 
 	}
 	format := pkiFormat(d)
 	if format == "" {
-		return nil, badRequest(`The "format" path parameter must be "pem", "der" or "pem_bundle"`)
+		return nil, badRequest(`the "format" path parameter must be "pem", "der", or "pem_bundle"`)
 	}
 	_, keyName, err := p.pkiNames(d)
 	if err != nil {
@@ -256,7 +283,11 @@ func (p *pkiState) generateIntermediate(req *request, d *fieldData) (*response, 
 		return nil, err
 	}
 	dns, emails := pkiCANames(d)
-	tmpl := &x509.CertificateRequest{Subject: pkiSubjectFrom(d), DNSNames: dns, EmailAddresses: emails,
+	ips, uris, err := pkiCAIPsURIs(d)
+	if err != nil {
+		return nil, err
+	}
+	tmpl := &x509.CertificateRequest{Subject: pkiSubjectFrom(d), DNSNames: dns, EmailAddresses: emails, IPAddresses: ips, URIs: uris,
 		SignatureAlgorithm: pkiSigAlg(key.Public(), sigBits, d.boolean("use_pss", false))}
 	csrDER, err := x509.CreateCertificateRequest(rand.Reader, tmpl, key)
 	if err != nil {
@@ -278,7 +309,11 @@ func (p *pkiState) generateIntermediate(req *request, d *fieldData) (*response, 
 			data["private_key"] = pkiPEM(keyType, keyDER)
 		}
 	}
-	return dataResp(data), nil
+	resp := dataResp(data)
+	if len(p.urls.issuingCertificates) == 0 && len(p.urls.crlDistributionPoints) == 0 && len(p.urls.ocspServers) == 0 {
+		resp.warnings = []string{pkiNoAIAWarning + " Since this certificate is an intermediate, it might be useful to regenerate this certificate after fixing this problem for the root mount."}
+	}
+	return resp, nil
 }
 
 // signIntermediate signs a CA CSR with an issuer (root/sign-intermediate,
@@ -363,6 +398,14 @@ func (p *pkiState) signIntermediate(req *request, d *fieldData) (*response, erro
 	}
 	p.certs[pkiSerialOf(cert)] = &pkiCert{cert: cert}
 	data := pkiIssueData(format, cert, nil, signer, false, false)
+	delete(data, "authority_key_id")
+	// Vault's intermediate chain starts with the new certificate itself.
+	switch chain := data["ca_chain"].([]string); format {
+	case "der":
+		data["ca_chain"] = append([]string{pkiB64(cert.Raw)}, chain...)
+	default:
+		data["ca_chain"] = append([]string{pkiCertPEM(cert)}, chain...)
+	}
 	if format == "pem_bundle" {
 		data["certificate"] = pkiCertPEM(cert)
 	}
@@ -374,83 +417,86 @@ func (p *pkiState) signIntermediate(req *request, d *fieldData) (*response, erro
 	return resp, nil
 }
 
-// importBundle is intermediate/set-signed and config/ca: certificates
-// become issuers, keys become keys, as Vault's ImportBundle reports.
+// importBundle is intermediate/set-signed, config/ca and issuers/import/*
+// (Vault's pathImportIssuers): CA certificates become issuers, keys keys.
 func (p *pkiState) importBundle(req *request, d *fieldData) (*response, error) {
-	field := "pem_bundle"
-	if strings.HasPrefix(req.rel, "intermediate/set-signed") {
-		field = "certificate"
+	bundle, cert := d.str("pem_bundle"), d.str("certificate")
+	keysAllowed := !strings.HasSuffix(req.rel, "import/cert")
+	switch {
+	case bundle == "" && cert == "":
+		return nil, badRequest("'pem_bundle' and 'certificate' parameters were empty")
+	case bundle != "" && cert != "":
+		return nil, badRequest("'pem_bundle' and 'certificate' parameters were both provided")
+	case cert != "":
+		keysAllowed, bundle = false, cert
 	}
-	raw := strings.TrimSpace(d.str(field))
-	if raw == "" {
-		if field == "certificate" {
-			return nil, badRequest("no certificate provided in the \"certificate\" parameter")
-		}
-		return nil, badRequest("'pem_bundle' was empty")
+	if len(bundle) < 75 {
+		return nil, badRequest("provided data for import was too short; perhaps a path was passed to the API rather than the contents of a PEM file")
 	}
-	var certs []*x509.Certificate
-	var keys []crypto.Signer
-	rest := []byte(raw)
+	var certBlocks, keyBlocks []*pem.Block
+	rest := []byte(bundle)
 	for len(strings.TrimSpace(string(rest))) > 0 {
 		var b *pem.Block
 		b, rest = pem.Decode(rest)
 		if b == nil {
-			return nil, badRequest("unable to parse any certificates or keys from the specified bundle")
+			return nil, badRequest("provided PEM block contained no data")
 		}
-		if b.Type == "CERTIFICATE" {
-			c, err := x509.ParseCertificate(b.Bytes)
-			if err != nil {
-				return nil, badRequest("error parsing certificate: %s", err)
-			}
-			certs = append(certs, c)
-			continue
+		switch b.Type {
+		case "CERTIFICATE", "X509 CERTIFICATE":
+			certBlocks = append(certBlocks, b)
+		case "CRL", "X509 CRL", "EC PARAMS", "EC PARAMETERS":
+		default:
+			keyBlocks = append(keyBlocks, b)
 		}
+	}
+	if len(keyBlocks) > 0 && !keysAllowed {
+		return nil, badRequest("private keys found in the PEM bundle but not allowed by the path; use /issuers/import/bundle")
+	}
+	var createdKeys, createdIssuers, existingKeys, existingIssuers []string
+	mapping := map[string]any{}
+	for i, b := range keyBlocks {
 		k, err := pkiParseKey(b)
 		if err != nil {
-			return nil, badRequest("error parsing key: %s", err)
+			return nil, badRequest("Error parsing key %v: %v", i, err)
 		}
-		keys = append(keys, k)
-	}
-	if field == "certificate" && len(keys) > 0 {
-		return nil, badRequest("private keys found in the PEM bundle but not allowed by this endpoint")
-	}
-	if len(certs) == 0 && len(keys) == 0 {
-		return nil, badRequest("private keys found in the PEM bundle but not allowed by this endpoint")
-	}
-	importedKeys, importedIssuers := []string{}, []string{}
-	existingKeys, existingIssuers := []string{}, []string{}
-	mapping := map[string]any{}
-	for _, k := range keys {
 		key, existed := p.addKey(&pkiKey{signer: k})
 		if existed {
 			existingKeys = append(existingKeys, key.id)
 		} else {
-			importedKeys = append(importedKeys, key.id)
+			createdKeys = append(createdKeys, key.id)
 		}
 	}
-	var warnings []string
-	for _, c := range certs {
-		if !c.IsCA {
-			warnings = append(warnings, "certificate "+pkiSerialOf(c)+" is not a CA certificate; Vault only imports CA certificates")
+	for i, b := range certBlocks {
+		c, err := x509.ParseCertificate(b.Bytes)
+		if err == nil && !c.IsCA {
+			err = errString("Refusing to import non-CA certificate")
+		}
+		if err != nil {
+			return nil, badRequest("Error parsing issuer %v: %v\n%v", i, err, string(pem.EncodeToMemory(b)))
 		}
 		iss, existed := p.addIssuer(c, "")
-		if iss.revSigAlg == x509.UnknownSignatureAlgorithm {
-			iss.revSigAlg = pkiSigAlg(c.PublicKey, 256, false)
-		}
-		if existed {
-			existingIssuers = append(existingIssuers, iss.id)
+		if !existed {
+			if c.KeyUsage&x509.KeyUsageCRLSign == 0 {
+				iss.usage = []string{"issuing-certificates", "ocsp-signing", "read-only"}
+			}
+			createdIssuers = append(createdIssuers, iss.id)
 		} else {
-			importedIssuers = append(importedIssuers, iss.id)
+			existingIssuers = append(existingIssuers, iss.id)
 		}
 		mapping[iss.id] = iss.keyID
 	}
 	p.rebuildChains()
-	resp := dataResp(map[string]any{"imported_keys": importedKeys, "imported_issuers": importedIssuers,
+	resp := dataResp(map[string]any{"imported_keys": createdKeys, "imported_issuers": createdIssuers,
 		"existing_keys": existingKeys, "existing_issuers": existingIssuers, "mapping": mapping})
-	if len(importedKeys) == 0 && len(importedIssuers) == 0 {
-		resp.data["imported_keys"], resp.data["imported_issuers"] = nil, nil
+	if iss := p.issuers[p.defaultIssuer]; iss != nil && mapping[iss.id] == "" && len(createdIssuers)+len(existingIssuers) > 0 {
+		if _, seen := mapping[iss.id]; seen {
+			resp.warnings = append(resp.warnings, "The default issuer has no key associated with it. Some operations like issuing certificates and signing CRLs will be unavailable with the requested default issuer until a key is imported or the default issuer is changed.")
+		}
 	}
-	resp.warnings = warnings
+	u := p.urls
+	if len(u.issuingCertificates) == 0 && len(u.crlDistributionPoints) == 0 && len(u.deltaCRLDistributionPoints) == 0 && len(u.ocspServers) == 0 {
+		resp.warnings = append(resp.warnings, "This mount hasn't configured any authority information access (AIA) fields; this may make it harder for systems to find missing certificates in the chain or to validate revocation status of certificates. Consider updating /config/urls or the newly generated issuer with this information.")
+	}
 	return resp, nil
 }
 
@@ -492,7 +538,7 @@ func (p *pkiState) signSelfIssued(req *request, d *fieldData) (*response, error)
 func (p *pkiState) deleteRoot(req *request, d *fieldData) (*response, error) {
 	p.issuers, p.keys = map[string]*pkiIssuer{}, map[string]*pkiKey{}
 	p.defaultIssuer, p.defaultKey = "", ""
-	resp := dataResp(map[string]any{})
+	resp := &response{}
 	resp.warnings = []string{"DELETE /root deletes all keys and issuers; prefer the new DELETE /key/:key_ref and DELETE /issuer/:issuer_ref for finer granularity, unless removal of all keys and issuers is desired."}
 	return resp, nil
 }

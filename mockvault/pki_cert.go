@@ -53,11 +53,11 @@ func pkiKeyBits(keyType string, keyBits, sigBits int) (int, int, error) {
 			return keyBits, sigBits, fmt.Errorf("unsupported hash signature algorithm: %d", sigBits)
 		}
 	case "ec":
-		h, ok := map[int]int{224: 256, 256: 256, 384: 384, 521: 512}[keyBits]
-		if !ok {
+		// The signature hash follows the curve at signing time; the
+		// requested value is kept as given.
+		if _, ok := map[int]bool{224: true, 256: true, 384: true, 521: true}[keyBits]; !ok {
 			return keyBits, sigBits, fmt.Errorf("unsupported bit length for EC key: %d", keyBits)
 		}
-		sigBits = h
 	case "any", "ed25519":
 		sigBits = 0
 	default:
@@ -129,6 +129,12 @@ func pkiMarshalKey(k crypto.Signer, pkcs8 bool) (der []byte, pemType string) {
 	}
 	b, _ := x509.MarshalPKCS8PrivateKey(k)
 	return b, "PRIVATE KEY"
+}
+
+// pkiKeyPEM is the key in PEM, as pkiMarshalKey encodes it.
+func pkiKeyPEM(k crypto.Signer, pkcs8 bool) string {
+	der, typ := pkiMarshalKey(k, pkcs8)
+	return pkiPEM(typ, der)
 }
 
 // pkiParseKey reads a PEM private key of any of the encodings above.
@@ -243,8 +249,18 @@ func pkiSigAlg(pub crypto.PublicKey, sigBits int, pss bool) x509.SignatureAlgori
 	return x509.UnknownSignatureAlgorithm
 }
 
+// pkiSigAlgNames are Vault's names of signature algorithms (certutil's
+// SignatureAlgorithmNames, lower case), as revocation_signature_algorithm
+// takes them.
+var pkiSigAlgNames = map[string]x509.SignatureAlgorithm{
+	"sha256withrsa": x509.SHA256WithRSA, "sha384withrsa": x509.SHA384WithRSA, "sha512withrsa": x509.SHA512WithRSA,
+	"ecdsawithsha256": x509.ECDSAWithSHA256, "ecdsawithsha384": x509.ECDSAWithSHA384, "ecdsawithsha512": x509.ECDSAWithSHA512,
+	"sha256withrsapss": x509.SHA256WithRSAPSS, "sha384withrsapss": x509.SHA384WithRSAPSS, "sha512withrsapss": x509.SHA512WithRSAPSS,
+	"pureed25519": x509.PureEd25519, "ed25519": x509.PureEd25519,
+}
+
 // pkiSigAlgName is Vault's name of a signature algorithm (certutil's
-// InvSignatureAlgorithmNames), as issuers report revocation_signature_algorithm.
+// InvSignatureAlgorithmNames), as issuers report it.
 func pkiSigAlgName(a x509.SignatureAlgorithm) string {
 	switch a {
 	case x509.UnknownSignatureAlgorithm:
@@ -252,7 +268,7 @@ func pkiSigAlgName(a x509.SignatureAlgorithm) string {
 	case x509.PureEd25519:
 		return "Ed25519"
 	}
-	return a.String()
+	return strings.ReplaceAll(strings.ReplaceAll(strings.ReplaceAll(a.String(), "-RSAPSS", "WithRSAPSS"), "-RSA", "WithRSA"), "ECDSA-", "ECDSAWith")
 }
 
 // pkiKeyUsages parses role key_usage names (case and a "KeyUsage" prefix
