@@ -1,13 +1,13 @@
 package mockvault
 
 import (
-	"net"
-	"net/url"
 	"crypto"
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"net"
+	"net/url"
 	"strings"
 	"time"
 )
