@@ -51,8 +51,17 @@ type pkiURLs struct {
 }
 
 func (u pkiURLs) clone() pkiURLs {
-	return pkiURLs{append([]string(nil), u.issuingCertificates...), append([]string(nil), u.crlDistributionPoints...),
-		append([]string(nil), u.ocspServers...), append([]string(nil), u.deltaCRLDistributionPoints...), u.templating}
+	return pkiURLs{cloneList(u.issuingCertificates), cloneList(u.crlDistributionPoints),
+		cloneList(u.ocspServers), cloneList(u.deltaCRLDistributionPoints), u.templating}
+}
+
+// cloneList copies a list keeping nil and empty apart (Vault answers them
+// as null and []).
+func cloneList(s []string) []string {
+	if s == nil {
+		return nil
+	}
+	return append([]string{}, s...)
 }
 
 // pkiCert is an issued certificate kept in the mount (certs/<serial>).
@@ -217,7 +226,8 @@ func pkiRoutes() []pkiRoute {
 		rf(pkiOps(opRead, (*pkiState).tidyStatus), nil, nil, "tidy-status"),
 		unauth(rf(pkiOps(opList, (*pkiState).issuersList), nil, nil, "issuers/")),
 		rf(map[op]pkiHandler{opRead: (*pkiState).issuerRead, opUpdate: (*pkiState).issuerUpdate, opDelete: (*pkiState).issuerDelete},
-			issuerFields, nil, "issuer/"+ref),
+			issuerFields, map[string]any{"leaf_not_after_behavior": "err", "usage": []string{"read-only", "issuing-certificates", "crl-signing", "ocsp-signing"}},
+			"issuer/"+ref),
 		unauth(rf(pkiOps(opRead, (*pkiState).issuerRaw), fields{"issuer_ref": tString}, nil,
 			"issuer/"+ref+"/json", "issuer/"+ref+"/der", "issuer/"+ref+"/pem")),
 		rf(map[op]pkiHandler{opRead: (*pkiState).configIssuersRead, opUpdate: (*pkiState).configIssuersWrite},

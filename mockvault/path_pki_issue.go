@@ -345,7 +345,7 @@ func pkiLeafFrom(req *request, d *fieldData, r *pkiRole, csr *x509.CertificateRe
 			Country: r.country, Locality: r.locality, Province: r.province, StreetAddress: r.streetAddress, PostalCode: r.postalCode}
 	}
 	var err error
-	leaf.notAfter, leaf.warnings, err = pkiNotAfter(req, d, r.ttl, r.maxTTL, r.notAfter, signer)
+	leaf.notAfter, leaf.warnings, err = pkiNotAfter(req, d, r.ttl, r.maxTTL, r.notAfter, signer, r.notBefore)
 	if err != nil {
 		return nil, err
 	}
@@ -383,7 +383,7 @@ func pkiDedupSorted(s string) []string {
 
 // pkiNotAfter is GetCertificateNotAfter with the issuer's
 // leaf_not_after_behavior applied.
-func pkiNotAfter(req *request, d *fieldData, roleTTL, roleMax time.Duration, roleNotAfter string, signer *pkiSigner) (time.Time, []string, error) {
+func pkiNotAfter(req *request, d *fieldData, roleTTL, roleMax time.Duration, roleNotAfter string, signer *pkiSigner, notBeforeDur time.Duration) (time.Time, []string, error) {
 	var warnings []string
 	ttl := d.duration("ttl")
 	na := roleNotAfter
@@ -427,6 +427,13 @@ func pkiNotAfter(req *request, d *fieldData, roleTTL, roleMax time.Duration, rol
 			return time.Time{}, warnings, badRequest("cannot satisfy request, as TTL would result in notAfter of %s that is beyond the expiration of the CA certificate at %s",
 				notAfter.UTC().Format(time.RFC3339Nano), signer.iss.cert.NotAfter.UTC().Format(time.RFC3339Nano))
 		}
+	}
+	notBefore := req.now.Add(-notBeforeDur)
+	if notAfter.Before(notBefore) {
+		return time.Time{}, warnings, badRequest("notAfter before notBefore")
+	}
+	if signer != nil && notBefore.Before(signer.iss.cert.NotBefore) {
+		return time.Time{}, warnings, badRequest("notBefore before signer's notBefore")
 	}
 	return notAfter.Truncate(time.Second), warnings, nil
 }

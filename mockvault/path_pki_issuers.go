@@ -257,6 +257,9 @@ func (p *pkiState) issuerRead(req *request, d *fieldData) (*response, error) {
 	return dataResp(iss.data()), nil
 }
 
+// issuerUpdate is pathUpdateIssuer: a write replaces every field, so an
+// absent one takes its default (the name and the revocation signature
+// algorithm are cleared, usage is all of them, the AIA URLs are emptied).
 func (p *pkiState) issuerUpdate(req *request, d *fieldData) (*response, error) {
 	ref, err := pkiIssuerRef(d)
 	if err != nil {
@@ -267,51 +270,38 @@ func (p *pkiState) issuerUpdate(req *request, d *fieldData) (*response, error) {
 		return nil, pkiUserError("%s", msg)
 	}
 	updated := *iss
-	var warnings []string
+	name := strings.TrimSpace(d.str("issuer_name"))
 	if d.has("issuer_name") {
-		name := strings.TrimSpace(d.str("issuer_name"))
-		if name != iss.name {
-			if name != "" {
-				if strings.ToLower(name) == "default" {
-					return nil, badRequest("reserved keyword 'default' can not be used as issuer name")
-				}
-				if !nameStringRe.MatchString(name) {
-					return nil, badRequest("issuer name contained invalid characters")
-				}
-				if other, _ := p.resolveIssuer(name); other != nil {
-					return nil, badRequest("issuer name already in use")
-				}
-			}
-			updated.name = name
+		switch {
+		case name == "":
+			return nil, badRequest("expected non-empty issuer name")
+		case strings.ToLower(name) == "default":
+			return nil, badRequest("reserved keyword 'default' can not be used as issuer name")
+		case !nameStringRe.MatchString(name):
+			return nil, badRequest("issuer name contained invalid characters")
+		}
+		if other, _ := p.resolveIssuer(name); other != nil && other.name != iss.name {
+			return nil, badRequest("issuer name already in use")
 		}
 	}
-	if d.has("leaf_not_after_behavior") {
-		switch b := strings.ToLower(d.str("leaf_not_after_behavior")); b {
-		case "err", "truncate", "permit":
-			updated.leafNotAfterBehavior = b
-		default:
-			return nil, badRequest("Unknown value for field `leaf_not_after_behavior`. Possible values are `err`, `truncate`, and `permit`.")
+	updated.name = name
+	switch b := d.str("leaf_not_after_behavior"); b {
+	case "err", "truncate", "permit", "always_enforce_err":
+		updated.leafNotAfterBehavior = b
+	default:
+		return nil, badRequest("Unknown value for field `leaf_not_after_behavior`. Possible values are `err`, `truncate`, and `permit`.")
+	}
+	var usage []string
+	for _, u := range d.strings("usage") {
+		u = strings.ToLower(strings.TrimSpace(u))
+		if !hasString(pkiAllUsages, u) {
+			return nil, badRequest("Unable to parse specified usages: %v - valid values are %v", d.strings("usage"), strings.Join(pkiAllUsages, ","))
+		}
+		if !hasString(usage, u) {
+			usage = append(usage, u)
 		}
 	}
-	if d.has("usage") {
-		var usage []string
-		for _, u := range d.strings("usage") {
-			u = strings.ToLower(strings.TrimSpace(u))
-			if !hasString(pkiAllUsages, u) {
-				return nil, badRequest("Unable to parse specified usages: %v - valid values are %v", d.strings("usage"), strings.Join(pkiAllUsages, ","))
-			}
-			if !hasString(usage, u) {
-				usage = append(usage, u)
-			}
-		}
-		sort.Strings(usage)
-		if hasString(usage, "crl-signing") && iss.cert.KeyUsage&x509.KeyUsageCRLSign == 0 {
-			return nil, badRequest("This issuer's underlying certificate lacks the CRLSign KeyUsage value; unable to set CRLSigningUsage on this issuer as a result.")
-		}
-		updated.usage = usage
-	}
-	// As in Vault, an update without revocation_signature_algorithm
-	// clears it.
+	sort.Strings(usage)
 	alg := d.str("revocation_signature_algorithm")
 	revAlg, ok := pkiSigAlgNames[strings.ToLower(alg)]
 	if !ok && alg != "" {
@@ -323,68 +313,74 @@ func (p *pkiState) issuerUpdate(req *request, d *fieldData) (*response, error) {
 		return nil, badRequest("Unknown signature algorithm value: %v - valid values are %v", x509.UnknownSignatureAlgorithm, strings.Join(names, ", "))
 	}
 	updated.revSigAlg = revAlg
-	if aia, err := pkiAIAFields(d, iss.aia); err != nil {
-		return nil, err
-	} else if aia != nil {
-		updated.aia = aia
-	}
-	if d.has("manual_chain") {
-		chain := d.strings("manual_chain")
-		if len(chain) == 1 && chain[0] == "" || len(chain) == 0 {
-			updated.manualChain = nil
-		} else {
-			var ids []string
-			for i, r := range chain {
-				other, msg := p.resolveIssuer(r)
-				if other == nil {
-					return nil, badRequest("%s", msg)
-				}
-				if i == 0 && other.id != iss.id {
-					return nil, badRequest("first entry in manual_chain must be ourselves (%v), not %v", iss.id, other.id)
-				}
-				ids = append(ids, other.id)
-			}
-			updated.manualChain = ids
-		}
-	}
-	*iss = updated
-	p.rebuildChains()
-	resp := dataResp(iss.data())
-	resp.warnings = warnings
-	return resp, nil
-}
-
-// pkiAIAFields reads the AIA URL fields of an issuer update; nil when
-// none was sent.
-func pkiAIAFields(d *fieldData, cur *pkiURLs) (*pkiURLs, error) {
-	names := []string{"issuing_certificates", "crl_distribution_points", "ocsp_servers", "delta_crl_distribution_points", "enable_aia_url_templating"}
-	sent := false
+	templating := d.boolean("enable_aia_url_templating", false)
+	names := []string{"issuing_certificates", "crl_distribution_points", "delta_crl_distribution_points", "ocsp_servers"}
+	sent := map[string][]string{}
+	anySet := false
 	for _, n := range names {
-		sent = sent || d.has(n)
-	}
-	if !sent {
-		return nil, nil
-	}
-	out := pkiURLs{}
-	if cur != nil {
-		out = cur.clone()
-	}
-	lists := map[string]*[]string{"issuing_certificates": &out.issuingCertificates, "crl_distribution_points": &out.crlDistributionPoints,
-		"ocsp_servers": &out.ocspServers, "delta_crl_distribution_points": &out.deltaCRLDistributionPoints}
-	for _, n := range names[:4] {
-		if !d.has(n) {
-			continue
-		}
-		v := d.strings(n)
-		if bad := pkiBadURL(v); bad != "" {
+		v := pkiList(d, n)
+		if bad := pkiBadURL(v); bad != "" && !templating {
 			return nil, badRequest("invalid URL found in Authority Information Access (AIA) parameter %s: %s", n, bad)
 		}
-		*lists[n] = v
+		sent[n] = v
+		anySet = anySet || len(v) > 0
 	}
-	if d.has("enable_aia_url_templating") {
-		out.templating = d.boolean("enable_aia_url_templating", false)
+	if !equalStrings(usage, iss.usage) {
+		if iss.cert.KeyUsage&x509.KeyUsageCRLSign == 0 && hasString(usage, "crl-signing") {
+			return nil, badRequest("This issuer's underlying certificate lacks the CRLSign KeyUsage value; unable to set CRLSigningUsage on this issuer as a result.")
+		}
 	}
-	return &out, nil
+	updated.usage = usage
+	// Vault replaces only the lists that changed: an unchanged one keeps
+	// its stored form (null or []), as its answers show.
+	if updated.aia == nil && anySet {
+		updated.aia = &pkiURLs{}
+	} else if updated.aia != nil {
+		a := updated.aia.clone()
+		updated.aia = &a
+	}
+	if a := updated.aia; a != nil {
+		for n, dst := range map[string]*[]string{"issuing_certificates": &a.issuingCertificates, "crl_distribution_points": &a.crlDistributionPoints,
+			"delta_crl_distribution_points": &a.deltaCRLDistributionPoints, "ocsp_servers": &a.ocspServers} {
+			if !equalStrings(sent[n], *dst) {
+				*dst = sent[n]
+			}
+		}
+		a.templating = templating
+		if len(a.issuingCertificates)+len(a.crlDistributionPoints)+len(a.ocspServers)+len(a.deltaCRLDistributionPoints) == 0 {
+			updated.aia = nil
+		}
+	}
+	var chain []string
+	for i, r := range d.strings("manual_chain") {
+		if i == 0 && r == "self" {
+			r = iss.id
+		}
+		other, msg := p.resolveIssuer(r)
+		if other == nil {
+			return nil, pkiUserError("%s", msg)
+		}
+		if i == 0 && other.id != iss.id {
+			return nil, badRequest("expected first cert in chain to be a self-reference, but was: %v/%v", r, other.id)
+		}
+		chain = append(chain, other.id)
+	}
+	updated.manualChain = chain
+	*iss = updated
+	p.rebuildChains()
+	return dataResp(iss.data()), nil
+}
+
+func equalStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // pkiBadURL is the first entry that is not an absolute URL, as Vault's
@@ -408,10 +404,21 @@ func (p *pkiState) issuerDelete(req *request, d *fieldData) (*response, error) {
 		return &response{}, nil
 	}
 	resp := &response{}
+	// Vault warns about roles naming the issuer (by name, id, "default").
+	dereferenced := func(name string) {
+		if n := p.rolesReferencing(name); n > 0 {
+			resp.warnings = append(resp.warnings, fmt.Sprint(n, " roles reference ", name))
+		}
+	}
+	if iss.name != "" {
+		dereferenced(iss.name)
+	}
+	dereferenced(iss.id)
 	delete(p.issuers, iss.id)
 	if p.defaultIssuer == iss.id {
 		p.defaultIssuer = ""
 		resp.warnings = append(resp.warnings, fmt.Sprintf("Deleted issuer %v (via issuer_ref %v); this was configured as the default issuer. Operations without an explicit issuer will not work until a new default is configured.", iss.id, ref))
+		dereferenced("default")
 	}
 	p.rebuildChains()
 	return resp, nil
@@ -677,4 +684,15 @@ func (p *pkiState) fetchCert(req *request, d *fieldData) (*response, error) {
 
 func (p *pkiState) certsList(req *request, d *fieldData) (*response, error) {
 	return listResp(sortedKeys(p.certs)), nil
+}
+
+// rolesReferencing counts the roles whose issuer_ref is ref.
+func (p *pkiState) rolesReferencing(ref string) int {
+	n := 0
+	for _, r := range p.roles {
+		if r.issuerRef == ref {
+			n++
+		}
+	}
+	return n
 }

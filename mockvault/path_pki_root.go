@@ -173,7 +173,7 @@ func (p *pkiState) generateRoot(req *request, d *fieldData) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	notAfter, warnings, err := pkiNotAfter(req, d, 0, 0, "", nil)
+	notAfter, warnings, err := pkiNotAfter(req, d, 0, 0, "", nil, d.duration("not_before_duration"))
 	if err != nil {
 		return nil, err
 	}
@@ -347,7 +347,7 @@ func (p *pkiState) signIntermediate(req *request, d *fieldData) (*response, erro
 		is.leafNotAfterBehavior = "truncate"
 		sig.iss = &is
 	}
-	notAfter, w, err := pkiNotAfter(req, d, 0, 0, "", &sig)
+	notAfter, w, err := pkiNotAfter(req, d, 0, 0, "", &sig, d.duration("not_before_duration"))
 	if err != nil {
 		return nil, err
 	}
@@ -506,12 +506,12 @@ func (p *pkiState) signSelfIssued(req *request, d *fieldData) (*response, error)
 	if err != nil {
 		return nil, err
 	}
-	certs, err := parseCertChain(d.str("certificate"))
-	if err != nil || len(certs) == 0 {
-		return nil, badRequest("no certificate found in input")
+	certs, err := pkiParseCertsPEM(d.str("certificate"))
+	if err != nil {
+		return nil, badRequest("error parsing certificate: %s", err)
 	}
-	if len(certs) > 1 {
-		return nil, badRequest("more than one certificate found in input")
+	if len(certs) != 1 {
+		return nil, badRequest("%d certificates found in PEM file, expected 1", len(certs))
 	}
 	c := certs[0]
 	if !c.IsCA {

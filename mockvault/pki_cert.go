@@ -335,3 +335,22 @@ func pkiParseCSR(s string) (*x509.CertificateRequest, error) {
 	}
 	return csr, nil
 }
+
+// pkiParseCertsPEM is certutil.ParseCertsPEM: every certificate of a PEM
+// text, with its error texts.
+func pkiParseCertsPEM(s string) ([]*x509.Certificate, error) {
+	block, rest := pem.Decode([]byte(s))
+	if block == nil {
+		return nil, errors.New("unable to parse certificate: invalid PEM")
+	}
+	var out []*x509.Certificate
+	for block != nil {
+		c, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("unable to parse certificate: %w", err)
+		}
+		out = append(out, c)
+		block, rest = pem.Decode(rest)
+	}
+	return out, nil
+}
