@@ -198,7 +198,7 @@ func pkiRoutes() []pkiRoute {
 	unauth := func(r pkiRoute) pkiRoute { r.unauth = true; return r }
 	return []pkiRoute{
 		rf(pkiOps(opList, (*pkiState).rolesList), nil, nil, "roles/"),
-		rf(map[op]pkiHandler{opRead: (*pkiState).roleRead, opUpdate: (*pkiState).roleWrite, opDelete: (*pkiState).roleDelete},
+		rf(map[op]pkiHandler{opRead: (*pkiState).roleRead, opUpdate: (*pkiState).roleWrite, opDelete: (*pkiState).roleDelete, opPatch: (*pkiState).rolePatch},
 			pkiRoleFields, pkiRoleDefaults, "roles/"+tName("name")),
 		rf(pkiOps(opUpdate, (*pkiState).generateRoot), pkiCAFields, pkiCADefaults, "root/generate/"+tName("exported")),
 		rf(pkiOps(opUpdate, (*pkiState).signIntermediate), pkiCAFields, pkiCADefaults, "root/sign-intermediate", "issuer/"+ref+"/sign-intermediate"),
@@ -230,6 +230,9 @@ func pkiRoutes() []pkiRoute {
 			"issuer/"+ref),
 		unauth(rf(pkiOps(opRead, (*pkiState).issuerRaw), fields{"issuer_ref": tString}, nil,
 			"issuer/"+ref+"/json", "issuer/"+ref+"/der", "issuer/"+ref+"/pem")),
+		unauth(rf(pkiOps(opRead, (*pkiState).issuerCRL), fields{"issuer_ref": tString}, nil,
+			"issuer/"+ref+"/crl", "issuer/"+ref+"/crl/pem", "issuer/"+ref+"/crl/der",
+			"issuer/"+ref+"/crl/delta", "issuer/"+ref+"/crl/delta/pem", "issuer/"+ref+"/crl/delta/der")),
 		rf(map[op]pkiHandler{opRead: (*pkiState).configIssuersRead, opUpdate: (*pkiState).configIssuersWrite},
 			fields{"default": tString, "default_follows_latest_issuer": tBool}, nil, "config/issuers"),
 		rf(pkiOps(opList, (*pkiState).keysList), nil, nil, "keys/"),

@@ -155,6 +155,12 @@ func (p *pkiState) certsRevoked(req *request, d *fieldData) (*response, error) {
 // is none.
 func (p *pkiState) buildCRL(now time.Time) []byte {
 	iss, _ := p.resolveIssuer("default")
+	return p.buildIssuerCRL(iss, now)
+}
+
+// buildIssuerCRL is iss's CRL (the certificates it signed that are
+// revoked): nil when it has no key to sign with.
+func (p *pkiState) buildIssuerCRL(iss *pkiIssuer, now time.Time) []byte {
 	if iss == nil || p.keys[iss.keyID] == nil {
 		return nil
 	}
@@ -205,6 +211,38 @@ func (p *pkiState) fetchCRL(req *request, d *fieldData) (*response, error) {
 		return &response{raw: rawHTTPBody{contentType: "application/x-pem-file", body: body}}, nil
 	}
 	return &response{raw: rawHTTPBody{contentType: "application/pkix-crl", body: der}}, nil
+}
+
+// issuerCRL serves issuer/:ref/crl (JSON), /crl/pem and /crl/der, and
+// their /delta forms (empty: the mock builds no delta CRLs).
+func (p *pkiState) issuerCRL(req *request, d *fieldData) (*response, error) {
+	ref, err := pkiIssuerRef(d)
+	if err != nil {
+		return nil, err
+	}
+	iss, msg := p.resolveIssuer(ref)
+	if iss == nil {
+		return nil, errCode(500, "%s", msg)
+	}
+	var der []byte
+	if !strings.Contains(req.rel, "/delta") {
+		der = p.buildIssuerCRL(iss, req.now)
+	}
+	switch {
+	case strings.HasSuffix(req.rel, "/der"):
+		return &response{raw: rawHTTPBody{contentType: "application/pkix-crl", body: der}}, nil
+	case strings.HasSuffix(req.rel, "/pem"):
+		var body []byte
+		if der != nil {
+			body = []byte(pkiPEM("X509 CRL", der) + "\n")
+		}
+		return &response{raw: rawHTTPBody{contentType: "application/x-pem-file", body: body}}, nil
+	}
+	out := ""
+	if der != nil {
+		out = pkiPEM("X509 CRL", der) + "\n"
+	}
+	return dataResp(map[string]any{"crl": out}), nil
 }
 
 func (p *pkiState) crlRotate(req *request, d *fieldData) (*response, error) {

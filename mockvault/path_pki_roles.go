@@ -151,6 +151,20 @@ func (p *pkiState) roleWrite(req *request, d *fieldData) (*response, error) {
 	return resp, nil
 }
 
+// rolePatch is pathRolePatch: the stored role's values, overridden by
+// the fields sent, validated as a write.
+func (p *pkiState) rolePatch(req *request, d *fieldData) (*response, error) {
+	old := p.roles[d.str("name")]
+	if old == nil {
+		return nil, badRequest("Unable to fetch role entry to patch")
+	}
+	raw := old.data()
+	for k, v := range d.raw {
+		raw[k] = v
+	}
+	return p.roleWrite(req, &fieldData{raw: raw, schema: d.schema, defaults: d.defaults, vars: d.vars})
+}
+
 // pkiList reads a list field; an absent one without default is [] (the
 // framework's zero value).
 func pkiList(d *fieldData, k string) []string {
