@@ -24,44 +24,33 @@ func pkiUserError(format string, args ...any) error {
 // resolveIssuer is Vault's ResolveIssuerReference: "default", an id or a
 // name. found is false (with Vault's message) when nothing matches.
 func (p *pkiState) resolveIssuer(ref string) (*pkiIssuer, string) {
-	if ref == "default" {
-		if iss := p.issuers[p.defaultIssuer]; iss != nil {
-			return iss, ""
-		}
-		return nil, "no default issuer currently configured"
-	}
-	if len(ref) == pkiUUIDLen {
-		if iss := p.issuers[ref]; iss != nil {
-			return iss, ""
-		}
-	}
-	for _, id := range sortedKeys(p.issuers) {
-		if p.issuers[id].name == ref {
-			return p.issuers[id], ""
-		}
-	}
-	return nil, "unable to find PKI issuer for reference: " + ref
+	return pkiResolve(p.issuers, p.defaultIssuer, ref, "issuer", func(i *pkiIssuer) string { return i.name })
 }
 
 // resolveKey is resolveIssuer for keys.
 func (p *pkiState) resolveKey(ref string) (*pkiKey, string) {
+	return pkiResolve(p.keys, p.defaultKey, ref, "key", func(k *pkiKey) string { return k.name })
+}
+
+// pkiResolve finds ref ("default", an id, a name) among entries of kind.
+func pkiResolve[T any](entries map[string]*T, defaultID, ref, kind string, name func(*T) string) (*T, string) {
 	if ref == "default" {
-		if k := p.keys[p.defaultKey]; k != nil {
-			return k, ""
+		if e := entries[defaultID]; e != nil {
+			return e, ""
 		}
-		return nil, "no default key currently configured"
+		return nil, "no default " + kind + " currently configured"
 	}
 	if len(ref) == pkiUUIDLen {
-		if k := p.keys[ref]; k != nil {
-			return k, ""
+		if e := entries[ref]; e != nil {
+			return e, ""
 		}
 	}
-	for _, id := range sortedKeys(p.keys) {
-		if p.keys[id].name == ref {
-			return p.keys[id], ""
+	for _, id := range sortedKeys(entries) {
+		if name(entries[id]) == ref {
+			return entries[id], ""
 		}
 	}
-	return nil, "unable to find PKI key for reference: " + ref
+	return nil, "unable to find PKI " + kind + " for reference: " + ref
 }
 
 // pkiSigner is an issuer with the key it signs with (Vault's CAInfoBundle).
@@ -245,7 +234,9 @@ func (iss *pkiIssuer) data() map[string]any {
 	return data
 }
 
-func (p *pkiState) issuerRead(req *request, d *fieldData) (*response, error) {
+// namedIssuer is the issuer an authenticated issuer/:ref path names (an
+// unknown one is the resolver's error, which the core answers with a 500).
+func (p *pkiState) namedIssuer(d *fieldData) (*pkiIssuer, error) {
 	ref, err := pkiIssuerRef(d)
 	if err != nil {
 		return nil, err
@@ -253,6 +244,14 @@ func (p *pkiState) issuerRead(req *request, d *fieldData) (*response, error) {
 	iss, msg := p.resolveIssuer(ref)
 	if iss == nil {
 		return nil, pkiUserError("%s", msg)
+	}
+	return iss, nil
+}
+
+func (p *pkiState) issuerRead(req *request, d *fieldData) (*response, error) {
+	iss, err := p.namedIssuer(d)
+	if err != nil {
+		return nil, err
 	}
 	return dataResp(iss.data()), nil
 }
@@ -261,13 +260,9 @@ func (p *pkiState) issuerRead(req *request, d *fieldData) (*response, error) {
 // absent one takes its default (the name and the revocation signature
 // algorithm are cleared, usage is all of them, the AIA URLs are emptied).
 func (p *pkiState) issuerUpdate(req *request, d *fieldData) (*response, error) {
-	ref, err := pkiIssuerRef(d)
+	iss, err := p.namedIssuer(d)
 	if err != nil {
 		return nil, err
-	}
-	iss, msg := p.resolveIssuer(ref)
-	if iss == nil {
-		return nil, pkiUserError("%s", msg)
 	}
 	updated := *iss
 	name := strings.TrimSpace(d.str("issuer_name"))
@@ -424,16 +419,25 @@ func (p *pkiState) issuerDelete(req *request, d *fieldData) (*response, error) {
 	return resp, nil
 }
 
-// issuerRaw serves issuer/:ref/json|der|pem (unauthenticated).
-func (p *pkiState) issuerRaw(req *request, d *fieldData) (*response, error) {
+// unauthIssuer is the issuer an unauthenticated path names; the core does
+// not wrap the error there.
+func (p *pkiState) unauthIssuer(d *fieldData) (*pkiIssuer, error) {
 	ref, err := pkiIssuerRef(d)
 	if err != nil {
 		return nil, err
 	}
 	iss, msg := p.resolveIssuer(ref)
 	if iss == nil {
-		// An unauthenticated path: the core does not wrap the error.
 		return nil, errCode(500, "%s", msg)
+	}
+	return iss, nil
+}
+
+// issuerRaw serves issuer/:ref/json|der|pem (unauthenticated).
+func (p *pkiState) issuerRaw(req *request, d *fieldData) (*response, error) {
+	iss, err := p.unauthIssuer(d)
+	if err != nil {
+		return nil, err
 	}
 	switch {
 	case strings.HasSuffix(req.rel, "/pem"):
@@ -499,7 +503,8 @@ func (k *pkiKey) data() map[string]any {
 		"subject_key_id": pkiHexColons(pkiSubjectKeyID(k.signer.Public()))}
 }
 
-func (p *pkiState) keyRead(req *request, d *fieldData) (*response, error) {
+// namedKey is the key a key/:ref path names, as namedIssuer.
+func (p *pkiState) namedKey(d *fieldData) (*pkiKey, error) {
 	ref := d.str("key_ref")
 	if ref == "" {
 		return nil, badRequest("missing key reference")
@@ -507,18 +512,22 @@ func (p *pkiState) keyRead(req *request, d *fieldData) (*response, error) {
 	k, msg := p.resolveKey(ref)
 	if k == nil {
 		return nil, pkiUserError("%s", msg)
+	}
+	return k, nil
+}
+
+func (p *pkiState) keyRead(req *request, d *fieldData) (*response, error) {
+	k, err := p.namedKey(d)
+	if err != nil {
+		return nil, err
 	}
 	return dataResp(k.data()), nil
 }
 
 func (p *pkiState) keyUpdate(req *request, d *fieldData) (*response, error) {
-	ref := d.str("key_ref")
-	if ref == "" {
-		return nil, badRequest("missing key reference")
-	}
-	k, msg := p.resolveKey(ref)
-	if k == nil {
-		return nil, pkiUserError("%s", msg)
+	k, err := p.namedKey(d)
+	if err != nil {
+		return nil, err
 	}
 	name := strings.TrimSpace(d.str("key_name"))
 	var warnings []string

@@ -216,13 +216,9 @@ func (p *pkiState) fetchCRL(req *request, d *fieldData) (*response, error) {
 // issuerCRL serves issuer/:ref/crl (JSON), /crl/pem and /crl/der, and
 // their /delta forms (empty: the mock builds no delta CRLs).
 func (p *pkiState) issuerCRL(req *request, d *fieldData) (*response, error) {
-	ref, err := pkiIssuerRef(d)
+	iss, err := p.unauthIssuer(d)
 	if err != nil {
 		return nil, err
-	}
-	iss, msg := p.resolveIssuer(ref)
-	if iss == nil {
-		return nil, errCode(500, "%s", msg)
 	}
 	var der []byte
 	if !strings.Contains(req.rel, "/delta") {

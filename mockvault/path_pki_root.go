@@ -156,7 +156,16 @@ func pkiCANames(d *fieldData) (dns, emails []string) {
 	return pkiDedupSortedList(dns), pkiDedupSortedList(emails)
 }
 
-func (p *pkiState) generateRoot(req *request, d *fieldData) (*response, error) {
+// pkiCARequest is what root/generate and intermediate/generate read
+// first, in Vault's order: the exported mode, the format, the names, then
+// the key (made, or found for "existing").
+type pkiCARequest struct {
+	exported, format, issuerName, keyName string
+	key                                   crypto.Signer
+	sigBits                               int
+}
+
+func (p *pkiState) caRequest(d *fieldData) (*pkiCARequest, error) {
 	exported, err := pkiExportedParam(d)
 	if err != nil {
 		return nil, err
@@ -173,6 +182,15 @@ func (p *pkiState) generateRoot(req *request, d *fieldData) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
+	return &pkiCARequest{exported, format, issuerName, keyName, key, sigBits}, nil
+}
+
+func (p *pkiState) generateRoot(req *request, d *fieldData) (*response, error) {
+	cr, err := p.caRequest(d)
+	if err != nil {
+		return nil, err
+	}
+	exported, format, issuerName, keyName, key, sigBits := cr.exported, cr.format, cr.issuerName, cr.keyName, cr.key, cr.sigBits
 	notAfter, warnings, err := pkiNotAfter(req, d, 0, 0, "", nil, d.duration("not_before_duration"))
 	if err != nil {
 		return nil, err
@@ -266,22 +284,11 @@ func pkiCAData(format string, exported bool, cert *x509.Certificate, key crypto.
 
 // generateIntermediate makes a key and a CSR for a CA to sign.
 func (p *pkiState) generateIntermediate(req *request, d *fieldData) (*response, error) {
-	exported, err := pkiExportedParam(d)
+	cr, err := p.caRequest(d)
 	if err != nil {
 		return nil, err
 	}
-	format := pkiFormat(d)
-	if format == "" {
-		return nil, badRequest(`the "format" path parameter must be "pem", "der", or "pem_bundle"`)
-	}
-	_, keyName, err := p.pkiNames(d)
-	if err != nil {
-		return nil, err
-	}
-	key, sigBits, err := p.pkiCAKeyFor(d, exported)
-	if err != nil {
-		return nil, err
-	}
+	exported, format, keyName, key, sigBits := cr.exported, cr.format, cr.keyName, cr.key, cr.sigBits
 	dns, emails := pkiCANames(d)
 	ips, uris, err := pkiCAIPsURIs(d)
 	if err != nil {

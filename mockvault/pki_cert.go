@@ -274,28 +274,15 @@ func pkiSigAlgName(a x509.SignatureAlgorithm) string {
 // pkiKeyUsages parses role key_usage names (case and a "KeyUsage" prefix
 // ignored, unknown names skipped, as Vault's parseKeyUsages).
 func pkiKeyUsages(names []string) x509.KeyUsage {
+	byName := map[string]x509.KeyUsage{
+		"digitalsignature": x509.KeyUsageDigitalSignature, "contentcommitment": x509.KeyUsageContentCommitment,
+		"keyencipherment": x509.KeyUsageKeyEncipherment, "dataencipherment": x509.KeyUsageDataEncipherment,
+		"keyagreement": x509.KeyUsageKeyAgreement, "certsign": x509.KeyUsageCertSign, "crlsign": x509.KeyUsageCRLSign,
+		"encipheronly": x509.KeyUsageEncipherOnly, "decipheronly": x509.KeyUsageDecipherOnly,
+	}
 	var ku x509.KeyUsage
 	for _, n := range names {
-		switch strings.ToLower(strings.TrimPrefix(strings.TrimSpace(n), "KeyUsage")) {
-		case "digitalsignature":
-			ku |= x509.KeyUsageDigitalSignature
-		case "contentcommitment":
-			ku |= x509.KeyUsageContentCommitment
-		case "keyencipherment":
-			ku |= x509.KeyUsageKeyEncipherment
-		case "dataencipherment":
-			ku |= x509.KeyUsageDataEncipherment
-		case "keyagreement":
-			ku |= x509.KeyUsageKeyAgreement
-		case "certsign":
-			ku |= x509.KeyUsageCertSign
-		case "crlsign":
-			ku |= x509.KeyUsageCRLSign
-		case "encipheronly":
-			ku |= x509.KeyUsageEncipherOnly
-		case "decipheronly":
-			ku |= x509.KeyUsageDecipherOnly
-		}
+		ku |= byName[strings.ToLower(strings.TrimPrefix(strings.TrimSpace(n), "KeyUsage"))]
 	}
 	return ku
 }
