@@ -117,6 +117,12 @@ func (p *pkiState) issueSign(req *request, d *fieldData, r *pkiRole, useCSR, ver
 	if ref == "" {
 		ref = "default"
 	}
+	// issuer/:ref/issue|sign|sign-verbatim name the issuer in the path.
+	if v, ok := d.vars["issuer_ref"]; ok {
+		if ref = v; ref == "" {
+			return nil, badRequest("missing issuer reference")
+		}
+	}
 	format := pkiFormat(d)
 	if format == "" {
 		return nil, badRequest(`the "format" path parameter must be "pem", "der", or "pem_bundle"`)

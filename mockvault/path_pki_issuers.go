@@ -2,6 +2,7 @@ package mockvault
 
 import (
 	"crypto"
+	"encoding/pem"
 	"crypto/x509"
 	"fmt"
 	"net/url"
@@ -454,7 +455,8 @@ func (p *pkiState) configIssuersRead(req *request, d *fieldData) (*response, err
 }
 
 func (p *pkiState) configIssuersWrite(req *request, d *fieldData) (*response, error) {
-	if d.has("default") {
+	// root/replace has a default of "next"; config/issuers none.
+	if _, ok := d.get("default"); ok {
 		ref := d.str("default")
 		if ref == "default" || strings.TrimSpace(ref) == "" {
 			return nil, badRequest("Invalid issuer specification; must be non-empty and can't be 'default'.")
@@ -704,4 +706,65 @@ func (p *pkiState) rolesReferencing(ref string) int {
 		}
 	}
 	return n
+}
+
+// keyGenerate is keys/generate/internal|exported: a key without an issuer.
+func (p *pkiState) keyGenerate(req *request, d *fieldData) (*response, error) {
+	_, keyName, err := p.pkiNames(d)
+	if err != nil {
+		return nil, err
+	}
+	mode := req.rel[strings.LastIndexByte(req.rel, '/')+1:]
+	if mode == "kms" {
+		return nil, badRequest("mockvault does not implement managed keys (kms)")
+	}
+	keyType := d.str("key_type")
+	bits, _, err := pkiKeyBits(keyType, d.integer("key_bits"), 0)
+	if err != nil {
+		return nil, badRequest("Validation for key_type, key_bits failed: %s", err.Error())
+	}
+	signer, err := pkiGenerateKey(keyType, bits)
+	if err != nil {
+		return nil, internalError("%s", err)
+	}
+	k, _ := p.addKey(&pkiKey{name: keyName, signer: signer})
+	data := map[string]any{"key_id": k.id, "key_name": k.name, "key_type": keyType}
+	if mode == "exported" {
+		data["private_key"] = pkiKeyPEM(signer, false) + "\n"
+	}
+	return dataResp(data), nil
+}
+
+// keyImport is keys/import: one PEM private key.
+func (p *pkiState) keyImport(req *request, d *fieldData) (*response, error) {
+	_, keyName, err := p.pkiNames(d)
+	if err != nil {
+		return nil, err
+	}
+	bundle := d.str("pem_bundle")
+	if len(bundle) < 64 {
+		return nil, badRequest("provided data for import was too short; perhaps a path was passed to the API rather than the contents of a PEM file")
+	}
+	var blocks []*pem.Block
+	rest := []byte(bundle)
+	for len(strings.TrimSpace(string(rest))) > 0 {
+		var b *pem.Block
+		if b, rest = pem.Decode(rest); b == nil {
+			return nil, badRequest("provided PEM block contained no data")
+		}
+		blocks = append(blocks, b)
+	}
+	if len(blocks) != 1 {
+		return nil, badRequest("only a single key can be present within the pem_bundle for importing")
+	}
+	signer, err := pkiParseKey(blocks[0])
+	if err != nil {
+		return nil, badRequest("%s", err.Error())
+	}
+	k, existed := p.addKey(&pkiKey{name: keyName, signer: signer})
+	resp := dataResp(map[string]any{"key_id": k.id, "key_name": k.name, "key_type": pkiKeyTypeOf(signer.Public())})
+	if existed {
+		resp.warnings = []string{"Key already imported, use key/ endpoint to update name."}
+	}
+	return resp, nil
 }

@@ -191,6 +191,12 @@ func (p *pkiState) generateRoot(req *request, d *fieldData) (*response, error) {
 		return nil, err
 	}
 	exported, format, issuerName, keyName, key, sigBits := cr.exported, cr.format, cr.issuerName, cr.keyName, cr.key, cr.sigBits
+	// root/rotate names the new root "next" unless that name is taken.
+	if strings.HasPrefix(req.rel, "root/rotate/") && issuerName == "" {
+		if iss, _ := p.resolveIssuer("next"); iss == nil {
+			issuerName = "next"
+		}
+	}
 	notAfter, warnings, err := pkiNotAfter(req, d, 0, 0, "", nil, d.duration("not_before_duration"))
 	if err != nil {
 		return nil, err
