@@ -2,8 +2,8 @@ package mockvault
 
 import (
 	"crypto"
-	"encoding/pem"
 	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"net/url"
 	"sort"
