@@ -1,5 +1,10 @@
 package e2e
 
+import (
+	"fmt"
+	"strings"
+)
+
 // PKI secrets engine: roots and issuers, keys, the unauthenticated fetch
 // paths, config/urls and config/issuers; roles with their defaults and
 // validation; issue, sign and sign-verbatim with the role's name checks,
@@ -25,6 +30,15 @@ const (
 func pkiScenario(name, m string, steps ...Step) Scenario {
 	all := append([]Step{POST("sys/mounts/"+m, M{"type": "pki", "config": M{"max_lease_ttl": "87600h"}}).Want(204)}, steps...)
 	return S("pki/"+name, all...).Then(DELETE("sys/mounts/" + m))
+}
+
+// pkiManyNames is n comma-separated host names.
+func pkiManyNames(n int) string {
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("h%d.example.com", i)
+	}
+	return strings.Join(names, ",")
 }
 
 // pkiCertFields are the answer fields holding certificates and keys.
@@ -297,6 +311,7 @@ func init() {
 			POST("pki-names/issue/loose", M{"common_name": "x.example.com", "not_after": "2020-01-01T00:00:00Z"}).Want(400),
 			POST("pki-names/issue/loose", M{"common_name": "bad..name"}).Want(400).Because("even without hostname enforcement the name must convert to ASCII"),
 			POST("pki-names/roles/host", M{"allow_any_name": true, "key_type": "ec"}).Want(200),
+			pkiC(POST("pki-names/issue/host", M{"common_name": "many.example.com", "alt_names": pkiManyNames(300)})).Want(200).Because("a huge alt_names list"),
 			POST("pki-names/issue/host", M{"common_name": "bad..name"}).Want(400),
 			pkiC(POST("pki-names/issue/host", M{"common_name": "ok.example.com", "alt_names": "-bad.example.com"})).Want(200).Because("not a hostname: left out of the SANs"),
 			POST("pki-names/issue/host", M{"common_name": "ok.example.com", "alt_names": "*.ok.example.com,a@b.example.com"}).Want(200).Certs(pkiCertFields...),
