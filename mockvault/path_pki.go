@@ -252,11 +252,19 @@ func pkiRoutes() []pkiRoute {
 		unauth(rf(pkiOps(opRead, (*pkiState).fetchCA), nil, nil, "ca", "ca/pem")),
 		unauth(rf(pkiOps(opRead, (*pkiState).fetchCAChain), nil, nil, "ca_chain", "cert/ca_chain")),
 		unauth(rf(pkiOps(opRead, (*pkiState).fetchCRL), nil, nil, "crl", "crl/pem", "crl/delta", "crl/delta/pem")),
-		unauth(rf(pkiOps(opRead, (*pkiState).fetchCRL), nil, nil, "cert/crl", "cert/delta-crl", "cert/crl/raw", "cert/crl/raw/pem")),
+		unauth(rf(pkiOps(opRead, (*pkiState).fetchCRL), nil, nil, "cert/crl", "cert/delta-crl")),
 		unauth(rf(pkiOps(opRead, (*pkiState).fetchCert), fields{"serial": tString}, nil, "cert/"+serial+"/raw", "cert/"+serial+"/raw/pem")),
 		unauth(rf(pkiOps(opRead, (*pkiState).fetchCert), fields{"serial": tString}, nil, "cert/"+serial)),
 		rf(pkiOps(opList, (*pkiState).certsList), nil, nil, "certs/"),
+		// Vault serves cert/* without a token, so a path there that no
+		// route takes is a bare 404, never a 403.
+		unauth(rf(map[op]pkiHandler{opRead: pkiNoRoute, opList: pkiNoRoute, opUpdate: pkiNoRoute, opDelete: pkiNoRoute},
+			nil, nil, "cert/{rest:.*}")),
 	}
+}
+
+func pkiNoRoute(*pkiState, *request, *fieldData) (*response, error) {
+	return nil, errCode(404, "unsupported path")
 }
 
 func (p *pkiState) configClusterRead(req *request, d *fieldData) (*response, error) {

@@ -3,6 +3,8 @@ package mockvault
 import (
 	"crypto/rand"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"fmt"
 	"math/big"
 	"strings"
@@ -151,21 +153,31 @@ func (p *pkiState) certsRevoked(req *request, d *fieldData) (*response, error) {
 	return listResp(out), nil
 }
 
-// buildCRL signs the current CRL with the default issuer: nil when there
-// is none.
-func (p *pkiState) buildCRL(now time.Time) []byte {
+// buildCRL signs the current CRL (or delta CRL) with the default issuer:
+// nil when there is none.
+func (p *pkiState) buildCRL(now time.Time, delta bool) []byte {
 	iss, _ := p.resolveIssuer("default")
-	return p.buildIssuerCRL(iss, now)
+	return p.buildIssuerCRL(iss, now, delta)
 }
 
+// pkiDeltaCRLIndicator is RFC 5280's delta CRL indicator extension.
+var pkiDeltaCRLIndicator = asn1.ObjectIdentifier{2, 5, 29, 27}
+
 // buildIssuerCRL is iss's CRL (the certificates it signed that are
-// revoked): nil when it has no key to sign with.
-func (p *pkiState) buildIssuerCRL(iss *pkiIssuer, now time.Time) []byte {
+// revoked): nil when it has no key to sign with. A delta CRL is empty:
+// every revocation rebuilds the complete CRL, as Vault's do when
+// auto_rebuild is off.
+func (p *pkiState) buildIssuerCRL(iss *pkiIssuer, now time.Time, delta bool) []byte {
 	if iss == nil || p.keys[iss.keyID] == nil {
 		return nil
 	}
 	var entries []x509.RevocationListEntry
-	if !p.crl.disable {
+	var exts []pkix.Extension
+	if delta {
+		base, _ := asn1.Marshal(big.NewInt(p.crlNumber))
+		exts = append(exts, pkix.Extension{Id: pkiDeltaCRLIndicator, Critical: true, Value: base})
+	}
+	if !p.crl.disable && !delta {
 		for _, s := range sortedKeys(p.certs) {
 			c := p.certs[s]
 			if !c.revoked.IsZero() && (c.revIssuer == iss.id || c.revIssuer == "") {
@@ -178,7 +190,8 @@ func (p *pkiState) buildIssuerCRL(iss *pkiIssuer, now time.Time) []byte {
 		expiry = 72 * time.Hour
 	}
 	tmpl := &x509.RevocationList{Number: big.NewInt(p.crlNumber), ThisUpdate: now, NextUpdate: now.Add(expiry),
-		RevokedCertificateEntries: entries, SignatureAlgorithm: pkiSigAlg(p.keys[iss.keyID].signer.Public(), 256, false)}
+		RevokedCertificateEntries: entries, SignatureAlgorithm: pkiSigAlg(p.keys[iss.keyID].signer.Public(), 256, false),
+		ExtraExtensions: exts}
 	if iss.revSigAlg != x509.UnknownSignatureAlgorithm {
 		tmpl.SignatureAlgorithm = iss.revSigAlg
 	}
@@ -192,12 +205,12 @@ func (p *pkiState) buildIssuerCRL(iss *pkiIssuer, now time.Time) []byte {
 // fetchCRL serves crl, crl/pem, crl/delta[/pem] and the cert/crl forms.
 func (p *pkiState) fetchCRL(req *request, d *fieldData) (*response, error) {
 	rel := strings.TrimSuffix(req.rel, "/")
-	var der []byte
-	if !strings.Contains(rel, "delta") || p.crl.enableDelta {
-		der = p.buildCRL(req.now)
-	}
+	der := p.buildCRL(req.now, strings.Contains(rel, "delta"))
 	switch {
 	case rel == "cert/crl" || rel == "cert/delta-crl":
+		if iss, msg := p.resolveIssuer("default"); iss == nil {
+			return nil, errCode(500, "%s", msg)
+		}
 		data := map[string]any{"certificate": "", "revocation_time": 0, "revocation_time_rfc3339": ""}
 		if der != nil {
 			data["certificate"] = pkiPEM("X509 CRL", der)
@@ -220,10 +233,7 @@ func (p *pkiState) issuerCRL(req *request, d *fieldData) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	var der []byte
-	if !strings.Contains(req.rel, "/delta") {
-		der = p.buildIssuerCRL(iss, req.now)
-	}
+	der := p.buildIssuerCRL(iss, req.now, strings.Contains(req.rel, "/delta"))
 	switch {
 	case strings.HasSuffix(req.rel, "/der"):
 		return &response{raw: rawHTTPBody{contentType: "application/pkix-crl", body: der}}, nil
