@@ -249,3 +249,50 @@ func TestPKIRevokeCRL(t *testing.T) {
 		t.Fatalf("issue past the CA: %v", err)
 	}
 }
+
+// A role's name rules, with the answers Vault 1.21.1 gives (checked by the
+// conformance scenarios pki/issue and pki/names).
+func TestPKIRoleNameRules(t *testing.T) {
+	v, _ := pkiVault(t, "pki")
+	c := v.Client.Logical()
+	if _, err := c.Write("pki/roles/web", map[string]any{"allowed_domains": []string{"example.com", "*.glob.test"},
+		"allow_subdomains": true, "allow_glob_domains": true, "allow_wildcard_certificates": false, "key_type": "ec",
+		"allowed_uri_sans": "spiffe://example.com/*"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		body map[string]any
+		want string // "" when allowed
+	}{
+		{map[string]any{"common_name": "a.example.com"}, ""},
+		{map[string]any{"common_name": "a.glob.test"}, ""},
+		{map[string]any{"common_name": "example.com"}, "common name example.com not allowed by this role"},
+		{map[string]any{"common_name": "*.example.com"}, "common name *.example.com not allowed by this role"},
+		{map[string]any{"common_name": "a.example.com", "alt_names": "b.other.com"}, "subject alternate name b.other.com not allowed by this role"},
+		{map[string]any{"common_name": "a.example.com", "ip_sans": "300.1.1.1"}, `the value "300.1.1.1" is not a valid IP address`},
+		{map[string]any{"common_name": "a.example.com", "uri_sans": "spiffe://example.com/svc"}, ""},
+		{map[string]any{"common_name": "a.example.com", "uri_sans": "spiffe://other/x"}, "URI Subject Alternative Names were provided via the API which are not valid for this role"},
+		{map[string]any{}, `the common_name field is required, or must be provided in a CSR with "use_csr_common_name" set to true, unless "require_cn" is set to false`},
+		{map[string]any{"common_name": "a.example.com", "format": "p12"}, `the "format" path parameter must be "pem", "der", or "pem_bundle"`},
+	} {
+		s, err := c.Write("pki/issue/web", tc.body)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%v: %v", tc.body, err)
+		case tc.want == "" && s.Data["certificate"] == nil:
+			t.Errorf("%v: no certificate", tc.body)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%v: got %v, want %q", tc.body, err, tc.want)
+		}
+	}
+	if _, err := c.Write("pki/issue/nope", map[string]any{"common_name": "a.example.com"}); err == nil || !strings.Contains(err.Error(), "unknown role: nope") {
+		t.Errorf("unknown role: %v", err)
+	}
+	if _, err := c.Write("pki/roles/bad", map[string]any{"ttl": "2h", "max_ttl": "1h"}); err == nil || !strings.Contains(err.Error(), `"ttl" value must be less than "max_ttl" value`) {
+		t.Errorf("ttl > max_ttl: %v", err)
+	}
+	r, err := c.Read("pki/roles/web")
+	if err != nil || r.Data["key_bits"].(json.Number).String() != "256" || r.Data["signature_bits"].(json.Number).String() != "0" {
+		t.Errorf("role read: %v %v", r, err)
+	}
+}
