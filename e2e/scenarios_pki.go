@@ -21,8 +21,11 @@ const (
 	// An ECDSA P-256 CSR (CN csr.example.com, O "CSR Org", DNS SANs
 	// csr.example.com and alt.example.com, IP 10.0.0.1) and one of the same
 	// key for evil.other.com, made offline.
-	pkiCSR     = "-----BEGIN CERTIFICATE REQUEST-----\nMIIBLDCB0gIBADAsMRAwDgYDVQQKEwdDU1IgT3JnMRgwFgYDVQQDEw9jc3IuZXhh\nbXBsZS5jb20wWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAASXv3KdFGQDg8IAyOT+\nGdWf3uyTs3tcf8J6lHj2eOE/wqszBShg2fIdd5qLTMjMp2aTdHC6uYg7N+jwYIn8\niYOSoEQwQgYJKoZIhvcNAQkOMTUwMzAxBgNVHREEKjAogg9jc3IuZXhhbXBsZS5j\nb22CD2FsdC5leGFtcGxlLmNvbYcECgAAATAKBggqhkjOPQQDAgNJADBGAiEAyQcP\nhvDy7MhX3zkLWLDn8YOwoWPUa7gxxkbdxs4yrS4CIQDg7eshT32VEaZoEBhovot4\nopMb7otbXoMLzRuXAggMZg==\n-----END CERTIFICATE REQUEST-----\n"
-	pkiEvilCSR = "-----BEGIN CERTIFICATE REQUEST-----\nMIHTMHsCAQAwGTEXMBUGA1UEAxMOZXZpbC5vdGhlci5jb20wWTATBgcqhkjOPQIB\nBggqhkjOPQMBBwNCAASXv3KdFGQDg8IAyOT+GdWf3uyTs3tcf8J6lHj2eOE/wqsz\nBShg2fIdd5qLTMjMp2aTdHC6uYg7N+jwYIn8iYOSoAAwCgYIKoZIzj0EAwIDSAAw\nRQIgI8vHaFu6jtYADjrh2V2bZ2pz2H9hs2d/7qa646wu3egCIQD2Wo7tl18J/7m/\n4Vj8PsVFCEFWRg1EV9kGCpQqLaAV3g==\n-----END CERTIFICATE REQUEST-----\n"
+	pkiCSR = "-----BEGIN CERTIFICATE REQUEST-----\nMIIBLDCB0gIBADAsMRAwDgYDVQQKEwdDU1IgT3JnMRgwFgYDVQQDEw9jc3IuZXhh\nbXBsZS5jb20wWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAASXv3KdFGQDg8IAyOT+\nGdWf3uyTs3tcf8J6lHj2eOE/wqszBShg2fIdd5qLTMjMp2aTdHC6uYg7N+jwYIn8\niYOSoEQwQgYJKoZIhvcNAQkOMTUwMzAxBgNVHREEKjAogg9jc3IuZXhhbXBsZS5j\nb22CD2FsdC5leGFtcGxlLmNvbYcECgAAATAKBggqhkjOPQQDAgNJADBGAiEAyQcP\nhvDy7MhX3zkLWLDn8YOwoWPUa7gxxkbdxs4yrS4CIQDg7eshT32VEaZoEBhovot4\nopMb7otbXoMLzRuXAggMZg==\n-----END CERTIFICATE REQUEST-----\n"
+	// RSA CSRs of 1024 and 2048 bits (CN rsa.example.com).
+	pkiRSA1024CSR = "-----BEGIN CERTIFICATE REQUEST-----\nMIIBWTCBwwIBADAaMRgwFgYDVQQDEw9yc2EuZXhhbXBsZS5jb20wgZ8wDQYJKoZI\nhvcNAQEBBQADgY0AMIGJAoGBANBBO3igKBfUmYglaXeJTXJOVQbGtgfkqyHYwHiC\n+LnuBeMkwus4yRxPzYZ9APlgEO5D6ragRyLpCIZuhM1JZ5XB2YTrJwNSSIC1gDij\nNY6QUP3kwfZEzE0HPZXoZSZxMTgwjthdtdOIli6z+GfceaHf4K/vVnY9VvT8jcxr\n4U2nAgMBAAGgADANBgkqhkiG9w0BAQsFAAOBgQBIi9gwFVartuBjJsvR2zn7V5y/\nNniVIybN79n4aqm5zhbY5q7etgWnfIWN4MgJQH8/tKzZ3V+CSdENJdmYx1mcPL9H\nWJPtw1DM3v/xINoVsH2+HGW/MwqTs63wuA9a1MxiiWtDU0J08IkENLlmn+Npl+uq\nOdD4p8PrD+hq9oY6CQ==\n-----END CERTIFICATE REQUEST-----\n"
+	pkiRSA2048CSR = "-----BEGIN CERTIFICATE REQUEST-----\nMIICXzCCAUcCAQAwGjEYMBYGA1UEAxMPcnNhLmV4YW1wbGUuY29tMIIBIjANBgkq\nhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA08r6ToyhYKGfI79wx5nJvcyPijjQcgax\ng/otAZtSH0Yvx9G7lMKuBKS3ke5XF1f92T+WrhTMMLsKlyxfP3poq7Ggt5P+XNd+\nP1BIBwy9qZEw54cxCCBXp3isDrKEykxeHD6X89Cc8oeKn7qi/qu1rSmgbzFLtww6\nkxNx+gapdAgu0Zvry/JU7DAYN3V7qeMF1q1vCN91XlTlyxaCtfA6oKGzNTijWHkX\nRq0CcfHLguVkX0xs8uJeykO5f+ONaZ0IcWyK5iJ8piO+uEFwlnYJArzsLDoV9n2v\n92+JEfaV94qavvuQw0q+7DvS3wfY//1gjUNUCHAod8fzGBJZxB4+YwIDAQABoAAw\nDQYJKoZIhvcNAQELBQADggEBABPHDZhv5WfCk/nT+brPYXPTFkhPveWgNTSf4GK4\nKDhLGb0kBsDtxqc3F+ftEe4YhVW2H6v/1bhAHPZvzTlj9DgjIsDRaOGW/5fK2+dJ\na8Kut3gCKvsjHAVhOZueJ/8NVE2aZinUUKX+vJ26Vf2brXBfjBuH1E1kYkevdHSF\nV4ma47djkb9PShOlAI5uxu6ThBGfMi7JR84fXgNRuWO0T9YRi+28rmq3Z+vikrT0\nSKs943k75+K5y+Cr9kucNzjNRqvZ/4WWGBF8+gDNEjvji4rdhnEk6vdaZyRcKEmH\n7pBKiCPHN+IZgcrWM1SZ7SGJzPt7Vjm12Fxdm6mdjjTrUiA=\n-----END CERTIFICATE REQUEST-----\n"
+	pkiEvilCSR    = "-----BEGIN CERTIFICATE REQUEST-----\nMIHTMHsCAQAwGTEXMBUGA1UEAxMOZXZpbC5vdGhlci5jb20wWTATBgcqhkjOPQIB\nBggqhkjOPQMBBwNCAASXv3KdFGQDg8IAyOT+GdWf3uyTs3tcf8J6lHj2eOE/wqsz\nBShg2fIdd5qLTMjMp2aTdHC6uYg7N+jwYIn8iYOSoAAwCgYIKoZIzj0EAwIDSAAw\nRQIgI8vHaFu6jtYADjrh2V2bZ2pz2H9hs2d/7qa646wu3egCIQD2Wo7tl18J/7m/\n4Vj8PsVFCEFWRg1EV9kGCpQqLaAV3g==\n-----END CERTIFICATE REQUEST-----\n"
 )
 
 // pkiScenario is a scenario on its own pki mount m (max TTL 10 years),
@@ -201,6 +204,12 @@ func init() {
 			pkiC(POST("pki-sign/sign-verbatim", M{"csr": pkiEvilCSR, "ttl": "1h"})).Want(200).Because("sign-verbatim takes the CSR as it is"),
 			pkiC(POST("pki-sign/sign-verbatim/csr", M{"csr": pkiCSR, "ext_key_usage": "ServerAuth"})).Want(200),
 			POST("pki-sign/sign-verbatim/nope", M{"csr": pkiCSR}).Want(400),
+			POST("pki-sign/sign/rsa-only", M{"csr": pkiRSA1024CSR}).Want(400),
+			POST("pki-sign/roles/rsa-4k", M{"allow_any_name": true, "key_type": "rsa", "key_bits": 4096}).Want(200),
+			POST("pki-sign/sign/rsa-4k", M{"csr": pkiRSA2048CSR}).Want(400),
+			POST("pki-sign/sign/no-csr-names", M{"csr": pkiRSA1024CSR, "common_name": "x.example.com"}).Want(400),
+			pkiC(POST("pki-sign/sign/no-csr-names", M{"csr": pkiRSA2048CSR, "common_name": "x.example.com"})).Want(200),
+			pkiC(POST("pki-sign/sign/rsa-only", M{"csr": pkiRSA2048CSR})).Want(200),
 		),
 		// ------------------------------------------------------- revocation
 		pkiScenario("revoke", "pki-rev",

@@ -209,7 +209,8 @@ func pkiRoleExtUsages(r *pkiRole) []x509.ExtKeyUsage {
 	return out
 }
 
-// pkiCheckCSRKey is signCert's check of the CSR's key against the role.
+// pkiCheckCSRKey is signCert's check of the CSR's key against the role,
+// in Vault's order and texts.
 func pkiCheckCSRKey(r *pkiRole, csr *x509.CertificateRequest) error {
 	if csr.PublicKey == nil {
 		return fmt.Errorf("Refusing to sign CSR with empty PublicKey. This usually means the SubjectPublicKeyInfo field has an OID not recognized by Go, such as 1.2.840.113549.1.1.10 for rsaPSS.")
@@ -217,16 +218,23 @@ func pkiCheckCSRKey(r *pkiRole, csr *x509.CertificateRequest) error {
 	if err := csr.CheckSignature(); err != nil {
 		return fmt.Errorf("request signature invalid: %v", err)
 	}
-	typ := pkiKeyTypeOf(csr.PublicKey)
-	if r.keyType != "any" && typ != r.keyType {
+	typ, bits := pkiKeyTypeOf(csr.PublicKey), pkiKeyBitsOf(csr.PublicKey)
+	minBits := r.keyBits
+	switch {
+	case r.keyType == "any" && typ == "rsa" && bits < 2048:
+		return fmt.Errorf("RSA keys < 2048 bits are unsafe and not supported")
+	case r.keyType == "any" && typ == "rsa":
+		minBits = 2048
+	case r.keyType == "any" && typ == "ec":
+		minBits = 224
+	case r.keyType != "any" && typ != r.keyType:
 		return fmt.Errorf("role requires keys of type %s", r.keyType)
 	}
-	bits := pkiKeyBitsOf(csr.PublicKey)
-	if typ == "rsa" && bits < 2048 {
-		return fmt.Errorf("RSA keys < 2048 bits are unsafe and not supported")
+	if (typ == "rsa" || typ == "ec") && bits < minBits {
+		return fmt.Errorf("role requires a minimum of a %d-bit key, but CSR's key is %d bits", minBits, bits)
 	}
-	if r.keyType != "any" && typ != "ed25519" && bits < r.keyBits {
-		return fmt.Errorf("role requires a minimum of a %d-bit key, but CSR's key is %d bits", r.keyBits, bits)
+	if typ == "rsa" && bits < 2048 {
+		return fmt.Errorf("Vault requires a minimum of a 2048-bit key, but CSR's key is %d bits", bits)
 	}
 	return nil
 }
