@@ -187,6 +187,8 @@ func init() {
 				"ou": "Unit", "country": "NL"}).Want(200),
 			pkiC(POST("pki-iss/issue/local", M{"common_name": "example.com", "alt_names": "x.glob.test"})).Want(200),
 			POST("pki-iss/issue/local", M{"common_name": "localhost"}).Want(400),
+			POST("pki-iss/roles/lease", M{"allow_any_name": true, "key_type": "ec", "generate_lease": true, "ttl": "1h"}).Want(200),
+			pkiC(POST("pki-iss/issue/lease", M{"common_name": "leased"})).Want(200).Because("the answer names a lease"),
 			POST("pki-iss/roles/any", M{"key_type": "any", "allow_any_name": true}).Want(200),
 			POST("pki-iss/issue/any", M{"common_name": "x"}).Want(400),
 		),

@@ -171,6 +171,12 @@ func (p *pkiState) issueSign(req *request, d *fieldData, r *pkiRole, useCSR, ver
 		p.certs[pkiSerialOf(cert)] = &pkiCert{cert: cert}
 	}
 	resp := dataResp(pkiIssueData(format, cert, key, signer, d.boolean("remove_roots_from_chain", false), d.str("private_key_format") == "pkcs8"))
+	if r.generateLease {
+		// Vault's answer names a lease for the certificate; the mock's
+		// lease store (sys/leases) does not track it.
+		resp.leaseID = req.mount.path + req.rel + "/" + randomBase62(24)
+		resp.leaseDuration = int(cert.NotAfter.Sub(req.now).Seconds())
+	}
 	// Vault adds the TTL warnings twice: with the answer, and again after
 	// the CSR warnings.
 	resp.warnings = append([]string(nil), leaf.warnings...)
