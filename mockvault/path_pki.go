@@ -230,6 +230,7 @@ func pkiRoutes() []pkiRoute {
 		rf(pkiOps(opUpdate, (*pkiState).keyImport), fields{"key_name": tString, "pem_bundle": tString}, nil, "keys/import"),
 		rf(pkiOps(opRead, (*pkiState).crlRotate), nil, nil, "crl/rotate", "crl/rotate-delta"),
 		rf(pkiOps(opUpdate, (*pkiState).revoke), fields{"serial_number": tString, "certificate": tString}, nil, "revoke"),
+		rf(pkiOps(opUpdate, (*pkiState).revoke), fields{"serial_number": tString, "certificate": tString, "private_key": tString}, nil, "revoke-with-key"),
 		rf(pkiOps(opList, (*pkiState).certsRevoked), nil, nil, "certs/revoked/"),
 		rf(pkiOps(opUpdate, (*pkiState).tidy), pkiTidyFields, pkiTidyDefaults, "tidy"),
 		rf(pkiOps(opRead, (*pkiState).tidyStatus), nil, nil, "tidy-status"),

@@ -1,6 +1,7 @@
 package mockvault
 
 import (
+	"encoding/pem"
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -87,10 +88,19 @@ func (p *pkiState) revoke(req *request, d *fieldData) (*response, error) {
 	if !d.has("serial_number") && !d.has("certificate") {
 		return nil, badRequest("The serial number or certificate to revoke must be provided.")
 	}
+	withKey := strings.HasPrefix(req.rel, "revoke-with-key")
+	keyPEM := d.str("private_key")
+	if withKey && !d.has("private_key") {
+		return nil, badRequest("Must have private key to revoke via the /revoke-with-key path.")
+	}
+	if withKey && len(keyPEM) < 64 {
+		return nil, badRequest("Provided data for private_key was too short; perhaps a path was passed to the API rather than the contents of a PEM file?")
+	}
 	if d.has("serial_number") && serial == "" {
 		return nil, badRequest("The serial number must be provided")
 	}
 	var entry *pkiCert
+	isNew := false
 	if certPEM != "" {
 		if len(certPEM) < 64 {
 			return nil, pkiUserError("provided certificate data was too short; perhaps a path was passed to the API rather than the contents of a PEM file")
@@ -102,17 +112,25 @@ func (p *pkiState) revoke(req *request, d *fieldData) (*response, error) {
 		serial = pkiSerialOf(certs[0])
 		entry = p.certs[serial]
 		if entry == nil {
-			entry = &pkiCert{cert: certs[0]}
+			entry, isNew = &pkiCert{cert: certs[0]}, true
 			if !p.issuedHere(certs[0]) {
 				return nil, pkiUserError("unable to verify signature on presented cert from any present issuer in this mount; certificates from previous CAs will need to have their issuing CA and key re-imported if revocation is necessary")
 			}
-			p.certs[serial] = entry
 		}
 	} else {
 		entry = p.certs[pkiNormalizeSerial(serial)]
 		if entry == nil {
 			return nil, badRequest("certificate with serial %s not found.", serial)
 		}
+	}
+	if withKey {
+		if err := pkiKeyMatchesCert(keyPEM, entry.cert); err != nil {
+			return nil, err
+		}
+	}
+	// A presented certificate is stored only once it may be revoked.
+	if isNew {
+		p.certs[serial] = entry
 	}
 	for _, iss := range p.issuers {
 		if iss.cert.Equal(entry.cert) {
@@ -129,6 +147,26 @@ func (p *pkiState) revoke(req *request, d *fieldData) (*response, error) {
 	}
 	return dataResp(map[string]any{"revocation_time": entry.revoked.Unix(), "revocation_time_rfc3339": fmtTime(entry.revoked),
 		"state": "revoked"}), nil
+}
+
+// pkiKeyMatchesCert is pathRevokeWriteHandleKey: the private key must be
+// the certificate's (errors are answered as 500s, as Vault's are).
+func pkiKeyMatchesCert(keyPEM string, c *x509.Certificate) error {
+	block, _ := pem.Decode([]byte(keyPEM))
+	if block == nil {
+		return pkiUserError("provided key PEM block contained no data or failed to parse")
+	}
+	k, err := pkiParseKey(block)
+	if err != nil {
+		return pkiUserError("failed to parse provided private key: %v", err)
+	}
+	if pkiKeyTypeOf(k.Public()) != pkiKeyTypeOf(c.PublicKey) {
+		return pkiUserError("provided private key type does not match certificate's public key type")
+	}
+	if !pkiPublicKeyEqual(k.Public(), c.PublicKey) {
+		return pkiUserError("provided private key does not match certificate's public key")
+	}
+	return nil
 }
 
 // issuedHere says whether an issuer of the mount signed c.
