@@ -1,11 +1,11 @@
 package mockvault
 
 import (
-	"encoding/pem"
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"encoding/pem"
 	"fmt"
 	"math/big"
 	"strings"
