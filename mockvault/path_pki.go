@@ -89,6 +89,8 @@ type pkiState struct {
 	crlBuilt  time.Time
 	cluster   struct{ path, aiaPath string }
 	tidyState pkiTidyStatus
+	// autoTidy is config/auto-tidy (values set; the rest are defaults).
+	autoTidy map[string]any
 	// mounted is when the mount was made (Vault's last_auto_tidy_finished
 	// starts there).
 	mounted time.Time
@@ -128,6 +130,10 @@ func (p *pkiState) cloneState() engineState {
 		out.certs[k] = &c
 	}
 	out.urls = p.urls.clone()
+	out.autoTidy = make(map[string]any, len(p.autoTidy))
+	for k, v := range p.autoTidy {
+		out.autoTidy[k] = v
+	}
 	out.crl = p.crl.clone()
 	return &out
 }
@@ -234,6 +240,7 @@ func pkiRoutes() []pkiRoute {
 		rf(pkiOps(opList, (*pkiState).certsRevoked), nil, nil, "certs/revoked/"),
 		rf(pkiOps(opUpdate, (*pkiState).tidy), pkiTidyFields, pkiTidyDefaults, "tidy"),
 		rf(pkiOps(opRead, (*pkiState).tidyStatus), nil, nil, "tidy-status"),
+		rf(map[op]pkiHandler{opRead: (*pkiState).autoTidyRead, opUpdate: (*pkiState).autoTidyWrite}, pkiAutoTidyFields, nil, "config/auto-tidy"),
 		unauth(rf(pkiOps(opList, (*pkiState).issuersList), nil, nil, "issuers/")),
 		rf(map[op]pkiHandler{opRead: (*pkiState).issuerRead, opUpdate: (*pkiState).issuerUpdate, opDelete: (*pkiState).issuerDelete},
 			issuerFields, map[string]any{"leaf_not_after_behavior": "err", "usage": []string{"read-only", "issuing-certificates", "crl-signing", "ocsp-signing"}},
