@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
@@ -156,8 +157,42 @@ func certFacts(c *x509.Certificate) map[string]any {
 		"self_signed": string(c.RawIssuer) == string(c.RawSubject) && c.CheckSignatureFrom(c) == nil,
 		"serial":      serial, "crl_distribution_points": c.CRLDistributionPoints,
 		"issuing_certificate_url": c.IssuingCertificateURL, "ocsp_server": c.OCSPServer,
-		"permitted_dns_domains": c.PermittedDNSDomains,
+		"permitted_dns_domains": c.PermittedDNSDomains, "other_sans": otherSANs(c),
 	}
+}
+
+// otherSANs are the certificate's otherName SANs as "<oid>;UTF8:<value>"
+// (Go's parser skips them).
+func otherSANs(c *x509.Certificate) []string {
+	var out []string
+	for _, e := range c.Extensions {
+		if !e.Id.Equal(asn1.ObjectIdentifier{2, 5, 29, 17}) {
+			continue
+		}
+		var names []asn1.RawValue
+		if _, err := asn1.Unmarshal(e.Value, &names); err != nil {
+			return []string{"unparsable SAN extension"}
+		}
+		for _, n := range names {
+			if n.Class != asn1.ClassContextSpecific || n.Tag != 0 {
+				continue
+			}
+			var oid asn1.ObjectIdentifier
+			rest, err := asn1.Unmarshal(n.Bytes, &oid)
+			if err != nil {
+				out = append(out, "unparsable otherName")
+				continue
+			}
+			var wrapped asn1.RawValue
+			var val string
+			if _, err := asn1.Unmarshal(rest, &wrapped); err == nil {
+				_, _ = asn1.UnmarshalWithParams(wrapped.Bytes, &val, "utf8")
+			}
+			out = append(out, oid.String()+";UTF8:"+val)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 func hexColonSerial(c *x509.Certificate) string {

@@ -106,6 +106,7 @@ type pkiLeaf struct {
 	emails    []string
 	ips       []net.IP
 	uris      []*url.URL
+	otherSANs map[string][]string
 	notBefore time.Time
 	notAfter  time.Time
 	warnings  []string
@@ -163,6 +164,9 @@ func (p *pkiState) issueSign(req *request, d *fieldData, r *pkiRole, useCSR, ver
 		tmpl.BasicConstraintsValid = true
 	}
 	p.applyURLs(tmpl, signer.iss)
+	if err := pkiAddOtherSANs(tmpl, leaf.otherSANs); err != nil {
+		return nil, internalError("error marshaling other SANs: %s", err)
+	}
 	cert, err := signer.sign(tmpl, pub, r.signatureBits, r.usePSS)
 	if err != nil {
 		return nil, internalError("error signing/generating certificate: %s", err)
@@ -314,6 +318,16 @@ func pkiLeafFrom(req *request, d *fieldData, r *pkiRole, csr *x509.CertificateRe
 		}
 	}
 	leaf.dns, leaf.emails = pkiDedupSortedList(dns), pkiDedupSortedList(emails)
+	if others := d.strings("other_sans"); len(others) > 0 {
+		requested, err := pkiParseOtherSANs(others)
+		if err != nil {
+			return nil, badRequest("could not parse requested other SAN: %s", err)
+		}
+		if err := r.checkOtherSANs(requested); err != nil {
+			return nil, err
+		}
+		leaf.otherSANs = requested
+	}
 	if csr != nil && r.useCSRSANs {
 		if len(csr.IPAddresses) > 0 && !r.allowIPSANs {
 			return nil, badRequest("IP Subject Alternative Names are not allowed in this role, but was provided some via CSR")
@@ -561,6 +575,34 @@ func (r *pkiRole) validateCN(cn string) string {
 		return cn
 	}
 	return ""
+}
+
+// checkOtherSANs is ValidateOtherSANs (OIDs in order, where Vault's map
+// order is random).
+func (r *pkiRole) checkOtherSANs(requested map[string][]string) error {
+	if len(r.allowedOtherSANs) == 1 && r.allowedOtherSANs[0] == "*" {
+		return nil
+	}
+	allowed, err := pkiParseOtherSANs(r.allowedOtherSANs)
+	if err != nil {
+		return badRequest("error parsing role's allowed SANs: %s", err)
+	}
+	for _, oid := range sortedKeys(requested) {
+		for _, name := range requested[oid] {
+			names, ok := allowed[oid]
+			if !ok {
+				return badRequest("other SAN OID %s not allowed by this role", oid)
+			}
+			valid := false
+			for _, a := range names {
+				valid = valid || glob.Glob(a, name)
+			}
+			if !valid {
+				return badRequest("other SAN %s not allowed for OID %s by this role", name, oid)
+			}
+		}
+	}
+	return nil
 }
 
 func pkiSerialAllowed(r *pkiRole, s string) bool {

@@ -133,6 +133,11 @@ func (p *pkiState) roleWrite(req *request, d *fieldData) (*response, error) {
 		issuerRef: d.str("issuer_ref"), keyBits: d.integer("key_bits"), signatureBits: d.integer("signature_bits"),
 		allowTokenDisplayName: d.boolean("allow_token_displayname", false),
 	}
+	if others := r.allowedOtherSANs; len(others) > 0 && !(len(others) == 1 && others[0] == "*") {
+		if _, err := pkiParseOtherSANs(others); err != nil {
+			return nil, badRequest("error parsing allowed_other_sans: %s", err)
+		}
+	}
 	var warnings []string
 	if r.noStore {
 		if d.boolean("generate_lease", false) {

@@ -9,6 +9,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha1"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/base64"
 	"encoding/hex"
@@ -16,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"strconv"
 	"strings"
 )
 
@@ -338,6 +340,94 @@ func pkiParseCertsPEM(s string) ([]*x509.Certificate, error) {
 		}
 		out = append(out, c)
 		block, rest = pem.Decode(rest)
+	}
+	return out, nil
+}
+
+// pkiParseOtherSANs is Vault's ParseOtherSANs: "<oid>;UTF8:<value>" entries
+// by OID.
+func pkiParseOtherSANs(others []string) (map[string][]string, error) {
+	out := map[string][]string{}
+	for _, o := range others {
+		oid, rest, ok := strings.Cut(o, ";")
+		if !ok {
+			return nil, fmt.Errorf("expected a semicolon in other SAN %q", o)
+		}
+		typ, val, ok := strings.Cut(rest, ":")
+		if !ok {
+			return nil, fmt.Errorf("expected a colon in other SAN %q", o)
+		}
+		if !strings.EqualFold(typ, "utf8") && !strings.EqualFold(typ, "utf-8") {
+			return nil, fmt.Errorf("only utf8 other SANs are supported; found non-supported type in other SAN %q", o)
+		}
+		out[oid] = append(out[oid], val)
+	}
+	return out, nil
+}
+
+// pkiAddOtherSANs is certutil.HandleOtherSANs: a SAN extension holding the
+// other names (UTF8String in an otherName) and the template's own SANs,
+// which then replaces the one Go would write.
+func pkiAddOtherSANs(tmpl *x509.Certificate, sans map[string][]string) error {
+	var raw []asn1.RawValue
+	for _, oid := range sortedKeys(sans) {
+		id, err := pkiParseOID(oid)
+		if err != nil {
+			return err
+		}
+		for _, v := range sans[oid] {
+			utf8, _ := asn1.MarshalWithParams(v, "utf8")
+			inner, err := asn1.Marshal(struct {
+				ID    asn1.ObjectIdentifier
+				Value asn1.RawValue
+			}{id, asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: utf8}})
+			if err != nil {
+				return err
+			}
+			// inner is a SEQUENCE; an otherName is its content, tagged [0].
+			var seq asn1.RawValue
+			if _, err := asn1.Unmarshal(inner, &seq); err != nil {
+				return err
+			}
+			raw = append(raw, asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: seq.Bytes})
+		}
+	}
+	if len(raw) == 0 {
+		return nil
+	}
+	for _, n := range tmpl.EmailAddresses {
+		raw = append(raw, asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 1, Bytes: []byte(n)})
+	}
+	for _, n := range tmpl.DNSNames {
+		raw = append(raw, asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 2, Bytes: []byte(n)})
+	}
+	for _, u := range tmpl.URIs {
+		raw = append(raw, asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 6, Bytes: []byte(u.String())})
+	}
+	for _, ip := range tmpl.IPAddresses {
+		b := ip.To4()
+		if b == nil {
+			b = ip
+		}
+		raw = append(raw, asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 7, Bytes: b})
+	}
+	val, err := asn1.Marshal(raw)
+	if err != nil {
+		return err
+	}
+	tmpl.ExtraExtensions = append(tmpl.ExtraExtensions, pkix.Extension{Id: asn1.ObjectIdentifier{2, 5, 29, 17}, Value: val})
+	return nil
+}
+
+// pkiParseOID reads a dotted OID.
+func pkiParseOID(s string) (asn1.ObjectIdentifier, error) {
+	var out asn1.ObjectIdentifier
+	for _, part := range strings.Split(s, ".") {
+		n, err := strconv.Atoi(part)
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("unable to parse OID %q", s)
+		}
+		out = append(out, n)
 	}
 	return out, nil
 }
