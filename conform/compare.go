@@ -37,6 +37,10 @@ type Rules struct {
 	Ignored []string
 	// Unordered lists are compared as sets.
 	Unordered []string
+	// CertPaths are compared by their certificate facts (PEMFacts), and
+	// RawFacts compares a non-JSON body so.
+	CertPaths []string
+	RawFacts  bool
 }
 
 // Options tune the differential comparison.
@@ -73,7 +77,9 @@ func Compare(a, b Answer, st Rules, opt Options) []string {
 		out = append(out, fmt.Sprintf("status: %s", sideBySide(opt, a.Status, b.Status)))
 	}
 	if a.Text != "" || b.Text != "" {
-		if strings.TrimSpace(a.Text) != strings.TrimSpace(b.Text) {
+		if st.RawFacts {
+			diffValue(&out, "body", jsonRoundTrip(PEMFacts(a.Text)), jsonRoundTrip(PEMFacts(b.Text)), opt)
+		} else if strings.TrimSpace(a.Text) != strings.TrimSpace(b.Text) {
 			out = append(out, fmt.Sprintf("non-JSON body: %s", sideBySide(opt, Short(a.Text), Short(b.Text))))
 		}
 		if (a.Body == nil) != (b.Body == nil) {
@@ -108,6 +114,9 @@ func normalize(v any, path []string, st Rules, rev map[string]string, masked boo
 	if len(path) > 0 {
 		if matchAny(st.Ignored, path) {
 			return ignored{}
+		}
+		if s, ok := v.(string); ok && matchExact(st.CertPaths, path) {
+			return jsonRoundTrip(PEMFacts(s))
 		}
 		if !masked && (isMaskedKey(path[len(path)-1]) || matchAny(st.Masked, path)) {
 			masked = true

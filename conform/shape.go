@@ -43,6 +43,8 @@ import (
 //   - numbers stay numbers: integer or not, sign, and for integers of ten
 //     digits or more (timestamps) the digit count, so unix seconds,
 //     milliseconds and nanoseconds differ;
+//   - hex pairs joined by ":" or "-" (PKI serials and key IDs) are only
+//     that: random serials drop leading zero bytes, so lengths vary;
 //   - null, booleans and "" are kept as they are.
 //
 // A masked value that is also a saved variable is shown as "{{name}}"
@@ -69,6 +71,8 @@ var (
 	rfc3339Re = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$`)
 	saltedRe  = regexp.MustCompile(`^([A-Za-z])([0-9a-f]{16,})$`)
 	prefixRe  = regexp.MustCompile(`^(hvs|hvb|hvr|s|b|r)\.`)
+	// serialRe is hex pairs joined by ":" or "-" (PKI serials, key IDs).
+	serialRe = regexp.MustCompile(`^[0-9a-f]{2}([:-][0-9a-f]{2}){7,}$`)
 	// pathPrefixRe is a lease id's path: lowercase segments.
 	pathPrefixRe = regexp.MustCompile(`^([a-z0-9][a-z0-9_.-]*/)+$`)
 )
@@ -81,6 +85,10 @@ func shapeString(s string) string {
 		return "<uuid>"
 	case uuidUpRe.MatchString(s):
 		return "<UUID mixed case>"
+	case serialRe.MatchString(s):
+		// A certificate serial or key ID (PKI): random bytes whose
+		// leading zero bytes are dropped, so only the form is stable.
+		return "<hex pairs sep " + string(s[2]) + ">"
 	}
 	if m := rfc3339Re.FindStringSubmatch(s); m != nil {
 		out := "<rfc3339"

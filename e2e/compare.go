@@ -21,5 +21,5 @@ func Compare(a, b Exchange, st Step, opt CompareOptions) []string {
 func Normalize(ex Exchange, st Step) any { return conform.Normalize(ex.Answer, st.rules()) }
 
 func (st Step) rules() conform.Rules {
-	return conform.Rules{Masked: st.Masked, Ignored: st.Ignored, Unordered: st.UnorderedLists}
+	return conform.Rules{Masked: st.Masked, Ignored: st.Ignored, Unordered: st.UnorderedLists, CertPaths: st.CertPaths, RawFacts: st.RawFacts}
 }

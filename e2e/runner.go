@@ -4,13 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/mockvault/mockvault/conform"
 	"io"
 	"maps"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mockvault/mockvault/conform"
 )
 
 // Exchange is what one target answered to one step: the answer as

@@ -88,6 +88,10 @@ type Step struct {
 	// Note explains the step in the report (e.g. where the seed article is
 	// wrong).
 	Note string
+	// CertPaths are dotted paths compared by their certificate facts, and
+	// RawFacts compares a non-JSON body so (certfacts.go).
+	CertPaths []string
+	RawFacts  bool
 }
 
 // RawBody is a request body sent as is (malformed JSON and the like).

@@ -677,3 +677,26 @@ func BenchmarkWrapTokensExpire(b *testing.B) {
 	b.ReportMetric(held/float64(b.N), "held-MB")
 	b.ReportMetric(left/float64(b.N), "left-MB")
 }
+
+// BenchmarkPKIIssue issues an ECDSA P-256 leaf (key made by the server)
+// from an ECDSA root, as pki/issue/:role does for a service's TLS cert.
+func BenchmarkPKIIssue(b *testing.B) {
+	v := testhelpers.RunT(b)
+	if err := v.Client.Sys().Mount("pki", &api.MountInput{Type: "pki", Config: api.MountConfigInput{MaxLeaseTTL: "87600h"}}); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := v.Client.Logical().Write("pki/root/generate/internal", map[string]any{"common_name": "bench CA", "key_type": "ec", "ttl": "87600h"}); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := v.Client.Logical().Write("pki/roles/bench", map[string]any{"allow_any_name": true, "key_type": "ec", "no_store": true}); err != nil {
+		b.Fatal(err)
+	}
+	in := map[string]any{"common_name": "svc.example.com", "ttl": "1h"}
+	runBoth(b, v.Addr, v.Server.RootToken(), func(c *api.Client) error {
+		s, err := c.Logical().Write("pki/issue/bench", in)
+		if err == nil && s.Data["certificate"] == nil {
+			err = fmt.Errorf("issue: %+v", s.Data)
+		}
+		return err
+	})
+}

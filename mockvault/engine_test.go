@@ -41,23 +41,23 @@ func TestUnimplementedEnginesSaySo(t *testing.T) {
 
 	// The enable answer carries the warning (the API client drops it, so
 	// ask through Logical to see it).
-	sec, err := v.Client.Logical().Write("sys/mounts/pki", map[string]any{"type": "pki"})
+	sec, err := v.Client.Logical().Write("sys/mounts/ssh", map[string]any{"type": "ssh"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sec == nil || len(sec.Warnings) != 1 || !strings.Contains(sec.Warnings[0], `mockvault does not implement the "pki" secrets engine`) {
-		t.Fatalf("enable pki: %+v", sec)
+	if sec == nil || len(sec.Warnings) != 1 || !strings.Contains(sec.Warnings[0], `mockvault does not implement the "ssh" secrets engine`) {
+		t.Fatalf("enable ssh: %+v", sec)
 	}
-	if !strings.Contains(logs.String(), `mockvault does not implement the \"pki\" secrets engine`) || !strings.Contains(logs.String(), "level=WARN") {
+	if !strings.Contains(logs.String(), `mockvault does not implement the \"ssh\" secrets engine`) || !strings.Contains(logs.String(), "level=WARN") {
 		t.Fatalf("log: %q", logs.String())
 	}
 	mounts, err := sys.ListMounts()
-	if err != nil || mounts["pki/"] == nil || mounts["pki/"].Type != "pki" {
-		t.Fatalf("pki not listed: %v %v", mounts, err)
+	if err != nil || mounts["ssh/"] == nil || mounts["ssh/"].Type != "ssh" {
+		t.Fatalf("ssh not listed: %v %v", mounts, err)
 	}
-	_, err = v.Client.Logical().Write("pki/root/generate/internal", map[string]any{"common_name": "example.com"})
-	mvWantErr(t, err, 404, "1 error occurred:\n\t* unsupported path (mockvault does not implement the \"pki\" secrets engine)\n\n")
-	rawGet404(t, v.Client, "pki/cert/ca", `mockvault does not implement the \"pki\" secrets engine`)
+	_, err = v.Client.Logical().Write("ssh/roles/web", map[string]any{"key_type": "ca"})
+	mvWantErr(t, err, 404, "1 error occurred:\n\t* unsupported path (mockvault does not implement the \"ssh\" secrets engine)\n\n")
+	rawGet404(t, v.Client, "ssh/public_key", `mockvault does not implement the \"ssh\" secrets engine`)
 
 	if err := sys.EnableAuthWithOptions("ldap", &api.EnableAuthOptions{Type: "ldap"}); err != nil {
 		t.Fatal(err)
@@ -71,10 +71,10 @@ func TestUnimplementedEnginesSaySo(t *testing.T) {
 	mvWantErr(t, err, 404, `mockvault does not implement the "ldap" auth method`)
 
 	// Disabling works as for any mount; the type stays mountable elsewhere.
-	if err := sys.Unmount("pki"); err != nil {
+	if err := sys.Unmount("ssh"); err != nil {
 		t.Fatal(err)
 	}
-	if err := sys.Mount("pki-int", &api.MountInput{Type: "pki"}); err != nil {
+	if err := sys.Mount("ssh-int", &api.MountInput{Type: "ssh"}); err != nil {
 		t.Fatal(err)
 	}
 	// Unknown types are still refused as Vault refuses them.

@@ -26,6 +26,7 @@ func init() {
 		certEngine(),       // auth cert         path_cert*.go
 		jwtEngine("jwt"),   // auth jwt          path_jwt*.go
 		jwtEngine("oidc"),  // auth oidc (jwt)   path_jwt*.go
+		pkiEngine(),        // pki               path_pki*.go
 	}
 	engineByName = make(map[string]*engine, len(engineList))
 	for _, e := range engineList {

@@ -5,8 +5,12 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"time"
@@ -272,4 +276,37 @@ func Example_identityGroupPolicy() {
 	// before the group: 403
 	// in the group: s3cr3t
 	// policy removed: 403
+}
+
+// Issue a TLS certificate from a PKI mount and serve HTTPS with it; the
+// client trusts only the mock's CA, as a service under test would.
+func Example_pkiTLS() {
+	srv := mockvault.New(mockvault.Options{})
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	root, _ := testhelpers.NewClient(hs.URL, srv.RootToken())
+
+	_ = root.Sys().Mount("pki", &api.MountInput{Type: "pki"})
+	ca, _ := root.Logical().Write("pki/root/generate/internal", map[string]any{"common_name": "Test CA", "ttl": "24h", "key_type": "ec"})
+	_, _ = root.Logical().Write("pki/roles/web", map[string]any{"allowed_domains": "localhost", "allow_bare_domains": true, "key_type": "ec"})
+	leaf, _ := root.Logical().Write("pki/issue/web", map[string]any{"common_name": "localhost", "ip_sans": "127.0.0.1", "ttl": "1h"})
+
+	pair, _ := tls.X509KeyPair([]byte(leaf.Data["certificate"].(string)), []byte(leaf.Data["private_key"].(string)))
+	web := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "hello over TLS") }))
+	web.TLS = &tls.Config{Certificates: []tls.Certificate{pair}}
+	web.StartTLS()
+	defer web.Close()
+
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM([]byte(ca.Data["certificate"].(string)))
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	resp, err := client.Get(web.URL)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	fmt.Println(string(body))
+	// Output: hello over TLS
 }

@@ -2,6 +2,7 @@ package mockvault
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Recording (Options.Record) keeps the exchanges a server served, so that
@@ -317,6 +319,10 @@ func DecodeBody(raw []byte) (body any, text string) {
 	var v any
 	if err := dec.Decode(&v); err == nil && !dec.More() {
 		return v, ""
+	}
+	if !utf8.Valid(raw) {
+		// Binary (DER) bodies survive JSON recordings as base64.
+		return nil, "base64:" + base64.StdEncoding.EncodeToString(raw)
 	}
 	return nil, string(raw)
 }

@@ -75,14 +75,15 @@ type response struct {
 }
 
 // rawBody as response.raw is written byte for byte, not as JSON (Vault's
-// logical.HTTPRawBody: an HTML page, or no body at all).
+// logical.HTTPRawBody: an HTML page, a certificate or CRL, or no body at
+// all). Without a status it is a 200, or a 204 when empty (an unconfigured
+// CA or CRL).
 type rawBody struct {
 	contentType string
 	body        []byte
 }
 
-// rawBody returns the raw body of a response that has one (its status is
-// then always set).
+// rawBody returns the raw body of a response that has one.
 func (r *response) rawBody() (rawBody, bool) {
 	if r == nil {
 		return rawBody{}, false

@@ -885,7 +885,14 @@ func (s *Server) write(w http.ResponseWriter, req *request, resp *response, err 
 		if rb.contentType != "" {
 			w.Header().Set("Content-Type", rb.contentType)
 		}
-		w.WriteHeader(resp.status)
+		status := resp.status
+		if status == 0 {
+			status = http.StatusOK
+			if len(rb.body) == 0 {
+				status = http.StatusNoContent
+			}
+		}
+		w.WriteHeader(status)
 		_, _ = w.Write(rb.body)
 		return
 	}

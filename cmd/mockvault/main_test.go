@@ -62,10 +62,10 @@ func TestServerDevStartsAndStopsOnSignal(t *testing.T) {
 		t.Fatalf("banner: %s", out.String())
 	}
 	// Mounting an engine the mock does not implement works and is logged.
-	if err := c.Sys().Mount("pki", &api.MountInput{Type: "pki"}); err != nil {
+	if err := c.Sys().Mount("ssh", &api.MountInput{Type: "ssh"}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(errOut.String(), `mockvault does not implement the \"pki\" secrets engine`) {
+	if !strings.Contains(errOut.String(), `mockvault does not implement the \"ssh\" secrets engine`) {
 		t.Fatalf("no warning logged: %s", errOut.String())
 	}
 	if err := syscall.Kill(syscall.Getpid(), syscall.SIGTERM); err != nil {

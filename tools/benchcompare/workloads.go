@@ -124,6 +124,16 @@ func setup(t *target) (*prep, error) {
 		return nil, err
 	}
 	p.jwt = benchJWT()
+	// PKI: an ECDSA root and a role issuing ECDSA leaves (not stored).
+	if err := c.Sys().Mount("pki", &api.MountInput{Type: "pki", Config: api.MountConfigInput{MaxLeaseTTL: "87600h"}}); err != nil {
+		return nil, fmt.Errorf("mount pki: %w", err)
+	}
+	if _, err := c.Logical().Write("pki/root/generate/internal", map[string]any{"common_name": "bench CA", "key_type": "ec", "ttl": "87600h"}); err != nil {
+		return nil, err
+	}
+	if _, err := c.Logical().Write("pki/roles/bench", map[string]any{"allow_any_name": true, "key_type": "ec", "no_store": true}); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -209,6 +219,16 @@ var workloads = []workload{
 			s, err := c.Logical().Write("transit/sign/bench-sign", in)
 			if err == nil && (s == nil || s.Data["signature"] == nil) {
 				err = errors.New("sign answer without signature")
+			}
+			return err
+		}
+	}},
+	{key: "pki-issue", name: "PKI issue (ecdsa-p256 leaf)", token: rootTok, op: func(*prep) func(*api.Client) error {
+		in := map[string]any{"common_name": "svc.example.com", "ttl": "1h"}
+		return func(c *api.Client) error {
+			s, err := c.Logical().Write("pki/issue/bench", in)
+			if err == nil && (s == nil || s.Data["certificate"] == nil) {
+				err = errors.New("issue answer without certificate")
 			}
 			return err
 		}
