@@ -1,8 +1,9 @@
 // Command benchcompare measures mockvault side by side with real Vault
 // 1.21.1: same machine, same client (the official vault/api client over
 // loopback), same run. It times server start-up (to the first 200 on
-// sys/health) and the throughput of the token store, AppRole and KV
-// operations with 1 and with N concurrent clients, against the mock
+// sys/health) and the throughput of the token store, logins (AppRole,
+// userpass, JWT, Kubernetes, TLS certificate), transit and KV operations
+// with 1 and with N concurrent clients, against the mock
 // in-process (httptest), the mock binary and `vault server -dev`, then
 // checks the in-process scale targets (1,000 servers, 1,000,000 tokens).
 //
