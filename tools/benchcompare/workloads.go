@@ -385,16 +385,8 @@ func (toolT) Helper()                        {}
 func (toolT) Fatalf(format string, a ...any) { panic(fmt.Sprintf(format, a...)) }
 func (toolT) Cleanup(func())                 {}
 
-var (
-	issuerOnce sync.Once
-	issuer     *testhelpers.OIDCIssuer
-)
-
 // benchIssuer signs the JWT every target verifies (one key for all).
-func benchIssuer() *testhelpers.OIDCIssuer {
-	issuerOnce.Do(func() { issuer = testhelpers.NewOIDCIssuer(toolT{}) })
-	return issuer
-}
+var benchIssuer = sync.OnceValue(func() *testhelpers.OIDCIssuer { return testhelpers.NewOIDCIssuer(toolT{}) })
 
 // benchJWT is a GitHub-Actions-style token valid for a day.
 func benchJWT() string {
@@ -403,17 +395,9 @@ func benchJWT() string {
 	return benchIssuer().Sign(c)
 }
 
-var (
-	k8sOnce sync.Once
-	k8s     *testhelpers.Kubernetes
-)
-
 // benchKubernetes is the fake Kubernetes API server (plain HTTP on
 // loopback) every target's Kubernetes method asks to review the JWTs.
-func benchKubernetes() *testhelpers.Kubernetes {
-	k8sOnce.Do(func() { k8s = testhelpers.NewKubernetes(toolT{}) })
-	return k8s
-}
+var benchKubernetes = sync.OnceValue(func() *testhelpers.Kubernetes { return testhelpers.NewKubernetes(toolT{}) })
 
 // benchCert is the CA every TLS target trusts and the client certificate
 // it issued, which every client of a TLS target presents.
@@ -422,18 +406,10 @@ type benchCert struct {
 	cert *testhelpers.ClientCert
 }
 
-var (
-	certOnce sync.Once
-	certs    benchCert
-)
-
-func benchCA() benchCert {
-	certOnce.Do(func() {
-		certs.ca = testhelpers.NewCA(toolT{})
-		certs.cert = certs.ca.Issue(toolT{}, testhelpers.CertOptions{CommonName: "app.example.com"})
-	})
-	return certs
-}
+var benchCA = sync.OnceValue(func() benchCert {
+	ca := testhelpers.NewCA(toolT{})
+	return benchCert{ca: ca, cert: ca.Issue(toolT{}, testhelpers.CertOptions{CommonName: "app.example.com"})}
+})
 
 // benchTLS is the client side of a TLS target: trust roots, and the bench
 // client certificate.
