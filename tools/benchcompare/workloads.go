@@ -97,6 +97,21 @@ func setup(t *target) (*prep, error) {
 	}); err != nil {
 		return nil, err
 	}
+	// Kubernetes at kubernetes/: the fake API server of this process
+	// reviews every login's JWT (no pem_keys: Vault only asks the API).
+	if err := c.Sys().EnableAuthWithOptions("kubernetes", &api.EnableAuthOptions{Type: "kubernetes"}); err != nil {
+		return nil, fmt.Errorf("enable kubernetes: %w", err)
+	}
+	if _, err := c.Logical().Write("auth/kubernetes/config", map[string]any{"kubernetes_host": benchKubernetes().URL, "disable_local_ca_jwt": true}); err != nil {
+		return nil, err
+	}
+	if _, err := c.Logical().Write("auth/kubernetes/role/bench", map[string]any{
+		"bound_service_account_names": "app", "bound_service_account_namespaces": "bench",
+		"audience": "vault", "token_policies": "default", "token_ttl": "1h",
+	}); err != nil {
+		return nil, err
+	}
+	p.k8sJWT = benchKubernetes().Token("bench", "app", "vault")
 	// Transit: an AES-256-GCM key and an ECDSA P-256 key.
 	if err := c.Sys().Mount("transit", &api.MountInput{Type: "transit"}); err != nil {
 		return nil, fmt.Errorf("mount transit: %w", err)
@@ -127,21 +142,6 @@ func setup(t *target) (*prep, error) {
 		return nil, err
 	}
 	p.jwt = benchJWT()
-	// Kubernetes at kubernetes/: the fake API server of this process
-	// reviews every login's JWT (no pem_keys: Vault only asks the API).
-	if err := c.Sys().EnableAuthWithOptions("kubernetes", &api.EnableAuthOptions{Type: "kubernetes"}); err != nil {
-		return nil, fmt.Errorf("enable kubernetes: %w", err)
-	}
-	if _, err := c.Logical().Write("auth/kubernetes/config", map[string]any{"kubernetes_host": benchKubernetes().URL, "disable_local_ca_jwt": true}); err != nil {
-		return nil, err
-	}
-	if _, err := c.Logical().Write("auth/kubernetes/role/bench", map[string]any{
-		"bound_service_account_names": "app", "bound_service_account_namespaces": "bench",
-		"audience": "vault", "token_policies": "default", "token_ttl": "1h",
-	}); err != nil {
-		return nil, err
-	}
-	p.k8sJWT = benchKubernetes().Token("bench", "app", "vault")
 	return p, nil
 }
 
