@@ -58,8 +58,17 @@ func newBenchClient(b *testing.B, addr, token string) *api.Client {
 // runBoth runs fn serially with one client, then from at least
 // benchClients goroutines (a multiple of GOMAXPROCS) with a client each. token is the token the clients carry.
 func runBoth(b *testing.B, addr, token string, fn func(c *api.Client) error) {
+	runBothWith(b, func() (*api.Client, error) { return testhelpers.NewClient(addr, token) }, fn)
+}
+
+// runBothWith is runBoth with the clients newClient makes (over TLS, with
+// a client certificate...), each with its own connection pool.
+func runBothWith(b *testing.B, newClient func() (*api.Client, error), fn func(c *api.Client) error) {
 	b.Run("serial", func(b *testing.B) {
-		c := newBenchClient(b, addr, token)
+		c, err := newClient()
+		if err != nil {
+			b.Fatal(err)
+		}
 		b.ReportAllocs()
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
@@ -72,7 +81,7 @@ func runBoth(b *testing.B, addr, token string, fn func(c *api.Client) error) {
 		b.SetParallelism((benchClients + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
 		b.ReportAllocs()
 		b.RunParallel(func(pb *testing.PB) {
-			c, err := testhelpers.NewClient(addr, token)
+			c, err := newClient()
 			if err != nil {
 				b.Error(err)
 				return
@@ -283,13 +292,7 @@ func BenchmarkAppRoleLogin(b *testing.B) {
 		b.Fatal(err)
 	}
 	creds := map[string]any{"role_id": rid.Data["role_id"], "secret_id": sid.Data["secret_id"]}
-	runBoth(b, v.Addr, "", func(c *api.Client) error {
-		s, err := c.Logical().Write("auth/approle/login", creds)
-		if err == nil && (s == nil || s.Auth == nil) {
-			err = fmt.Errorf("login: no auth in %+v", s)
-		}
-		return err
-	})
+	runBoth(b, v.Addr, "", loginOp("auth/approle/login", creds))
 }
 
 // BenchmarkUserpassLogin logs in with userpass (a user with the default
@@ -306,14 +309,49 @@ func BenchmarkUserpassLogin(b *testing.B) {
 	}); err != nil {
 		b.Fatal(err)
 	}
-	creds := map[string]any{"password": "bench-password"}
-	runBoth(b, v.Addr, "", func(c *api.Client) error {
-		s, err := c.Logical().Write("auth/userpass/login/bench", creds)
+	runBoth(b, v.Addr, "", loginOp("auth/userpass/login/bench", map[string]any{"password": "bench-password"}))
+}
+
+// loginOp is a benchmark op: a login at path with data that must answer
+// with an auth block.
+func loginOp(path string, data map[string]any) func(c *api.Client) error {
+	return func(c *api.Client) error {
+		s, err := c.Logical().Write(path, data)
 		if err == nil && (s == nil || s.Auth == nil) {
 			err = fmt.Errorf("login: no auth in %+v", s)
 		}
 		return err
+	}
+}
+
+// BenchmarkKubernetesLogin logs in with a service-account JWT that the
+// fake Kubernetes API (testhelpers.NewKubernetes, on loopback) reviews on
+// every login, as a cluster's TokenReview API does for Vault.
+func BenchmarkKubernetesLogin(b *testing.B) {
+	v, k8s := kubeVault(b)
+	arWrite(b, v.Client, "auth/kubernetes/role/bench", map[string]any{
+		"bound_service_account_names": "app", "bound_service_account_namespaces": "bench",
+		"audience": "vault", "token_policies": "default", "token_ttl": "1h",
 	})
+	login := loginOp("auth/kubernetes/login", map[string]any{"role": "bench", "jwt": k8s.Token("bench", "app", "vault")})
+	var logins atomic.Int64
+	runBoth(b, v.Addr, "", func(c *api.Client) error {
+		logins.Add(1)
+		return login(c)
+	})
+	if n := len(k8s.Reviews()); int64(n) != logins.Load() {
+		b.Fatalf("%d token reviews for %d logins: each login must ask the API", n, logins.Load())
+	}
+}
+
+// BenchmarkCertLogin logs in over TLS with a client certificate issued by
+// a CA trusted as auth/cert/certs/web (each client keeps its connection,
+// so the handshake is not what is timed: the login's chain check is).
+func BenchmarkCertLogin(b *testing.B) {
+	_, srv, ca := certVault(b, map[string]any{"token_policies": "default", "token_ttl": "1h"})
+	cc := ca.Issue(b, testhelpers.CertOptions{CommonName: "app.example.com"})
+	runBothWith(b, func() (*api.Client, error) { return cc.APIClient(b, srv), nil },
+		loginOp("auth/cert/login", map[string]any{"name": "web"}))
 }
 
 // kvReadPolicy is the narrow policy of the KV read benchmark: one secret,

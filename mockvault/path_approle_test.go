@@ -21,7 +21,7 @@ func approleVault(t *testing.T) *testhelpers.Vault {
 	return v
 }
 
-func arWrite(t *testing.T, c *api.Client, p string, data map[string]any) *api.Secret {
+func arWrite(t testing.TB, c *api.Client, p string, data map[string]any) *api.Secret {
 	t.Helper()
 	s, err := c.Logical().Write(p, data)
 	if err != nil {

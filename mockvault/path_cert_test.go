@@ -16,7 +16,7 @@ import (
 
 // certVault is a server with the cert method at auth/cert, served over
 // TLS asking for client certificates, and a test CA trusted as "web".
-func certVault(t *testing.T, data map[string]any) (*testhelpers.Vault, *httptest.Server, *testhelpers.CA) {
+func certVault(t testing.TB, data map[string]any) (*testhelpers.Vault, *httptest.Server, *testhelpers.CA) {
 	t.Helper()
 	v := testhelpers.RunT(t)
 	if err := v.Client.Sys().EnableAuthWithOptions("cert", &api.EnableAuthOptions{Type: "cert"}); err != nil {

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -509,14 +508,7 @@ func BenchmarkJWTLogin(b *testing.B) {
 	}
 	claims := iss.GitHubActionsClaims("acme/app", "refs/heads/main")
 	claims["exp"] = v.Server.Clock().Now().Add(24 * time.Hour).Unix()
-	creds := map[string]any{"role": "bench", "jwt": iss.Sign(claims)}
-	runBoth(b, v.Addr, "", func(c *api.Client) error {
-		s, err := c.Logical().Write("auth/jwt/login", creds)
-		if err == nil && (s == nil || s.Auth == nil) {
-			err = fmt.Errorf("login: no auth in %+v", s)
-		}
-		return err
-	})
+	runBoth(b, v.Addr, "", loginOp("auth/jwt/login", map[string]any{"role": "bench", "jwt": iss.Sign(claims)}))
 }
 
 // TestJWTLoginWithOwnIdentityTokens: a JWT mount whose jwks_url is the

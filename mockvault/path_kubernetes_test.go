@@ -12,7 +12,7 @@ import (
 
 // kubeVault is a server with the Kubernetes method at auth/kubernetes,
 // configured against a fake API server.
-func kubeVault(t *testing.T) (*testhelpers.Vault, *testhelpers.Kubernetes) {
+func kubeVault(t testing.TB) (*testhelpers.Vault, *testhelpers.Kubernetes) {
 	t.Helper()
 	v := testhelpers.RunT(t)
 	if err := v.Client.Sys().EnableAuthWithOptions("kubernetes", &api.EnableAuthOptions{Type: "kubernetes"}); err != nil {

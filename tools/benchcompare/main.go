@@ -1,8 +1,9 @@
 // Command benchcompare measures mockvault side by side with real Vault
 // 1.21.1: same machine, same client (the official vault/api client over
 // loopback), same run. It times server start-up (to the first 200 on
-// sys/health) and the throughput of the token store, AppRole and KV
-// operations with 1 and with N concurrent clients, against the mock
+// sys/health) and the throughput of the token store, logins (AppRole,
+// userpass, JWT, Kubernetes, TLS certificate), transit and KV operations
+// with 1 and with N concurrent clients, against the mock
 // in-process (httptest), the mock binary and `vault server -dev`, then
 // checks the in-process scale targets (1,000 servers, 1,000,000 tokens).
 //
@@ -71,10 +72,16 @@ func main() {
 	flag.BoolVar(&c.quick, "quick", false, "smoke run: short runs and small sizes, same code paths")
 	flag.StringVar(&c.only, "only", "", "ready or scale: run only that part, print it and stop (no report; for profiling and quick checks)")
 	serveReplay := flag.String("serve-replay", "", "internal: serve a replaying mock on this address (the own-process ceiling)")
+	replayTLSDir := flag.String("serve-replay-tls-dir", "", "internal: with -serve-replay, serve https with a dev CA written into this directory")
 	flag.Parse()
 	if *serveReplay != "" {
 		srv := mockvault.New(mockvault.Options{Clock: mockvault.RealClock{}})
-		fmt.Fprintln(os.Stderr, http.ListenAndServe(*serveReplay, &replay{h: srv, cache: map[string]*recorded{}}))
+		rp := &replay{h: srv, cache: map[string]*recorded{}}
+		if *replayTLSDir != "" {
+			fmt.Fprintln(os.Stderr, serveReplayTLS(*serveReplay, *replayTLSDir, rp))
+		} else {
+			fmt.Fprintln(os.Stderr, http.ListenAndServe(*serveReplay, rp))
+		}
 		os.Exit(1)
 	}
 	if c.quick {
@@ -286,22 +293,40 @@ func run(c *config) error {
 	}
 	defer ceilProc.stop()
 	targets := []*target{inproc, mem, bin, real, ceil, ceilProc}
-	preps := map[string]*prep{}
+	tlsTargets, err := startTLSTargets(mockBin, vaultBin, self, used)
+	if err != nil {
+		return fmt.Errorf("TLS targets: %w", err)
+	}
+	for _, t := range tlsTargets {
+		defer t.stop()
+	}
+	preps := map[*target]*prep{}
 	for _, t := range targets {
 		p, err := setup(t)
 		if err != nil {
 			return fmt.Errorf("set up %s: %w", t.name, err)
 		}
-		preps[t.key] = p
+		preps[t] = p
+	}
+	for _, t := range tlsTargets {
+		p, err := setupTLS(t)
+		if err != nil {
+			return fmt.Errorf("set up %s: %w", t.name, err)
+		}
+		preps[t] = p
 	}
 	concs := []int{1, c.clients}
 	for _, w := range workloads {
 		res.rates[w.key] = map[int]map[string]float64{}
+		ts := targets
+		if w.tls {
+			ts = tlsTargets
+		}
 		for _, n := range concs {
 			res.rates[w.key][n] = map[string]float64{}
 			for r := 0; r < c.rounds; r++ {
-				for _, t := range targets {
-					p := preps[t.key]
+				for _, t := range ts {
+					p := preps[t]
 					clients := clientsFor(t, w.token(t, p), n)
 					op := w.op(p)
 					if _, err := timedRun(c.warmup, clients, op); err != nil {
@@ -354,7 +379,7 @@ func run(c *config) error {
 	for _, n := range concs {
 		logf("%-34s clients=%d  %s", "revoke tree", n, fmtRates(res.revoke[n]))
 	}
-	for _, t := range targets {
+	for _, t := range append(targets, tlsTargets...) {
 		t.stop()
 		t.stop = func() {}
 	}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -9,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -29,6 +32,9 @@ type target struct {
 	srv *mockvault.Server
 	// inMemory: clients reach srv without a socket.
 	inMemory bool
+	// tlsConf, on the TLS targets (addr is https): the roots the clients
+	// trust and the client certificate they present.
+	tlsConf *tls.Config
 }
 
 // client returns a client of its own (own connection pool) for t.
@@ -43,6 +49,9 @@ func (t *target) client(token string) *api.Client {
 	c, err := testhelpers.NewClient(t.addr, token)
 	if err != nil {
 		panic(err)
+	}
+	if t.tlsConf != nil {
+		c.CloneConfig().HttpClient.Transport.(*http.Transport).TLSClientConfig = t.tlsConf.Clone()
 	}
 	return c
 }
@@ -98,7 +107,10 @@ func startProcess(bin string, args []string, addr string, timeout time.Duration)
 	out := &bytes.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	p := &proc{cmd: cmd, out: out, done: make(chan struct{})}
-	hc := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	// Readiness only: an https server's CA may not be on disk yet (the
+	// clients of the timed runs verify it).
+	hc := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true,
+		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		return nil, 0, err
@@ -177,4 +189,94 @@ func startBinaryTarget(key, name, bin string, args []string, port int) (*target,
 		return nil, err
 	}
 	return &target{key: key, name: name, addr: addr, root: "root", stop: p.kill}, nil
+}
+
+// serveTLS serves h (srv, or a replay of it) over TLS on loopback, asking
+// for client certificates as Vault's listener does.
+func serveTLS(key, name string, srv *mockvault.Server, h http.Handler) *target {
+	hs := testhelpers.StartTLS(toolT{}, h)
+	pool := x509.NewCertPool()
+	pool.AddCert(hs.Certificate())
+	return &target{key: key, name: name + " (TLS)", addr: hs.URL, root: srv.RootToken(), srv: srv,
+		tlsConf: benchTLS(pool), stop: func() { hs.Close(); srv.Close() }}
+}
+
+// startBinaryTLS starts a server process serving https with a dev CA it
+// writes into a new directory (args(dir): -dev-tls -dev-tls-cert-dir dir).
+func startBinaryTLS(key, name, bin string, args func(dir string) []string, port int) (*target, error) {
+	dir, err := os.MkdirTemp("", "benchcompare-tls")
+	if err != nil {
+		return nil, err
+	}
+	addr := fmt.Sprintf("https://127.0.0.1:%d", port)
+	p, _, err := startProcess(bin, args(dir), addr, 60*time.Second)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	stop := func() { p.kill(); os.RemoveAll(dir) }
+	ca, err := os.ReadFile(filepath.Join(dir, mockvault.DevTLSCAFile))
+	pool := x509.NewCertPool()
+	if err != nil || !pool.AppendCertsFromPEM(ca) {
+		stop()
+		return nil, fmt.Errorf("%s: no dev CA in %s: %v", name, dir, err)
+	}
+	return &target{key: key, name: name + " (TLS)", addr: addr, root: "root", tlsConf: benchTLS(pool), stop: stop}, nil
+}
+
+// startTLSTargets starts the https twin of every target but the
+// in-memory one (no TLS connection there): the rows of the TLS workloads.
+func startTLSTargets(mockBin, vaultBin, self string, used map[int]bool) ([]*target, error) {
+	srv := mockvault.New(mockvault.Options{Clock: mockvault.RealClock{}})
+	ceil := mockvault.New(mockvault.Options{Clock: mockvault.RealClock{}})
+	out := []*target{serveTLS("inproc", "mock in-process", srv, srv),
+		serveTLS("ceiling", "loopback ceiling", ceil, &replay{h: ceil, cache: map[string]*recorded{}})}
+	for _, spec := range []struct {
+		key, name, bin string
+		step           int
+		args           func(port int, dir string) []string
+	}{
+		{"binary", "mock binary", mockBin, 1, func(port int, dir string) []string {
+			return append(mockArgs(port), "-dev-tls", "-dev-tls-cert-dir", dir)
+		}},
+		{"real", "Vault 1.21.1", vaultBin, 2, func(port int, dir string) []string {
+			return append(vaultArgs(port), "-dev-tls", "-dev-tls-cert-dir", dir)
+		}},
+		{"ceilproc", "loopback ceiling, own process", self, 1, func(port int, dir string) []string {
+			return []string{"-serve-replay", fmt.Sprintf("127.0.0.1:%d", port), "-serve-replay-tls-dir", dir}
+		}},
+	} {
+		port, err := pickPort(18400, 18409, spec.step, used)
+		var t *target
+		if err == nil {
+			t, err = startBinaryTLS(spec.key, spec.name, spec.bin, func(dir string) []string { return spec.args(port, dir) }, port)
+		}
+		if err != nil {
+			for _, t := range out {
+				t.stop()
+			}
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// serveReplayTLS serves a replaying mock over https on addr with a dev CA
+// written into dir (the own-process ceiling of the TLS rows).
+func serveReplayTLS(addr, dir string, h http.Handler) error {
+	d, err := mockvault.NewDevTLS()
+	if err != nil {
+		return err
+	}
+	conf, err := d.ServerConfig()
+	if err != nil {
+		return err
+	}
+	conf.ClientAuth = tls.RequestClientCert
+	if err := d.WriteFiles(dir); err != nil {
+		return err
+	}
+	hs := &http.Server{Addr: addr, Handler: h, TLSConfig: conf}
+	return hs.ListenAndServeTLS("", "")
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"sync"
@@ -27,6 +29,7 @@ type prep struct {
 	secretID    string
 	ciphertext  string // transit/encrypt/bench of benchPlaintext
 	jwt         string // a GitHub-Actions-style JWT for auth/jwt/role/bench
+	k8sJWT      string // a service-account JWT for auth/kubernetes/role/bench
 }
 
 // benchPassword is the userpass user's password.
@@ -94,6 +97,21 @@ func setup(t *target) (*prep, error) {
 	}); err != nil {
 		return nil, err
 	}
+	// Kubernetes at kubernetes/: the fake API server of this process
+	// reviews every login's JWT (no pem_keys: Vault only asks the API).
+	if err := c.Sys().EnableAuthWithOptions("kubernetes", &api.EnableAuthOptions{Type: "kubernetes"}); err != nil {
+		return nil, fmt.Errorf("enable kubernetes: %w", err)
+	}
+	if _, err := c.Logical().Write("auth/kubernetes/config", map[string]any{"kubernetes_host": benchKubernetes().URL, "disable_local_ca_jwt": true}); err != nil {
+		return nil, err
+	}
+	if _, err := c.Logical().Write("auth/kubernetes/role/bench", map[string]any{
+		"bound_service_account_names": "app", "bound_service_account_namespaces": "bench",
+		"audience": "vault", "token_policies": "default", "token_ttl": "1h",
+	}); err != nil {
+		return nil, err
+	}
+	p.k8sJWT = benchKubernetes().Token("bench", "app", "vault")
 	// Transit: an AES-256-GCM key and an ECDSA P-256 key.
 	if err := c.Sys().Mount("transit", &api.MountInput{Type: "transit"}); err != nil {
 		return nil, fmt.Errorf("mount transit: %w", err)
@@ -137,6 +155,21 @@ func setup(t *target) (*prep, error) {
 	return p, nil
 }
 
+// setupTLS configures a TLS target: the cert method at cert/ trusting the
+// bench CA as "bench".
+func setupTLS(t *target) (*prep, error) {
+	c := t.client(t.root)
+	if err := c.Sys().EnableAuthWithOptions("cert", &api.EnableAuthOptions{Type: "cert"}); err != nil {
+		return nil, fmt.Errorf("enable cert: %w", err)
+	}
+	if _, err := c.Logical().Write("auth/cert/certs/bench", map[string]any{
+		"certificate": benchCA().ca.PEM, "token_policies": "default", "token_ttl": "1h",
+	}); err != nil {
+		return nil, err
+	}
+	return &prep{}, nil
+}
+
 // workload is one timed operation. op runs once per call with a client
 // carrying token(p).
 type workload struct {
@@ -144,9 +177,26 @@ type workload struct {
 	name  string
 	token func(t *target, p *prep) string
 	op    func(p *prep) func(c *api.Client) error
+	// tls: runs on the TLS targets, the clients presenting the bench
+	// client certificate.
+	tls bool
 }
 
 func rootTok(t *target, _ *prep) string { return t.root }
+
+func noTok(*target, *prep) string { return "" }
+
+// login is an op logging in at path with data, which must answer with an
+// auth block.
+func login(path string, data map[string]any) func(c *api.Client) error {
+	return func(c *api.Client) error {
+		s, err := c.Logical().Write(path, data)
+		if err == nil && (s == nil || s.Auth == nil) {
+			err = errors.New("login answer without auth")
+		}
+		return err
+	}
+}
 
 var workloads = []workload{
 	{key: "create-service", name: "token create (service)", token: rootTok, op: func(*prep) func(*api.Client) error {
@@ -173,25 +223,11 @@ var workloads = []workload{
 			return err
 		}
 	}},
-	{key: "approle-login", name: "AppRole login", token: func(*target, *prep) string { return "" }, op: func(p *prep) func(*api.Client) error {
-		creds := map[string]any{"role_id": p.roleID, "secret_id": p.secretID}
-		return func(c *api.Client) error {
-			s, err := c.Logical().Write("auth/approle/login", creds)
-			if err == nil && (s == nil || s.Auth == nil) {
-				err = errors.New("login answer without auth")
-			}
-			return err
-		}
+	{key: "approle-login", name: "AppRole login", token: noTok, op: func(p *prep) func(*api.Client) error {
+		return login("auth/approle/login", map[string]any{"role_id": p.roleID, "secret_id": p.secretID})
 	}},
-	{key: "userpass-login", name: "userpass login (bcrypt cost 10; the mock memoises comparisons)", token: func(*target, *prep) string { return "" }, op: func(p *prep) func(*api.Client) error {
-		creds := map[string]any{"password": benchPassword}
-		return func(c *api.Client) error {
-			s, err := c.Logical().Write("auth/userpass/login/bench", creds)
-			if err == nil && (s == nil || s.Auth == nil) {
-				err = errors.New("login answer without auth")
-			}
-			return err
-		}
+	{key: "userpass-login", name: "userpass login (bcrypt cost 10; the mock memoises comparisons)", token: noTok, op: func(*prep) func(*api.Client) error {
+		return login("auth/userpass/login/bench", map[string]any{"password": benchPassword})
 	}},
 	{key: "transit-encrypt", name: "transit encrypt (aes256-gcm96)", token: rootTok, op: func(*prep) func(*api.Client) error {
 		in := map[string]any{"plaintext": benchPlaintext}
@@ -242,15 +278,14 @@ var workloads = []workload{
 			return err
 		}
 	}},
-	{key: "jwt-login", name: "JWT login (RS256)", token: func(*target, *prep) string { return "" }, op: func(p *prep) func(*api.Client) error {
-		creds := map[string]any{"role": "bench", "jwt": p.jwt}
-		return func(c *api.Client) error {
-			s, err := c.Logical().Write("auth/jwt/login", creds)
-			if err == nil && (s == nil || s.Auth == nil) {
-				err = errors.New("login answer without auth")
-			}
-			return err
-		}
+	{key: "jwt-login", name: "JWT login (RS256)", token: noTok, op: func(p *prep) func(*api.Client) error {
+		return login("auth/jwt/login", map[string]any{"role": "bench", "jwt": p.jwt})
+	}},
+	{key: "kubernetes-login", name: "Kubernetes login (fake TokenReview API in this process)", token: noTok, op: func(p *prep) func(*api.Client) error {
+		return login("auth/kubernetes/login", map[string]any{"role": "bench", "jwt": p.k8sJWT})
+	}},
+	{key: "cert-login", name: "TLS certificate login (https, -dev-tls)", token: noTok, tls: true, op: func(*prep) func(*api.Client) error {
+		return login("auth/cert/login", map[string]any{"name": "bench"})
 	}},
 }
 
@@ -370,20 +405,34 @@ func (toolT) Helper()                        {}
 func (toolT) Fatalf(format string, a ...any) { panic(fmt.Sprintf(format, a...)) }
 func (toolT) Cleanup(func())                 {}
 
-var (
-	issuerOnce sync.Once
-	issuer     *testhelpers.OIDCIssuer
-)
-
 // benchIssuer signs the JWT every target verifies (one key for all).
-func benchIssuer() *testhelpers.OIDCIssuer {
-	issuerOnce.Do(func() { issuer = testhelpers.NewOIDCIssuer(toolT{}) })
-	return issuer
-}
+var benchIssuer = sync.OnceValue(func() *testhelpers.OIDCIssuer { return testhelpers.NewOIDCIssuer(toolT{}) })
 
 // benchJWT is a GitHub-Actions-style token valid for a day.
 func benchJWT() string {
 	c := benchIssuer().GitHubActionsClaims("acme/app", "refs/heads/main")
 	c["exp"] = time.Now().Add(24 * time.Hour).Unix()
 	return benchIssuer().Sign(c)
+}
+
+// benchKubernetes is the fake Kubernetes API server (plain HTTP on
+// loopback) every target's Kubernetes method asks to review the JWTs.
+var benchKubernetes = sync.OnceValue(func() *testhelpers.Kubernetes { return testhelpers.NewKubernetes(toolT{}) })
+
+// benchCert is the CA every TLS target trusts and the client certificate
+// it issued, which every client of a TLS target presents.
+type benchCert struct {
+	ca   *testhelpers.CA
+	cert *testhelpers.ClientCert
+}
+
+var benchCA = sync.OnceValue(func() benchCert {
+	ca := testhelpers.NewCA(toolT{})
+	return benchCert{ca: ca, cert: ca.Issue(toolT{}, testhelpers.CertOptions{CommonName: "app.example.com"})}
+})
+
+// benchTLS is the client side of a TLS target: trust roots, and the bench
+// client certificate.
+func benchTLS(roots *x509.CertPool) *tls.Config {
+	return &tls.Config{RootCAs: roots, Certificates: []tls.Certificate{benchCA().cert.TLS}}
 }
