@@ -518,15 +518,19 @@ func BenchmarkJWTLogin(b *testing.B) {
 func TestJWTLoginWithOwnIdentityTokens(t *testing.T) {
 	v := testhelpers.RunT(t)
 	c := v.Client
-	for p, d := range map[string]map[string]any{
-		"sys/auth/jwt":                  {"type": "jwt"},
-		"identity/oidc/key/k":           {"allowed_client_ids": "*"},
-		"identity/oidc/role/workload":   {"key": "k", "client_id": "vault-jwt"},
-		"auth/token/roles/app":          {"allowed_entity_aliases": "svc"},
-		"sys/policies/acl/read-idtoken": {"policy": `path "identity/oidc/token/*" { capabilities = ["read"] }`},
+	// In order: a role needs its key.
+	for _, w := range []struct {
+		p string
+		d map[string]any
+	}{
+		{"sys/auth/jwt", map[string]any{"type": "jwt"}},
+		{"identity/oidc/key/k", map[string]any{"allowed_client_ids": "*"}},
+		{"identity/oidc/role/workload", map[string]any{"key": "k", "client_id": "vault-jwt"}},
+		{"auth/token/roles/app", map[string]any{"allowed_entity_aliases": "svc"}},
+		{"sys/policies/acl/read-idtoken", map[string]any{"policy": `path "identity/oidc/token/*" { capabilities = ["read"] }`}},
 	} {
-		if _, err := c.Logical().Write(p, d); err != nil {
-			t.Fatalf("%s: %v", p, err)
+		if _, err := c.Logical().Write(w.p, w.d); err != nil {
+			t.Fatalf("%s: %v", w.p, err)
 		}
 	}
 	if _, err := c.Logical().Write("auth/jwt/config", map[string]any{"jwks_url": v.Addr + "/v1/identity/oidc/.well-known/keys"}); err != nil {

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -175,15 +176,7 @@ func (c *kubeClient) do(req *request, method, path string, body []byte, bearer s
 	hr.Header.Set("Authorization", strings.TrimSpace("Bearer "+bearer))
 	hr.Header.Set("Content-Type", "application/json")
 	hr.Header.Set("Accept", "application/json")
-	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12}
-	if c.cfg.CACert != "" {
-		// A CA without certificates leaves an empty pool: TLS fails, as
-		// the plugin warns it will.
-		tlsConf.RootCAs = x509.NewCertPool()
-		tlsConf.RootCAs.AppendCertsFromPEM([]byte(c.cfg.CACert))
-	}
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsConf, Proxy: http.ProxyFromEnvironment}}
-	defer client.CloseIdleConnections()
+	client := &http.Client{Transport: req.srv.kubeTransports.get(c.cfg.CACert)}
 	resp, err := client.Do(hr)
 	if err != nil {
 		return nil, nil, err
@@ -191,6 +184,54 @@ func (c *kubeClient) do(req *request, method, path string, body []byte, bearer s
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
 	return resp, b, err
+}
+
+// kubeTransports keeps one keep-alive transport per cluster CA, as the
+// plugin keeps one pooled client: a login does not pay a new connection
+// (and TLS handshake) to the TokenReview API. Its own lock, because logins
+// call the cluster without the server's. Bounded: past kubeTransportsMax
+// CAs it starts over.
+type kubeTransports struct {
+	mu sync.Mutex
+	m  map[string]*http.Transport
+}
+
+const kubeTransportsMax = 16
+
+func (k *kubeTransports) get(caPEM string) *http.Transport {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if t := k.m[caPEM]; t != nil {
+		return t
+	}
+	if k.m == nil || len(k.m) >= kubeTransportsMax {
+		k.closeLocked()
+		k.m = map[string]*http.Transport{}
+	}
+	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12}
+	if caPEM != "" {
+		// A CA without certificates leaves an empty pool: TLS fails, as
+		// the plugin warns it will.
+		tlsConf.RootCAs = x509.NewCertPool()
+		tlsConf.RootCAs.AppendCertsFromPEM([]byte(caPEM))
+	}
+	t := &http.Transport{TLSClientConfig: tlsConf, Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 16, IdleConnTimeout: 90 * time.Second}
+	k.m[caPEM] = t
+	return t
+}
+
+// close drops the idle connections (Server.Close).
+func (k *kubeTransports) close() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.closeLocked()
+}
+
+func (k *kubeTransports) closeLocked() {
+	for _, t := range k.m {
+		t.CloseIdleConnections()
+	}
+	k.m = nil
 }
 
 // reviewerBearer is token_reviewer_jwt, else the JWT being reviewed.

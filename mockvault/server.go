@@ -97,7 +97,9 @@ type Server struct {
 	renewedSeq []string // renewedAcc's keys, oldest first (noteRenewed)
 
 	closeOnce sync.Once
-	closed    chan struct{}
+	// kubeTransports are the pooled clients of Kubernetes logins.
+	kubeTransports kubeTransports
+	closed         chan struct{}
 
 	adminOnce sync.Once
 	admin     http.Handler
@@ -197,7 +199,12 @@ func (s *Server) RootToken() string { return s.opts.RootToken }
 
 // Close releases the server: pending fault latencies end at once. The
 // server starts no goroutines or timers of its own.
-func (s *Server) Close() { s.closeOnce.Do(func() { close(s.closed) }) }
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
+		close(s.closed)
+		s.kubeTransports.close()
+	})
+}
 
 func (s *Server) now() time.Time { return s.clock.Now().UTC() }
 

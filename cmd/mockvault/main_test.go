@@ -145,10 +145,11 @@ func TestServerTLS(t *testing.T) {
 	// The listener asks for client certificates: a cert login with the
 	// official client's own TLS settings (VAULT_CLIENT_CERT's twins).
 	ca := testhelpers.NewCA(t)
-	for p, d := range map[string]map[string]any{"sys/auth/cert": {"type": "cert"}, "auth/cert/certs/app": {"certificate": ca.PEM}} {
-		if _, err := c.Logical().Write(p, d); err != nil {
-			t.Fatal(err)
-		}
+	if _, err := c.Logical().Write("sys/auth/cert", map[string]any{"type": "cert"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Logical().Write("auth/cert/certs/app", map[string]any{"certificate": ca.PEM}); err != nil {
+		t.Fatal(err)
 	}
 	cc := ca.Issue(t, testhelpers.CertOptions{CommonName: "app"})
 	ccert, ckey := dir+"/client.pem", dir+"/client-key.pem"
