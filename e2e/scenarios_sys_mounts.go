@@ -9,6 +9,26 @@ import "time"
 
 func init() {
 	Register(
+		// The engines the mock implements, as sys/auth and sys/mounts show
+		// them: externally released builtins (jwt, kubernetes) report their
+		// own plugin versions.
+		S("sys/mounts/engine-versions",
+			POST("sys/auth/v-jwt", M{"type": "jwt"}).Want(204),
+			POST("sys/auth/v-oidc", M{"type": "oidc"}).Want(204),
+			POST("sys/auth/v-k8s", M{"type": "kubernetes"}).Want(204),
+			POST("sys/auth/v-cert", M{"type": "cert"}).Want(204),
+			POST("sys/auth/v-up", M{"type": "userpass"}).Want(204),
+			POST("sys/mounts/v-pki", M{"type": "pki"}).Want(204),
+			POST("sys/mounts/v-transit", M{"type": "transit"}).Want(204),
+			GET("sys/auth/v-jwt").Want(200),
+			GET("sys/auth/v-oidc").Want(200),
+			GET("sys/auth/v-k8s").Want(200),
+			GET("sys/auth/v-cert").Want(200),
+			GET("sys/auth/v-up").Want(200),
+			GET("sys/mounts/v-pki").Want(200),
+			GET("sys/mounts/v-transit").Want(200),
+		).Then(DELETE("sys/auth/v-jwt"), DELETE("sys/auth/v-oidc"), DELETE("sys/auth/v-k8s"), DELETE("sys/auth/v-cert"),
+			DELETE("sys/auth/v-up"), DELETE("sys/mounts/v-pki"), DELETE("sys/mounts/v-transit")),
 		// ---------------------------------------------------------- sys/mounts
 		S("sys/mounts/enable-tune-disable",
 			POST("sys/mounts/kvx", M{"type": "kv", "description": "test kv", "config": M{"default_lease_ttl": "1h", "max_lease_ttl": "2h"}}).Want(204),

@@ -39,11 +39,21 @@ func (s *Server) catalogPlugins() []catalogPlugin {
 	return out
 }
 
-// pluginVersion is the running version of a builtin: KV is a plugin with
-// its own release (a mount of its legacy name "generic" reports Vault's).
+// externalBuiltins are the builtins Vault 1.21.1 ships as plugins with
+// releases of their own (the versions its go.mod pins); the others report
+// Vault's version. ("oidc" is the JWT plugin too, yet Vault reports its
+// own version for it.)
+var externalBuiltins = map[string]string{
+	"kv":         "v0.25.0+builtin",
+	"jwt":        "v0.25.0+builtin",
+	"kubernetes": "v0.23.1+builtin",
+}
+
+// pluginVersion is the running version of a builtin (a mount of KV's
+// legacy name "generic" reports Vault's).
 func (s *Server) pluginVersion(typ string) string {
-	if typ == "kv" {
-		return "v0.25.0+builtin"
+	if v, ok := externalBuiltins[typ]; ok {
+		return v
 	}
 	return "v" + s.version + "+builtin.vault"
 }
