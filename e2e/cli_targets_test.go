@@ -265,7 +265,19 @@ func (m *MockContainerTarget) CheckDevTLS(ctx context.Context) (string, error) {
 	if err := waitHealthy(ctx, client, addr, 30*time.Second, nil); err != nil {
 		return fail(err)
 	}
-	return fmt.Sprintf("banner VAULT_CACERT=%s; sys/health over https with that CA: 200", cacert), nil
+	// the image's HEALTHCHECK (mockvault health, on http://127.0.0.1:8200)
+	// must find the https server healthy too
+	var health string
+	for deadline := time.Now().Add(30 * time.Second); health != "healthy"; time.Sleep(250 * time.Millisecond) {
+		c, err := m.pool.Client.InspectContainerWithContext(res.Container.ID, ctx)
+		if err == nil && c.State.Health.Status != "" {
+			health = c.State.Health.Status
+		}
+		if health != "healthy" && (time.Now().After(deadline) || ctx.Err() != nil) {
+			return fail(fmt.Errorf("the image's health check says %q, not healthy", health))
+		}
+	}
+	return fmt.Sprintf("banner VAULT_CACERT=%s; sys/health over https with that CA: 200; health check: healthy", cacert), nil
 }
 
 // Stop removes the container.
