@@ -45,11 +45,14 @@ var cliKnownDiffs = map[string]map[string]string{}
 // TestCLIAgent runs e2e/clients/seed_cli.sh (every command of the seed
 // article through the vault CLI), e2e/clients/agent_check.sh (Vault Agent
 // with the seed's agent.hcl: auto-auth, sink, renewal, re-authentication,
-// proxy) and e2e/clients/ci_cli.sh (more CLI commands of CI pipelines)
-// against real Vault 1.21.1 (the binary as a local dev server), the mock's
-// binary (go build ./cmd/mockvault) and the mock's container image (the
-// repository's Dockerfile), all at once. Each script must pass on real
-// Vault, and the mock's records must equal real Vault's line for line.
+// proxy), e2e/clients/ci_cli.sh (more CLI commands of CI pipelines) and
+// e2e/clients/ops_cli.sh (a CI set-up with a -dev-tls server of its own, a
+// file audit device and sys/tools) against real Vault 1.21.1 (the binary
+// as a local dev server), the mock's binary (go build ./cmd/mockvault) and
+// the mock's container image (the repository's Dockerfile), all at once.
+// Each script must pass on real Vault, and the mock's records must equal
+// real Vault's line for line. The image is also run as `server -dev
+// -dev-tls` with nothing mounted (MockContainerTarget.CheckDevTLS).
 //
 // The vault binary is the CLI, the Agent and the reference server
 // ($MOCKVAULT_VAULT_BIN, default ~/.cache/mockvault/vault-1.21.1; `make

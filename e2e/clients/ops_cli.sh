@@ -12,10 +12,10 @@
 #     e2e/clients/ops_cli.sh [RECORD]
 #
 # SERVER_BIN is started here and stopped at the end: the vault or mockvault
-# binary, or a command that runs the mock's image the same way (the image's
-# entrypoint is the binary; make clients writes one: docker run with the
-# host's network, user and $TMPDIR). The temporary directories (the
-# server's certificates, this script's, the audit log) are under $TMPDIR.
+# binary, or a command that runs the mock's image the same way
+# (container_server.sh: docker run with the host's network, user and
+# $TMPDIR). The temporary directories (the server's certificates, this
+# script's, the audit log) are under $TMPDIR.
 # VAULT is the CLI. The record format is seed_cli.sh's (see lib.sh).
 set -u
 
