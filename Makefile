@@ -20,4 +20,5 @@ test: vet fmt
 # image builds the container from local files only (FROM scratch).
 image:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags="-s -w" -o bin/mockvault-linux ./cmd/mockvault
+	mkdir -p bin/rootfs/tmp && chmod 1777 bin/rootfs/tmp
 	docker build -t mockvault:dev .

@@ -13,22 +13,26 @@ import (
 )
 
 // The client scripts, run against every target (e2e/clients/):
-// seed_cli.sh first, then the other two at the same time (they use their
-// own mounts and names; agent_check.sh mostly waits for TTLs).
-// ops_cli.sh starts a -dev-tls server of its own from the target's binary,
-// so it runs only on the binary targets.
+// seed_cli.sh first, then the others at the same time (they use their own
+// mounts and names; agent_check.sh mostly waits for TTLs). ops_cli.sh
+// starts a -dev-tls server of its own: the target's binary, or for the
+// container its image through clients/container_server.sh.
 var cliScripts = []string{"seed_cli.sh", "agent_check.sh", "ci_cli.sh", "ops_cli.sh"}
 
-// serverBin is the binary a target runs, for ops_cli.sh ("" for a
-// container).
-func serverBin(tg Target) string {
+// serverCommand is what ops_cli.sh runs as a target's server (SERVER_BIN)
+// and the environment that command needs; "" and why not when it cannot
+// run there.
+func serverCommand(tg Target) (string, []string, string) {
 	if n, ok := tg.(namedTarget); ok {
 		tg = n.Target
 	}
-	if b, ok := tg.(*BinaryTarget); ok {
-		return b.bin
+	switch t := tg.(type) {
+	case *BinaryTarget:
+		return t.bin, nil, ""
+	case *MockContainerTarget:
+		return t.ServerCommand()
 	}
-	return ""
+	return "", nil, "n/a (no server command)"
 }
 
 // cliKnownDiffs marks script steps where the mock is known to differ from
@@ -41,11 +45,14 @@ var cliKnownDiffs = map[string]map[string]string{}
 // TestCLIAgent runs e2e/clients/seed_cli.sh (every command of the seed
 // article through the vault CLI), e2e/clients/agent_check.sh (Vault Agent
 // with the seed's agent.hcl: auto-auth, sink, renewal, re-authentication,
-// proxy) and e2e/clients/ci_cli.sh (more CLI commands of CI pipelines)
-// against real Vault 1.21.1 (the binary as a local dev server), the mock's
-// binary (go build ./cmd/mockvault) and the mock's container image (the
-// repository's Dockerfile), all at once. Each script must pass on real
-// Vault, and the mock's records must equal real Vault's line for line.
+// proxy), e2e/clients/ci_cli.sh (more CLI commands of CI pipelines) and
+// e2e/clients/ops_cli.sh (a CI set-up with a -dev-tls server of its own, a
+// file audit device and sys/tools) against real Vault 1.21.1 (the binary
+// as a local dev server), the mock's binary (go build ./cmd/mockvault) and
+// the mock's container image (the repository's Dockerfile), all at once.
+// Each script must pass on real Vault, and the mock's records must equal
+// real Vault's line for line. The image is also run as `server -dev
+// -dev-tls` with nothing mounted (MockContainerTarget.CheckDevTLS).
 //
 // The vault binary is the CLI, the Agent and the reference server
 // ($MOCKVAULT_VAULT_BIN, default ~/.cache/mockvault/vault-1.21.1; `make
@@ -114,9 +121,16 @@ func TestCLIAgent(t *testing.T) {
 	}
 
 	// every target at the same time: start it, run seed_cli.sh, then the
-	// others (the agent check waits for TTLs to run out: ~35 s)
+	// others (the agent check waits for TTLs to run out: ~35 s); and the
+	// image's own -dev-tls, with nothing mounted
 	runs := make([]map[string]scriptRun, len(targets))
 	errs := make([]error, len(targets))
+	var devTLS string
+	var errDevTLS error
+	if container != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); devTLS, errDevTLS = container.CheckDevTLS(ctx) }()
+	}
 	for i, tg := range targets {
 		stopMu.Lock()
 		stopList = append(stopList, tg) // removed on Ctrl-C by TestMain
@@ -139,6 +153,12 @@ func TestCLIAgent(t *testing.T) {
 			t.Errorf("%s (%s): %v", tg.Name(), tg.Kind(), errs[i])
 		}
 	}
+	switch {
+	case errDevTLS != nil:
+		t.Errorf("mock-container: docker run %s:%s server -dev -dev-tls: %v", cliMockImage, cliMockTag, errDevTLS)
+	case container != nil:
+		t.Logf("mock-container: docker run %s:%s server -dev -dev-tls: %s", cliMockImage, cliMockTag, devTLS)
+	}
 	if t.Failed() {
 		return
 	}
@@ -159,7 +179,8 @@ func TestCLIAgent(t *testing.T) {
 			r, ran := runs[i][s]
 			var verdict string
 			if !ran {
-				fmt.Fprintf(&table, " %-26s", "n/a (no binary)")
+				_, _, why := serverCommand(tg)
+				fmt.Fprintf(&table, " %-26s", why)
 				continue
 			}
 			if i == 0 {
@@ -194,6 +215,9 @@ func TestCLIAgent(t *testing.T) {
 				case len(unknown) > 0:
 					verdict = fmt.Sprintf("DIFF in %d step(s)", len(unknown)+len(known))
 					t.Errorf("%s: %s differs from %s:\n%s", s, tg.Name(), targets[0].Name(), strings.Join(unknown, ""))
+					if r.ExitCode != ref.ExitCode {
+						t.Errorf("%s on %s exited %d (on %s %d):\n%s", s, tg.Name(), r.ExitCode, targets[0].Name(), ref.ExitCode, tail(r.Stderr, 4000))
+					}
 				case len(known) > 0:
 					verdict = "known " + strings.Join(known, ",")
 				default:
@@ -224,14 +248,22 @@ func runTarget(ctx context.Context, tg Target, vaultBin, dir string) (map[string
 	if err != nil {
 		return nil, err
 	}
-	env := []string{
+	// the scripts' temporary directories, and ops_cli.sh's server's (its
+	// certificates): a container's server sees it at the same path
+	tmp := filepath.Join(dir, "tmp")
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		return nil, err
+	}
+	server, serverEnv, _ := serverCommand(tg)
+	env := append([]string{
 		"VAULT_ADDR=" + tg.Addr(),
 		"VAULT_TOKEN=" + tg.RootToken(),
 		"VAULT=" + vaultBin,
 		"AGENT_LISTEN=" + listen,
-		"SERVER_BIN=" + serverBin(tg),
+		"SERVER_BIN=" + server,
 		"OPS_LISTEN=" + opsListen,
-	}
+		"TMPDIR=" + tmp,
+	}, serverEnv...)
 	run := func(s string) (scriptRun, error) {
 		r, err := runScript(ctx, filepath.Join(moduleDir(), "clients", s), filepath.Join(dir, s+".record"),
 			append(env, "RAW_DIR="+filepath.Join(dir, "raw", strings.TrimSuffix(s, ".sh"))))
@@ -251,7 +283,7 @@ func runTarget(ctx context.Context, tg Target, vaultBin, dir string) (map[string
 	errs := make([]error, len(rest))
 	var wg sync.WaitGroup
 	for i, s := range rest {
-		if s == "ops_cli.sh" && serverBin(tg) == "" {
+		if s == "ops_cli.sh" && server == "" {
 			continue
 		}
 		wg.Add(1)
@@ -262,7 +294,7 @@ func runTarget(ctx context.Context, tg Target, vaultBin, dir string) (map[string
 		if errs[i] != nil {
 			return out, errs[i]
 		}
-		if s == "ops_cli.sh" && serverBin(tg) == "" {
+		if s == "ops_cli.sh" && server == "" {
 			continue
 		}
 		out[s] = res[i]

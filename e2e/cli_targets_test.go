@@ -4,16 +4,22 @@ package e2e
 // mock's own binary and its container image, built from this checkout.
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -113,6 +119,14 @@ func (m *MockContainerTarget) Client() *http.Client { return m.client }
 // .dockerignore lets through: bin/mockvault-linux). The previous image of
 // that tag, if any and now unused, is removed.
 func (m *MockContainerTarget) Build() error {
+	// the image's empty /tmp (see the Dockerfile; make image does the same)
+	tmp := filepath.Join(repoRoot(), "bin", "rootfs", "tmp")
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp, os.ModeSticky|0o777); err != nil {
+		return err
+	}
 	old, _ := m.pool.Client.InspectImage(cliMockImage + ":" + cliMockTag)
 	start := time.Now()
 	var out bytes.Buffer
@@ -138,24 +152,9 @@ func (m *MockContainerTarget) Build() error {
 // sys/health.
 func (m *MockContainerTarget) Start(ctx context.Context) error {
 	m.reapStale()
-	host, _ := os.Hostname()
-	bindIP := "127.0.0.1"
-	if dockerHost() != "127.0.0.1" {
-		bindIP = ""
-	}
-	res, err := m.pool.RunWithOptions(&dockertest.RunOptions{
-		Repository:   cliMockImage,
-		Tag:          cliMockTag,
-		Env:          []string{"VAULT_DEV_ROOT_TOKEN_ID=root"},
-		ExposedPorts: []string{"8200/tcp"},
-		PortBindings: map[dc.Port][]dc.PortBinding{"8200/tcp": {{HostIP: bindIP, HostPort: ""}}},
-		Labels:       map[string]string{labelKey: labelMock, labelPID: strconv.Itoa(os.Getpid()), labelHost: host},
-	}, func(hc *dc.HostConfig) {
-		hc.AutoRemove = false
-		hc.RestartPolicy = dc.RestartPolicy{Name: "no"}
-	})
+	res, err := m.run(nil)
 	if err != nil {
-		return fmt.Errorf("starting %s: %w", m.Kind(), err)
+		return err
 	}
 	m.res = res
 	m.addr, m.client, err = awaitContainer(ctx, m.pool, res, 30*time.Second)
@@ -163,6 +162,122 @@ func (m *MockContainerTarget) Start(ctx context.Context) error {
 		m.res = nil
 	}
 	return err
+}
+
+// run starts a container of the image with args as its command (nil: the
+// image's `server -dev`), its port 8200 published on a random loopback
+// port, labelled to be reaped if this process dies first.
+func (m *MockContainerTarget) run(args []string) (*dockertest.Resource, error) {
+	bindIP := "127.0.0.1"
+	if dockerHost() != "127.0.0.1" {
+		bindIP = ""
+	}
+	res, err := m.pool.RunWithOptions(&dockertest.RunOptions{
+		Repository:   cliMockImage,
+		Tag:          cliMockTag,
+		Cmd:          args,
+		Env:          []string{"VAULT_DEV_ROOT_TOKEN_ID=root"},
+		ExposedPorts: []string{"8200/tcp"},
+		PortBindings: map[dc.Port][]dc.PortBinding{"8200/tcp": {{HostIP: bindIP, HostPort: ""}}},
+		Labels:       m.labels(),
+	}, func(hc *dc.HostConfig) {
+		hc.AutoRemove = false
+		hc.RestartPolicy = dc.RestartPolicy{Name: "no"}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("starting %s %s: %w", m.Kind(), strings.Join(args, " "), err)
+	}
+	return res, nil
+}
+
+// labels mark this process's containers of the image (reapStale).
+func (m *MockContainerTarget) labels() map[string]string {
+	host, _ := os.Hostname()
+	return map[string]string{labelKey: labelMock, labelPID: strconv.Itoa(os.Getpid()), labelHost: host}
+}
+
+// ServerCommand is how ops_cli.sh starts a server of its own from the
+// image: clients/container_server.sh (docker run with the host's network,
+// user and $TMPDIR) and its environment; "" and the reason when this host
+// cannot (no docker command, or a Docker engine elsewhere, whose host
+// network and directories are not this machine's).
+func (m *MockContainerTarget) ServerCommand() (string, []string, string) {
+	if _, err := exec.LookPath("docker"); err != nil {
+		return "", nil, "n/a (no docker command)"
+	}
+	if dockerHost() != "127.0.0.1" {
+		return "", nil, "n/a (remote Docker)"
+	}
+	var args []string
+	for k, v := range m.labels() {
+		args = append(args, "--label="+k+"="+v)
+	}
+	sort.Strings(args)
+	return filepath.Join(moduleDir(), "clients", "container_server.sh"),
+		[]string{"MOCK_IMAGE=" + cliMockImage + ":" + cliMockTag, "DOCKER_RUN_ARGS=" + strings.Join(args, " ")}, ""
+}
+
+// CheckDevTLS runs `docker run IMAGE server -dev -dev-tls` as a user of
+// the image would, with nothing mounted: the server must write its
+// certificates into a new directory in the image's own /tmp, print it as
+// VAULT_CACERT in the banner, and answer https with that CA (the file
+// copied out of the container). It returns what it saw.
+func (m *MockContainerTarget) CheckDevTLS(ctx context.Context) (string, error) {
+	res, err := m.run([]string{"server", "-dev", "-dev-tls"})
+	if err != nil {
+		return "", err
+	}
+	defer func() { _ = m.pool.Purge(res) }()
+	fail := func(err error) (string, error) {
+		return "", fmt.Errorf("%w; container output:\n%s", err, containerLogs(m.pool, res))
+	}
+	cacertRE := regexp.MustCompile(`(?m)^ *\$ export VAULT_CACERT='(/tmp/vault-tls[0-9]+/vault-ca\.pem)'$`)
+	var cacert string
+	for deadline := time.Now().Add(30 * time.Second); cacert == ""; time.Sleep(100 * time.Millisecond) {
+		if mm := cacertRE.FindStringSubmatch(containerLogs(m.pool, res)); mm != nil {
+			cacert = mm[1]
+		} else if time.Now().After(deadline) || ctx.Err() != nil {
+			return fail(errors.New("no VAULT_CACERT='/tmp/vault-tls<n>/vault-ca.pem' line in the banner"))
+		}
+	}
+	var tarball bytes.Buffer
+	if err := m.pool.Client.DownloadFromContainer(res.Container.ID, dc.DownloadFromContainerOptions{
+		Path: cacert, OutputStream: &tarball, Context: ctx,
+	}); err != nil {
+		return fail(fmt.Errorf("copying %s out of the container: %w", cacert, err))
+	}
+	tr := tar.NewReader(&tarball)
+	if _, err := tr.Next(); err != nil {
+		return fail(fmt.Errorf("copying %s out of the container: %w", cacert, err))
+	}
+	pem, err := io.ReadAll(tr)
+	if err != nil {
+		return fail(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return fail(fmt.Errorf("%s holds no certificate", cacert))
+	}
+	addr := "https://" + net.JoinHostPort(dockerHost(), res.GetPort("8200/tcp"))
+	// the dev certificate names localhost and 127.0.0.1, not a remote
+	// Docker host
+	client := newHTTPClient(&tls.Config{RootCAs: pool, ServerName: "localhost"})
+	if err := waitHealthy(ctx, client, addr, 30*time.Second, nil); err != nil {
+		return fail(err)
+	}
+	// the image's HEALTHCHECK (mockvault health, on http://127.0.0.1:8200)
+	// must find the https server healthy too
+	var health string
+	for deadline := time.Now().Add(30 * time.Second); health != "healthy"; time.Sleep(250 * time.Millisecond) {
+		c, err := m.pool.Client.InspectContainerWithContext(res.Container.ID, ctx)
+		if err == nil && c.State.Health.Status != "" {
+			health = c.State.Health.Status
+		}
+		if health != "healthy" && (time.Now().After(deadline) || ctx.Err() != nil) {
+			return fail(fmt.Errorf("the image's health check says %q, not healthy", health))
+		}
+	}
+	return fmt.Sprintf("banner VAULT_CACERT=%s; sys/health over https with that CA: 200; health check: healthy", cacert), nil
 }
 
 // Stop removes the container.

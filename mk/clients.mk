@@ -6,8 +6,10 @@
 #                               sink, renewal, re-authentication, proxy)
 #   e2e/clients/ci_cli.sh       more CLI commands of CI pipelines
 #   e2e/clients/ops_cli.sh      a CI set-up with its own -dev-tls server (VAULT_CACERT from
-#                               the banner, sys/tools, key rotation, seal/unseal with the
-#                               banner's unseal key, generate-root); binary targets only
+#                               the banner, a file audit device read back against
+#                               sys/audit-hash, sys/tools, key rotation, seal/unseal with the
+#                               banner's unseal key, generate-root); on the container through
+#                               e2e/clients/container_server.sh (docker run, host network)
 #
 #   make clients                  # ~1 min; builds/caches the vault binary first (tools/realvault/build.sh);
 #                                 # the container part needs a Docker engine (skipped with a line without one)

@@ -287,6 +287,14 @@ func TestServerDevTLS(t *testing.T) {
 		t.Fatalf("SANs %v %v", leaf.DNSNames, leaf.IPAddresses)
 	}
 	lookupOverTLS(t, addr, dir+"/vault-ca.pem")
+	// the image's HEALTHCHECK asks http://...: a -dev-tls server is healthy
+	// too, and a plain one on a closed port is not
+	for address, want := range map[string]int{addr: 0, "http://" + strings.TrimPrefix(addr, "https://"): 0, "http://127.0.0.1:1": 1} {
+		var hout, herr bytes.Buffer
+		if code := run([]string{"health", "-address", address}, &hout, &herr, nil); code != want {
+			t.Errorf("health -address %s: exit %d, want %d: %s%s", address, code, want, hout.String(), herr.String())
+		}
+	}
 	// Without the CA the certificate is not trusted.
 	plain, _ := testhelpers.NewClient(addr, "root")
 	if _, err := plain.Auth().Token().LookupSelf(); err == nil || !strings.Contains(err.Error(), "certificate") {

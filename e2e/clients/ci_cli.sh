@@ -160,7 +160,8 @@ step path-help 0 sh -c "\"$VAULT\" path-help auth/token/create >/dev/null"
 # ---------------------------------------------------------------- audit devices
 # The devices write to the server's stdout and to nowhere, so the script
 # runs alike against a local server and one in a container (whose files
-# this script cannot see; e2e/audit_test.go compares the entries).
+# this script cannot see; e2e/audit_test.go compares the entries, and
+# ops_cli.sh reads a file device's log back on a server of its own).
 step audit-list-none 2 "$VAULT" audit list
 step audit-enable-file 0 "$VAULT" audit enable file file_path=stdout
 step audit-enable-file-again 2 "$VAULT" audit enable file file_path=discard
