@@ -309,6 +309,19 @@ func TestCertLoginAgainstRealVault(t *testing.T) {
 		t.Logf("failure with metadata: %+v", a)
 	}
 	both(t, root, mroot, "no metadata on failures", "POST", "auth/cert/config", map[string]any{"enable_metadata_on_failures": false})
+	// A renewal once the entry is gone.
+	{
+		r, m := pair("vault", realAddr, realPool, good), pair("mock", hs.URL, mockPool, good)
+		rt, mt := r.token(t), m.token(t)
+		both(t, root, mroot, "drop web", "DELETE", "auth/cert/certs/web", nil)
+		ra, ma := r.do(t, "POST", "auth/token/renew-self", rt, nil), m.do(t, "POST", "auth/token/renew-self", mt, nil)
+		if !reflect.DeepEqual(ra, ma) {
+			t.Errorf("renew after delete: vault %+v, mock %+v", ra, ma)
+		}
+		t.Logf("renew after delete: %+v", ra)
+		both(t, root, mroot, "trust CA again", "POST", "auth/cert/certs/web", map[string]any{"certificate": ca.PEM, "token_policies": "web",
+			"allowed_common_names": "*.example.com"})
+	}
 	// A CRL from a distribution point: revoking "other" changes nothing
 	// for "good".
 	cdp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
