@@ -122,22 +122,47 @@ func realBinary(t *testing.T, extra ...string) (addr string, dir string) {
 	if _, err := os.Stat(bin); err != nil {
 		t.Skipf("no Vault binary at %s (tools/realvault/build.sh)", bin)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	hostport := l.Addr().String()
-	l.Close()
 	dir = t.TempDir()
 	for i, a := range extra {
 		extra[i] = strings.ReplaceAll(a, "{{dir}}", dir)
 	}
-	cmd, _, err := startVaultDev(bin, hostport, dir, extra...)
-	if err != nil {
-		t.Fatal(err)
+	// A free port may be taken before Vault binds it: Vault then exits
+	// at once saying so, and another port is tried.
+	for attempt := 0; ; attempt++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		hostport := l.Addr().String()
+		l.Close()
+		cmd, logs, err := startVaultDev(bin, hostport, dir, extra...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(exited) }()
+		t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); <-exited })
+		// Vault prints its banner once its listeners are bound.
+		deadline := time.Now().Add(60 * time.Second)
+		for !strings.Contains(logs.String(), "Vault server started") && time.Now().Before(deadline) {
+			select {
+			case <-exited:
+				if attempt < 4 && strings.Contains(logs.String(), "address already in use") {
+					break
+				}
+				t.Fatalf("vault exited: %s", logs.String())
+			case <-time.After(50 * time.Millisecond):
+				continue
+			}
+			break
+		}
+		select {
+		case <-exited:
+			continue // the port was taken: try another
+		default:
+		}
+		return hostport, dir
 	}
-	t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); _ = cmd.Wait() })
-	return hostport, dir
 }
 
 // waitFor polls sys/health through c until it answers 200.

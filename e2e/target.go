@@ -134,6 +134,20 @@ func NewBinaryTarget(bin string) *BinaryTarget { return &BinaryTarget{bin: bin} 
 func (b *BinaryTarget) Name() string { return "vault" }
 func (b *BinaryTarget) Kind() string { return "binary " + b.bin }
 func (b *BinaryTarget) Start(ctx context.Context) error {
+	// The port is picked free and handed to Vault, which binds it (and
+	// the next one, its cluster port) a moment later: another process may
+	// take it meanwhile. Vault then exits at once saying so, and a new
+	// port is tried, a few times at most.
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		if err = b.start(ctx); err == nil || !strings.Contains(err.Error(), "address already in use") {
+			return err
+		}
+	}
+	return err
+}
+
+func (b *BinaryTarget) start(ctx context.Context) error {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
