@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -387,5 +388,38 @@ func TestAuditSnapshotRestoreReset(t *testing.T) {
 	v.Server.Reset()
 	if list, _ := v.Client.Sys().ListAudit(); len(list) != 0 {
 		t.Fatalf("reset: %v", list)
+	}
+}
+
+// TestAuditSeal: a seal is audited as Vault's sealInitCommon logs it, a
+// request entry only, with the keys real Vault 1.21.1 writes (read off its
+// file device): no policy results, no mount, no data.
+func TestAuditSeal(t *testing.T) {
+	v := testhelpers.RunT(t)
+	f := enableFileAudit(t, v.Client, "file", nil)
+	if err := v.Client.Sys().Seal(); err != nil {
+		t.Fatal(err)
+	}
+	es := entriesFor(auditLines(t, f), "sys/seal")
+	if len(es) != 1 || es[0]["type"] != "request" {
+		t.Fatalf("sys/seal entries: %v", es)
+	}
+	keys := func(v any) string {
+		m, _ := v.(map[string]any)
+		out := make([]string, 0, len(m))
+		for k := range m {
+			out = append(out, k)
+		}
+		sort.Strings(out)
+		return strings.Join(out, ",")
+	}
+	if got := keys(es[0]["auth"]); got != "accessor,client_token,display_name,policies,token_policies,token_type" {
+		t.Errorf("auth keys: %s", got)
+	}
+	if got := keys(es[0]["request"]); got != "client_token,client_token_accessor,headers,id,namespace,operation,path,remote_address,remote_port" {
+		t.Errorf("request keys: %s", got)
+	}
+	if tok, _ := dig(es[0], "auth.client_token").(string); !strings.HasPrefix(tok, "hmac-sha256:") {
+		t.Errorf("client token not hashed: %q", tok)
 	}
 }

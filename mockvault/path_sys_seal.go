@@ -134,9 +134,29 @@ func (s *Server) sysInitWrite(req *request, d *fieldData) (*response, error) {
 }
 
 func (s *Server) sysSeal(req *request, d *fieldData) (*response, error) {
+	if err := s.auditSeal(req); err != nil {
+		return nil, err
+	}
 	s.sealed = true
 	s.seal.unsealParts, s.seal.unsealNonce = nil, ""
 	return rawOK(nil), nil
+}
+
+// auditSeal logs a seal's request entry as Vault's sealInitCommon does
+// (its only raw handler that audits): an auth block of the token's
+// essentials, no policy results, and a request without mount or data.
+// (Vault logs it before its ACL check; the mock, once the request passed
+// it, so a denied seal is not logged.)
+func (s *Server) auditSeal(req *request) error {
+	if !s.auditOn() || req.te == nil {
+		return nil
+	}
+	a := s.auditAuthOf(req, req.te, true)
+	a.PolicyResults, a.TokenIssueTime, a.TokenTTL, a.RemainingUses = nil, "", 0, 0
+	r := s.auditRequestOf(req)
+	r.MountPoint, r.MountType, r.MountAccessor, r.MountRunningVersion, r.MountClass = "", "", "", "", ""
+	r.ClientID, r.Data = "", nil
+	return s.auditLog(&auditEntry{Type: "request", Time: fmtTime(req.now), Auth: a, Request: r})
 }
 
 // sysStepDown is a no-op: a single dev node stays active.
