@@ -328,25 +328,7 @@ func (g *oidcSigner) sign(payload []byte) (string, error) {
 // verify checks a JWS signature made with algorithm alg (the token's
 // header) against the signer's public key.
 func (g *oidcSigner) verify(alg string, input, sig []byte) bool {
-	switch pub := g.key().Public().(type) {
-	case *rsa.PublicKey:
-		if alg != "RS256" && alg != "RS384" && alg != "RS512" {
-			return false
-		}
-		h := oidcHash(alg)
-		return rsa.VerifyPKCS1v15(pub, h, digest(h, input), sig) == nil
-	case *ecdsa.PublicKey:
-		want := map[string]string{"P-256": "ES256", "P-384": "ES384", "P-521": "ES512"}[pub.Curve.Params().Name]
-		size := (pub.Curve.Params().BitSize + 7) / 8
-		if alg != want || len(sig) != 2*size {
-			return false
-		}
-		r, s := new(big.Int).SetBytes(sig[:size]), new(big.Int).SetBytes(sig[size:])
-		return ecdsa.Verify(pub, digest(oidcHash(alg), input), r, s)
-	case ed25519.PublicKey:
-		return alg == "EdDSA" && ed25519.Verify(pub, input, sig)
-	}
-	return false
+	return verifyJWSSignature(alg, g.key().Public(), input, sig)
 }
 
 // errJWSParts is go-jose's answer to a token that is not three parts.

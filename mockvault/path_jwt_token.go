@@ -69,40 +69,47 @@ func parseJWS(token string) (*jws, error) {
 	return &jws{alg: h.Alg, kid: h.Kid, signed: []byte(parts[0] + "." + parts[1]), payload: payload, signature: sig}, nil
 }
 
-// verify checks the signature with key under the header's algorithm. Any
-// mismatch (wrong key type for the algorithm, alg "none", HMAC with a
-// public key) is a failure, as in go-jose.
+// verify checks the signature with key under the header's algorithm.
 func (j *jws) verify(key crypto.PublicKey) bool {
+	return verifyJWSSignature(j.alg, key, j.signed, j.signature)
+}
+
+// verifyJWSSignature checks a JWS signature of signed made with algorithm
+// alg (RFC 7518 RS*, PS*, ES*, and EdDSA) against key: the one verifier of
+// JWT logins, Kubernetes service-account tokens and identity tokens. Any
+// mismatch (wrong key type or curve for the algorithm, alg "none", HMAC
+// with a public key) is a failure, as in go-jose.
+func verifyJWSSignature(alg string, key crypto.PublicKey, signed, sig []byte) bool {
 	h := crypto.SHA256
 	switch {
-	case strings.HasSuffix(j.alg, "384"):
+	case strings.HasSuffix(alg, "384"):
 		h = crypto.SHA384
-	case strings.HasSuffix(j.alg, "512"):
+	case strings.HasSuffix(alg, "512"):
 		h = crypto.SHA512
 	}
-	digest := func() []byte { d := h.New(); d.Write(j.signed); return d.Sum(nil) }
+	digest := func() []byte { d := h.New(); d.Write(signed); return d.Sum(nil) }
 	switch k := key.(type) {
 	case *rsa.PublicKey:
-		switch j.alg {
+		switch alg {
 		case "RS256", "RS384", "RS512":
-			return rsa.VerifyPKCS1v15(k, h, digest(), j.signature) == nil
+			return rsa.VerifyPKCS1v15(k, h, digest(), sig) == nil
 		case "PS256", "PS384", "PS512":
-			return rsa.VerifyPSS(k, h, digest(), j.signature, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto}) == nil
+			return rsa.VerifyPSS(k, h, digest(), sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto}) == nil
 		}
 	case *ecdsa.PublicKey:
-		curve := map[string]elliptic.Curve{"ES256": elliptic.P256(), "ES384": elliptic.P384(), "ES512": elliptic.P521()}[j.alg]
+		curve := map[string]elliptic.Curve{"ES256": elliptic.P256(), "ES384": elliptic.P384(), "ES512": elliptic.P521()}[alg]
 		if curve == nil || k.Curve != curve {
 			return false
 		}
 		size := (curve.Params().BitSize + 7) / 8
-		if len(j.signature) != 2*size {
+		if len(sig) != 2*size {
 			return false
 		}
-		r := new(big.Int).SetBytes(j.signature[:size])
-		s := new(big.Int).SetBytes(j.signature[size:])
+		r := new(big.Int).SetBytes(sig[:size])
+		s := new(big.Int).SetBytes(sig[size:])
 		return ecdsa.Verify(k, digest(), r, s)
 	case ed25519.PublicKey:
-		return j.alg == "EdDSA" && ed25519.Verify(k, j.signed, j.signature)
+		return alg == "EdDSA" && ed25519.Verify(k, signed, sig)
 	}
 	return false
 }

@@ -2,17 +2,10 @@ package mockvault
 
 import (
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/rsa"
-	"crypto/sha256"
-	"crypto/sha512"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
-	"math/big"
-	"strings"
+	"slices"
 	"time"
 )
 
@@ -31,79 +24,21 @@ var kubeJWTAlgs = map[string]bool{
 // plugin answers all of them with a bare "permission denied".
 var errJWTSignature = errors.New("error verifying token signature")
 
-// parseKubeJWT splits and checks a compact JWS; with keys it verifies the
+// parseKubeJWT parses a compact JWS (parseJWS); with keys it verifies the
 // signature against any of them. It returns the claims.
 func parseKubeJWT(token string, keys []crypto.PublicKey) (map[string]any, error) {
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		return nil, errJWTSignature
-	}
-	var hdr struct {
-		Alg string `json:"alg"`
-	}
-	hb, err := base64.RawURLEncoding.DecodeString(parts[0])
-	if err != nil || json.Unmarshal(hb, &hdr) != nil || !kubeJWTAlgs[hdr.Alg] {
-		return nil, errJWTSignature
-	}
-	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
-	if err != nil || len(sig) == 0 {
-		return nil, errJWTSignature
-	}
-	pb, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
+	j, err := parseJWS(token)
+	if err != nil || !kubeJWTAlgs[j.alg] || len(j.signature) == 0 {
 		return nil, errJWTSignature
 	}
 	claims := map[string]any{}
-	if json.Unmarshal(pb, &claims) != nil {
+	if json.Unmarshal(j.payload, &claims) != nil {
 		return nil, errJWTSignature
 	}
-	if len(keys) > 0 {
-		signed := []byte(parts[0] + "." + parts[1])
-		ok := false
-		for _, k := range keys {
-			if verifyJWS(hdr.Alg, k, signed, sig) {
-				ok = true
-				break
-			}
-		}
-		if !ok {
-			return nil, errJWTSignature
-		}
+	if len(keys) > 0 && !slices.ContainsFunc(keys, j.verify) {
+		return nil, errJWTSignature
 	}
 	return claims, nil
-}
-
-// verifyJWS checks one JWS signature (RFC 7518 RS*, PS*, ES*).
-func verifyJWS(alg string, key crypto.PublicKey, signed, sig []byte) bool {
-	var h hash.Hash
-	var ch crypto.Hash
-	switch alg[2:] {
-	case "256":
-		h, ch = sha256.New(), crypto.SHA256
-	case "384":
-		h, ch = sha512.New384(), crypto.SHA384
-	default:
-		h, ch = sha512.New(), crypto.SHA512
-	}
-	h.Write(signed)
-	sum := h.Sum(nil)
-	switch k := key.(type) {
-	case *rsa.PublicKey:
-		switch alg[:2] {
-		case "RS":
-			return rsa.VerifyPKCS1v15(k, ch, sum, sig) == nil
-		case "PS":
-			return rsa.VerifyPSS(k, ch, sum, sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto}) == nil
-		}
-	case *ecdsa.PublicKey:
-		size := (k.Curve.Params().BitSize + 7) / 8
-		if alg[:2] != "ES" || len(sig) != 2*size {
-			return false
-		}
-		r, s := new(big.Int).SetBytes(sig[:size]), new(big.Int).SetBytes(sig[size:])
-		return ecdsa.Verify(k, sum, r, s)
-	}
-	return false
 }
 
 // Leeways of cap's validator when none is configured.
