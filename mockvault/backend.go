@@ -2,6 +2,7 @@ package mockvault
 
 import (
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -47,7 +48,7 @@ type path struct {
 
 // backend routes a mount's relative paths to their handlers.
 type backend struct {
-	router *mux.Router
+	router *routeTable
 	// paths are this backend's endpoints; a shared router's routes name
 	// them by index (matchedPath.i).
 	paths []*path
@@ -70,9 +71,7 @@ type backend struct {
 func lazyBackend(build func() *backend) *backend { return &backend{build: build} }
 
 type matchedPath struct {
-	p    *path
-	i    int // index in backend.paths when p is nil
-	vars map[string]string
+	i int // index in backend.paths
 }
 
 func (m matchedPath) ServeHTTP(http.ResponseWriter, *http.Request) {}
@@ -80,7 +79,59 @@ func (m matchedPath) ServeHTTP(http.ResponseWriter, *http.Request) {}
 // routers caches compiled routers by route table: compiling gorilla/mux's
 // regexps is most of what a new server costs, and servers (and mounts of
 // one type) have the same tables. A router only reads after it is built.
-var routers sync.Map // string -> *mux.Router
+var routers sync.Map // string -> *routeTable
+
+// routeTable is a compiled router and the answers it gave: gorilla/mux
+// tries every route's regexp in turn, which was a tenth of the server's
+// own work per request, while tests ask the same few paths over and
+// over. A match depends on the method and path alone, so answers are
+// kept, up to maxRouteMemo of them per table (then forgotten at once:
+// paths that are all different, KV keys, say, cost one map reset).
+type routeTable struct {
+	router *mux.Router
+	mu     sync.RWMutex
+	memo   map[string]routeMatch
+}
+
+const maxRouteMemo = 4096
+
+// routeMatch is one answer of the router: the index of the path matched
+// and its captures, or why none matched.
+type routeMatch struct {
+	ok, methodMismatch bool
+	i                  int
+	vars               map[string]string
+}
+
+// match asks the router about method on p ("/"+rel), or its memo. The
+// vars returned are the caller's own.
+func (t *routeTable) match(method, p string) routeMatch {
+	key := method + " " + p
+	t.mu.RLock()
+	rm, hit := t.memo[key]
+	t.mu.RUnlock()
+	if !hit {
+		var m mux.RouteMatch
+		rm.ok = t.router.Match(&http.Request{Method: method, URL: &url.URL{Path: p}}, &m)
+		if rm.ok {
+			rm.i = m.Handler.(matchedPath).i
+			delete(m.Vars, "_slash")
+			rm.vars = m.Vars
+		} else {
+			rm.methodMismatch = errors.Is(m.MatchErr, mux.ErrMethodMismatch)
+		}
+		t.mu.Lock()
+		if len(t.memo) >= maxRouteMemo || t.memo == nil {
+			t.memo = make(map[string]routeMatch)
+		}
+		t.memo[key] = rm
+		t.mu.Unlock()
+	}
+	if rm.vars != nil {
+		rm.vars = maps.Clone(rm.vars)
+	}
+	return rm
+}
 
 // opMethods are the router's method names, in a fixed order.
 var opMethods = [...]struct {
@@ -124,7 +175,7 @@ func newBackend(paths []*path) *backend {
 		key = append(key, 0, opMask(p))
 	}
 	if r, ok := routers.Load(string(key)); ok {
-		return &backend{router: r.(*mux.Router), paths: paths}
+		return &backend{router: r.(*routeTable), paths: paths}
 	}
 	r := mux.NewRouter()
 	for i, p := range paths {
@@ -136,8 +187,9 @@ func newBackend(paths []*path) *backend {
 		}
 		r.Path(pattern).Methods(maskMethods(opMask(p))...).Handler(matchedPath{i: i})
 	}
-	routers.Store(string(key), r)
-	return &backend{router: r, paths: paths}
+	t := &routeTable{router: r}
+	routers.Store(string(key), t)
+	return &backend{router: t, paths: paths}
 }
 
 // match finds the endpoint serving o on rel (relative to the mount).
@@ -148,17 +200,13 @@ func (b *backend) match(o op, rel string) (*path, map[string]string, error) {
 	if b.unimplemented != nil {
 		return nil, nil, b.unimplemented
 	}
-	method := strings.ToUpper(string(o))
-	if o == opCreate {
-		method = "UPDATE"
-	}
+	method := opMethodNames[o]
 	if b.prefix != nil {
 		rel = b.prefix() + rel
 	}
-	req := &http.Request{Method: method, URL: &url.URL{Path: "/" + rel}}
-	var m mux.RouteMatch
-	if !b.router.Match(req, &m) {
-		if errors.Is(m.MatchErr, mux.ErrMethodMismatch) {
+	m := b.router.match(method, "/"+rel)
+	if !m.ok {
+		if m.methodMismatch {
 			return nil, nil, errUnsupportedOp
 		}
 		if b.notFound != nil {
@@ -168,13 +216,12 @@ func (b *backend) match(o op, rel string) (*path, map[string]string, error) {
 		}
 		return nil, nil, errUnsupportedPath
 	}
-	mp := m.Handler.(matchedPath)
-	delete(m.Vars, "_slash")
-	if mp.p == nil {
-		return b.paths[mp.i], m.Vars, nil
-	}
-	return mp.p, m.Vars, nil
+	return b.paths[m.i], m.vars, nil
 }
+
+// opMethodNames are the router's method names of operations: writes are
+// routed as updates (create is decided later).
+var opMethodNames = map[op]string{opRead: "READ", opList: "LIST", opCreate: "UPDATE", opUpdate: "UPDATE", opDelete: "DELETE", opPatch: "PATCH"}
 
 // handler returns the function for o, treating create as update when the
 // path does not tell them apart.

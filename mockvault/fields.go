@@ -1,6 +1,7 @@
 package mockvault
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -258,13 +259,16 @@ func convertField(raw any, t fieldType) (any, bool, error) {
 // object (a 400), with numbers kept as json.Number.
 func decodeJSONBody(b []byte) (map[string]any, error) {
 	out := map[string]any{}
-	if len(strings.TrimSpace(string(b))) == 0 {
+	if len(bytes.TrimSpace(b)) == 0 {
 		return out, nil
 	}
 	if err := checkJSONContainers(b); err != nil {
 		return nil, errCode(http.StatusInternalServerError, "%s", err.Error())
 	}
-	dec := json.NewDecoder(strings.NewReader(string(b)))
+	if m, ok := decodeObjectFast(b); ok {
+		return m, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	if err := dec.Decode(&out); err != nil {
 		return nil, badRequest("error parsing JSON: failed to parse JSON input: %s", err)

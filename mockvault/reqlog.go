@@ -36,7 +36,15 @@ type LoggedRequest struct {
 func (s *Server) Requests() []LoggedRequest {
 	s.logMu.Lock()
 	defer s.logMu.Unlock()
-	return append([]LoggedRequest(nil), s.reqLog...)
+	n := 0
+	for _, c := range s.reqLog {
+		n += len(c)
+	}
+	out := make([]LoggedRequest, 0, n)
+	for _, c := range s.reqLog {
+		out = append(out, c...)
+	}
+	return out
 }
 
 // ClearRequests empties the request log.
@@ -113,13 +121,21 @@ func (s *Server) logRequest(r LoggedRequest) {
 		l.Debug("request", "method", r.Method, "path", r.Path, "status", r.Status)
 	}
 	s.logMu.Lock()
-	if len(s.reqLog) >= maxLogged {
-		// Keep memory bounded: drop the oldest half.
-		s.reqLog = append([]LoggedRequest(nil), s.reqLog[len(s.reqLog)/2:]...)
+	// The log is kept in chunks: appending never copies what is logged,
+	// and the oldest half is dropped chunk by chunk.
+	if n := len(s.reqLog); n == 0 || len(s.reqLog[n-1]) == logChunk {
+		if n >= maxLogged/logChunk {
+			s.reqLog = append(s.reqLog[:0:0], s.reqLog[n/2:]...)
+		}
+		s.reqLog = append(s.reqLog, make([]LoggedRequest, 0, logChunk))
 	}
-	s.reqLog = append(s.reqLog, r)
+	last := &s.reqLog[len(s.reqLog)-1]
+	*last = append(*last, r)
 	s.logMu.Unlock()
 }
+
+// logChunk is the number of requests in one chunk of the request log.
+const logChunk = 1024
 
 // maxLogged bounds the request log of a long-running server.
 const maxLogged = 100000

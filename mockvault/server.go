@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"net/url"
 	pathpkg "path"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -92,7 +93,7 @@ type Server struct {
 	faults  []*activeFault
 
 	logMu      sync.Mutex
-	reqLog     []LoggedRequest
+	reqLog     [][]LoggedRequest
 	renewedAcc map[string]bool
 	renewedSeq []string // renewedAcc's keys, oldest first (noteRenewed)
 
@@ -383,6 +384,27 @@ func muxUnderV1(hr *http.Request) bool {
 // of the same name: ServeMux redirects "/v1/sys" to "/v1/sys/".
 var muxSlashRedirects = []string{"v1", "v1/sys", "v1/sys/audit-hash", "v1/sys/config/state", "v1/sys/pprof"}
 
+// isSlashRedirect says whether the clean escaped path clean names one of
+// muxSlashRedirects. Without an escape it is a plain comparison (every
+// request asks); with one, segments are compared unescaped.
+func isSlashRedirect(clean string) bool {
+	if !strings.Contains(clean, "%") {
+		for _, p := range muxSlashRedirects {
+			if len(clean) == len(p)+1 && clean[1:] == p {
+				return true
+			}
+		}
+		return false
+	}
+	segs := muxSegments(clean)
+	for _, p := range muxSlashRedirects {
+		if slices.Equal(segs, strings.Split(p, "/")) {
+			return true
+		}
+	}
+	return false
+}
+
 // muxRedirect is ServeMux's 307 for hr, if any: first the missing
 // trailing slash of a prefix pattern (to the cleaned decoded path plus
 // "/"), then an unclean escaped path (to the cleaned escaped path, which
@@ -390,14 +412,9 @@ var muxSlashRedirects = []string{"v1", "v1/sys", "v1/sys/audit-hash", "v1/sys/co
 func muxRedirect(hr *http.Request) (string, bool) {
 	ep := hr.URL.EscapedPath()
 	clean := cleanURLPath(ep)
-	if !strings.HasSuffix(clean, "/") {
-		segs := strings.Join(muxSegments(clean), "\x00")
-		for _, p := range muxSlashRedirects {
-			if segs == strings.ReplaceAll(p, "/", "\x00") {
-				u := url.URL{Path: cleanURLPath(hr.URL.Path) + "/", RawQuery: hr.URL.RawQuery}
-				return u.String(), true
-			}
-		}
+	if !strings.HasSuffix(clean, "/") && isSlashRedirect(clean) {
+		u := url.URL{Path: cleanURLPath(hr.URL.Path) + "/", RawQuery: hr.URL.RawQuery}
+		return u.String(), true
 	}
 	if clean != ep {
 		u := url.URL{Path: clean, RawQuery: hr.URL.RawQuery}
@@ -449,6 +466,9 @@ func cleanURLPath(p string) string {
 	if p[0] != '/' {
 		p = "/" + p
 	}
+	if !strings.Contains(p, "//") && !strings.Contains(p, "/.") {
+		return p // already clean: what nearly every request is
+	}
 	np := pathpkg.Clean(p)
 	if p[len(p)-1] == '/' && np != "/" {
 		np += "/"
@@ -496,10 +516,14 @@ func (r *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 func (s *Server) decode(w *statusRecorder, hr *http.Request) (*request, error) {
 	p := strings.TrimPrefix(hr.URL.Path, "/v1/")
 	req := &request{srv: s, path: p, http: hr, data: map[string]any{}}
+	var q url.Values // parsed once, and only when there is a query
+	if hr.URL.RawQuery != "" {
+		q = hr.URL.Query()
+	}
 	switch hr.Method {
 	case http.MethodGet, http.MethodHead:
 		req.op = opRead
-		if v := hr.URL.Query().Get("list"); v != "" {
+		if v := q.Get("list"); v != "" {
 			if b, _ := parseBool(v); b {
 				req.op = opList
 			}
@@ -533,14 +557,14 @@ func (s *Server) decode(w *statusRecorder, hr *http.Request) (*request, error) {
 		return nil, errCode(http.StatusMethodNotAllowed, "unsupported operation")
 	}
 	if hr.Method == http.MethodGet {
-		if v := hr.URL.Query().Get("help"); v != "" {
+		if v := q.Get("help"); v != "" {
 			if b, _ := parseBool(v); b {
 				req.help = true
 			}
 		}
 	}
 	if req.op == opRead || req.op == opList {
-		for k, v := range hr.URL.Query() {
+		for k, v := range q {
 			if k == "list" || len(v) == 0 {
 				continue
 			}
