@@ -1,6 +1,7 @@
 package mockvault
 
 import (
+	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
@@ -9,6 +10,7 @@ import (
 	"errors"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -210,9 +212,27 @@ func openBatch(key []byte, id string) (*tokenEntry, error) {
 }
 
 func newAEAD(key []byte) (cipher.AEAD, error) {
+	if e := lastAEAD.Load(); e != nil && string(e.key) == string(key) {
+		return e.aead, nil
+	}
 	block, err := aes.NewCipher(key)
 	if err != nil {
 		return nil, err
 	}
-	return cipher.NewGCM(block)
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, err
+	}
+	lastAEAD.Store(&aeadMemo{key: bytes.Clone(key), aead: aead})
+	return aead, nil
+}
+
+// lastAEAD is the AEAD of the last key asked for: every batch token a
+// server makes or reads uses its one key, and setting up AES-GCM each
+// time was a good part of the cost. An AEAD is safe for concurrent use.
+var lastAEAD atomic.Pointer[aeadMemo]
+
+type aeadMemo struct {
+	key  []byte
+	aead cipher.AEAD
 }

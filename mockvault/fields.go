@@ -165,9 +165,11 @@ func convertField(raw any, t fieldType) (any, bool, error) {
 	}
 	switch t {
 	case tString, tLowerString, tNameString:
-		var s string
-		if err := mapstructure.WeakDecode(raw, &s); err != nil {
-			return nil, false, err
+		s, ok := raw.(string) // what nearly every request sends
+		if !ok {
+			if err := mapstructure.WeakDecode(raw, &s); err != nil {
+				return nil, false, err
+			}
 		}
 		if t == tLowerString {
 			s = strings.ToLower(s)
@@ -183,6 +185,9 @@ func convertField(raw any, t fieldType) (any, bool, error) {
 		}
 		return i, true, nil
 	case tBool:
+		if b, ok := raw.(bool); ok {
+			return b, true, nil
+		}
 		var b bool
 		if err := mapstructure.WeakDecode(raw, &b); err != nil {
 			return nil, false, err
