@@ -1,6 +1,9 @@
 package mockvault
 
 import (
+	"flag"
+	"fmt"
+	"os"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -8,8 +11,25 @@ import (
 
 // TestMain fails the package if any test leaves a goroutine behind: the
 // server starts none of its own, and Close ends pending fault latencies.
+// It also fails it if any response body differed from encoding/json's
+// (crossCheckJSON); benchmarks run without that check, to measure what a
+// server does.
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m, leakOptions()...)
+	flag.Parse()
+	crossCheckJSON.Store(flag.Lookup("test.bench").Value.String() == "")
+	code := m.Run()
+	if n, first := jsonMismatches.result(); n > 0 {
+		fmt.Fprintf(os.Stderr, "jsonenc: %d response bodies differ from encoding/json's; the first: %s\n", n, first)
+		code = 1
+	}
+	// As goleak.VerifyTestMain: look for leaks only after a successful run.
+	if code == 0 {
+		if err := goleak.Find(leakOptions()...); err != nil {
+			fmt.Fprintf(os.Stderr, "goleak: Errors on successful test run: %v\n", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
 }
 
 // leakOptions are what goleak lets pass. Only idle keep-alive connections

@@ -1028,7 +1028,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		w.Header().Set("Cache-Control", "no-store")
 	}
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	writeJSONBody(w, v)
 }
 
 func writeErrors(w http.ResponseWriter, status int, msgs []string) {
