@@ -70,7 +70,7 @@ func main() {
 	flag.DurationVar(&c.scaleD, "scale-d", 2*time.Second, "length of one timed lookup run of the scale phases")
 	flag.IntVar(&c.bigStore, "big-store", 1000000, "tokens in the big store of the lookup-scaling target")
 	flag.BoolVar(&c.quick, "quick", false, "smoke run: short runs and small sizes, same code paths")
-	flag.StringVar(&c.only, "only", "", "ready or scale: run only that part, print it and stop (no report; for profiling and quick checks)")
+	flag.StringVar(&c.only, "only", "", "ready, scale or inproc (the in-process mock and its ceiling only): run only that part, print it and stop (no report; for profiling and quick checks)")
 	serveReplay := flag.String("serve-replay", "", "internal: serve a replaying mock on this address (the own-process ceiling)")
 	replayTLSDir := flag.String("serve-replay-tls-dir", "", "internal: with -serve-replay, serve https with a dev CA written into this directory")
 	flag.Parse()
@@ -170,6 +170,9 @@ func run(c *config) error {
 		if c.only == "scale" {
 			return nil
 		}
+	}
+	if c.only == "inproc" {
+		return runInprocOnly(c)
 	}
 	vaultBin, err := findVault(c.vaultBin)
 	if err != nil {
