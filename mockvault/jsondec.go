@@ -2,6 +2,7 @@ package mockvault
 
 import (
 	"encoding/json"
+	"strconv"
 	"unicode/utf8"
 )
 
@@ -16,6 +17,30 @@ import (
 // that runs first (checkJSONContainers).
 func decodeObjectFast(b []byte) (map[string]any, bool) {
 	d := fastDecoder{b: b}
+	return d.object1()
+}
+
+// unmarshalObjectFast is decodeObjectFast for json.Unmarshal into a
+// map[string]any: numbers are float64 (one out of float64's range gives
+// up, for Unmarshal's error), and nothing but whitespace may follow.
+func unmarshalObjectFast(b []byte) (map[string]any, bool) {
+	d := fastDecoder{b: b, floats: true}
+	m, ok := d.object1()
+	if !ok {
+		return nil, false
+	}
+	d.space()
+	return m, d.i == len(d.b)
+}
+
+type fastDecoder struct {
+	b      []byte
+	i      int
+	floats bool // numbers as float64, not json.Number
+}
+
+// object1 decodes the top-level object.
+func (d *fastDecoder) object1() (map[string]any, bool) {
 	d.space()
 	if d.i >= len(d.b) || d.b[d.i] != '{' {
 		return nil, false
@@ -25,11 +50,6 @@ func decodeObjectFast(b []byte) (map[string]any, bool) {
 		return nil, false
 	}
 	return v.(map[string]any), true
-}
-
-type fastDecoder struct {
-	b []byte
-	i int
 }
 
 func (d *fastDecoder) space() {
@@ -206,7 +226,11 @@ func (d *fastDecoder) number() (any, bool) {
 			return nil, false
 		}
 	}
-	n := json.Number(b[d.i:j])
+	text := b[d.i:j]
 	d.i = j
-	return n, true
+	if d.floats {
+		f, err := strconv.ParseFloat(string(text), 64)
+		return f, err == nil
+	}
+	return json.Number(text), true
 }

@@ -54,9 +54,43 @@ func checkFastDecode(t *testing.T, b []byte) {
 	}
 }
 
+// checkFastUnmarshal: unmarshalObjectFast must agree with json.Unmarshal
+// wherever it answers.
+func checkFastUnmarshal(t *testing.T, b []byte) {
+	t.Helper()
+	got, ok := unmarshalObjectFast(b)
+	if !ok {
+		return
+	}
+	var want map[string]any
+	if err := json.Unmarshal(b, &want); err != nil {
+		t.Fatalf("%q: fast path decoded %v, json.Unmarshal fails: %v", b, got, err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("%q: fast path %#v, json.Unmarshal %#v", b, got, want)
+	}
+}
+
+func TestUnmarshalObjectFastMatchesEncodingJSON(t *testing.T) {
+	for _, c := range append(fastDecodeCases, `{"n":1e400}`, `{"n":-1e-400}`, `{"n":1.5e3}`) {
+		checkFastUnmarshal(t, []byte(c))
+	}
+	for _, c := range []string{`{"a":1} trailing`, `{"a":1}{"b":2}`, `{"n":1e400}`} {
+		if _, ok := unmarshalObjectFast([]byte(c)); ok {
+			t.Errorf("%s: decoded, json.Unmarshal refuses it", c)
+		}
+	}
+	if m, ok := unmarshalObjectFast([]byte(`{"exp":1700000000,"aud":["a"]}`)); !ok || m["exp"] != float64(1700000000) {
+		t.Errorf("claims: %v %v", m, ok)
+	}
+}
+
 func FuzzDecodeObjectFast(f *testing.F) {
 	for _, c := range fastDecodeCases {
 		f.Add([]byte(c))
 	}
-	f.Fuzz(func(t *testing.T, b []byte) { checkFastDecode(t, b) })
+	f.Fuzz(func(t *testing.T, b []byte) {
+		checkFastDecode(t, b)
+		checkFastUnmarshal(t, b)
+	})
 }

@@ -13,6 +13,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"maps"
 	"math/big"
 	"strings"
 )
@@ -32,6 +33,7 @@ type jws struct {
 	signed    []byte // header.payload, the signing input
 	payload   []byte
 	signature []byte
+	decoded   map[string]any // the claims, once decoded
 }
 
 // b64urlDecode is go-jose's base64URLDecode: padding is tolerated.
@@ -116,15 +118,23 @@ func verifyJWSSignature(alg string, key crypto.PublicKey, signed, sig []byte) bo
 
 // claims decodes the payload as a JSON object (numbers as float64, as
 // go-jose decodes them).
+// The first decoding is kept (a login reads the claims twice: checking
+// the signature, then validating them); each caller gets its own copy.
 func (j *jws) claims() (map[string]any, error) {
-	var c map[string]any
-	if err := json.Unmarshal(j.payload, &c); err != nil {
-		return nil, err
+	if j.decoded != nil {
+		return maps.Clone(j.decoded), nil
+	}
+	c, ok := unmarshalObjectFast(j.payload)
+	if !ok {
+		if err := json.Unmarshal(j.payload, &c); err != nil {
+			return nil, err
+		}
 	}
 	if c == nil {
 		c = map[string]any{} // a "null" payload: no claims
 	}
-	return c, nil
+	j.decoded = c
+	return maps.Clone(c), nil
 }
 
 // parsePublicKeyPEM is Vault's certutil.ParsePublicKeyPEM: a PKIX public
