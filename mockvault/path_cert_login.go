@@ -98,34 +98,27 @@ func (b *certBackend) verify(req *request, cs *tls.ConnectionState, name string)
 	if name != "" {
 		names = []string{strings.ToLower(name)}
 	}
-	roots := x509.NewCertPool()
+	var roots []*x509.Certificate
 	var cas, leaves []*certTrusted
 	for _, n := range names {
 		e := b.certs[n]
 		if e == nil {
 			continue
 		}
-		parsed := parseCertsPEM([]byte(e.Certificate))
+		parsed := parseCertsPEMMemo(e.Certificate)
 		if len(parsed) == 0 {
 			continue
 		}
-		parsed = append(parsed, parseCertsPEM([]byte(e.OcspCaCertificates))...)
+		parsed = append(parsed[:len(parsed):len(parsed)], parseCertsPEMMemo(e.OcspCaCertificates)...)
 		t := &certTrusted{entry: e, certs: parsed}
 		if !parsed[0].IsCA {
 			leaves = append(leaves, t)
 			continue
 		}
-		for _, p := range parsed {
-			roots.AddCert(p)
-		}
+		roots = append(roots, parsed...)
 		cas = append(cas, t)
 	}
-	opts := x509.VerifyOptions{Roots: roots, Intermediates: x509.NewCertPool(),
-		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}, CurrentTime: req.now}
-	for _, c := range cs.PeerCertificates[1:] {
-		opts.Intermediates.AddCert(c)
-	}
-	chains, err := client.Verify(opts)
+	chains, err := verifyChains(client, roots, cs.PeerCertificates[1:], []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}, req.now)
 	if err != nil {
 		var ua x509.UnknownAuthorityError
 		if !errors.As(err, &ua) {
