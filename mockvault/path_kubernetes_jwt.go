@@ -2,7 +2,6 @@ package mockvault
 
 import (
 	"crypto"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -31,8 +30,8 @@ func parseKubeJWT(token string, keys []crypto.PublicKey) (map[string]any, error)
 	if err != nil || !kubeJWTAlgs[j.alg] || len(j.signature) == 0 {
 		return nil, errJWTSignature
 	}
-	claims := map[string]any{}
-	if json.Unmarshal(j.payload, &claims) != nil {
+	claims, err := j.claims()
+	if err != nil {
 		return nil, errJWTSignature
 	}
 	if len(keys) > 0 && !slices.ContainsFunc(keys, j.verify) {
