@@ -21,20 +21,9 @@ func runInprocOnly(c *config) error {
 	for _, t := range append(plain, tlsTargets...) {
 		defer t.stop()
 	}
-	preps := map[*target]*prep{}
-	for _, t := range plain {
-		p, err := setup(t)
-		if err != nil {
-			return fmt.Errorf("set up %s: %w", t.name, err)
-		}
-		preps[t] = p
-	}
-	for _, t := range tlsTargets {
-		p, err := setupTLS(t)
-		if err != nil {
-			return fmt.Errorf("set up %s: %w", t.name, err)
-		}
-		preps[t] = p
+	preps, err := setupAll(plain, tlsTargets)
+	if err != nil {
+		return err
 	}
 	var shares []float64
 	for _, w := range workloads {
@@ -43,21 +32,9 @@ func runInprocOnly(c *config) error {
 			ts = tlsTargets
 		}
 		for _, n := range []int{1, c.clients} {
-			best := map[string]float64{}
-			for r := 0; r < c.rounds; r++ {
-				for _, t := range ts {
-					p := preps[t]
-					clients := clientsFor(t, w.token(t, p), n)
-					op := w.op(p)
-					if _, err := timedRun(c.warmup, clients, op); err != nil {
-						return fmt.Errorf("%s, %s: %w", w.name, t.name, err)
-					}
-					m, err := timedRun(c.d, clients, op)
-					if err != nil {
-						return fmt.Errorf("%s, %s: %w", w.name, t.name, err)
-					}
-					best[t.key] = max(best[t.key], m.rate())
-				}
+			best, err := measureRow(c, w, ts, preps, n)
+			if err != nil {
+				return err
 			}
 			share := best["inproc"] / best["ceiling"]
 			shares = append(shares, share)

@@ -303,20 +303,9 @@ func run(c *config) error {
 	for _, t := range tlsTargets {
 		defer t.stop()
 	}
-	preps := map[*target]*prep{}
-	for _, t := range targets {
-		p, err := setup(t)
-		if err != nil {
-			return fmt.Errorf("set up %s: %w", t.name, err)
-		}
-		preps[t] = p
-	}
-	for _, t := range tlsTargets {
-		p, err := setupTLS(t)
-		if err != nil {
-			return fmt.Errorf("set up %s: %w", t.name, err)
-		}
-		preps[t] = p
+	preps, err := setupAll(targets, tlsTargets)
+	if err != nil {
+		return err
 	}
 	concs := []int{1, c.clients}
 	for _, w := range workloads {
@@ -326,21 +315,8 @@ func run(c *config) error {
 			ts = tlsTargets
 		}
 		for _, n := range concs {
-			res.rates[w.key][n] = map[string]float64{}
-			for r := 0; r < c.rounds; r++ {
-				for _, t := range ts {
-					p := preps[t]
-					clients := clientsFor(t, w.token(t, p), n)
-					op := w.op(p)
-					if _, err := timedRun(c.warmup, clients, op); err != nil {
-						return fmt.Errorf("%s, %s: %w", w.name, t.name, err)
-					}
-					m, err := timedRun(c.d, clients, op)
-					if err != nil {
-						return fmt.Errorf("%s, %s: %w", w.name, t.name, err)
-					}
-					res.rates[w.key][n][t.key] = max(res.rates[w.key][n][t.key], m.rate())
-				}
+			if res.rates[w.key][n], err = measureRow(c, w, ts, preps, n); err != nil {
+				return err
 			}
 			logf("%-34s clients=%d  %s", w.name, n, fmtRates(res.rates[w.key][n]))
 		}
@@ -396,6 +372,49 @@ func run(c *config) error {
 		return nil
 	}
 	return writeReport(c.out, report)
+}
+
+// setupAll gives every target the set-up of the workloads: the plain ones
+// through the API, the TLS ones the cert method too.
+func setupAll(plain, tlsTargets []*target) (map[*target]*prep, error) {
+	preps := map[*target]*prep{}
+	for _, t := range plain {
+		p, err := setup(t)
+		if err != nil {
+			return nil, fmt.Errorf("set up %s: %w", t.name, err)
+		}
+		preps[t] = p
+	}
+	for _, t := range tlsTargets {
+		p, err := setupTLS(t)
+		if err != nil {
+			return nil, fmt.Errorf("set up %s: %w", t.name, err)
+		}
+		preps[t] = p
+	}
+	return preps, nil
+}
+
+// measureRow times workload w with n clients on each target in turn,
+// round after round, and keeps each target's best rate (ops/s) by key.
+func measureRow(c *config, w workload, ts []*target, preps map[*target]*prep, n int) (map[string]float64, error) {
+	best := map[string]float64{}
+	for r := 0; r < c.rounds; r++ {
+		for _, t := range ts {
+			p := preps[t]
+			clients := clientsFor(t, w.token(t, p), n)
+			op := w.op(p)
+			if _, err := timedRun(c.warmup, clients, op); err != nil {
+				return nil, fmt.Errorf("%s, %s: %w", w.name, t.name, err)
+			}
+			m, err := timedRun(c.d, clients, op)
+			if err != nil {
+				return nil, fmt.Errorf("%s, %s: %w", w.name, t.name, err)
+			}
+			best[t.key] = max(best[t.key], m.rate())
+		}
+	}
+	return best, nil
 }
 
 func fmtRates(m map[string]float64) string {
