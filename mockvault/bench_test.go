@@ -367,15 +367,10 @@ func BenchmarkKVReadUnderPolicy(b *testing.B) { benchKVRead(b, false) }
 // enabled auditing costs nothing, see KVReadUnderPolicy).
 func BenchmarkKVReadAudited(b *testing.B) { benchKVRead(b, true) }
 
-func benchKVRead(b *testing.B, audit bool) {
-	v := testhelpers.RunT(b)
-	c := v.Client
-	if audit {
-		opts := &api.EnableAuditOptions{Type: "file", Options: map[string]string{"file_path": b.TempDir() + "/audit.log"}}
-		if err := c.Sys().EnableAuditWithOptions("file", opts); err != nil {
-			b.Fatal(err)
-		}
-	}
+// kvReadSetup writes the secret bench/app and the kv-read policy, and
+// returns a token holding only that policy (and default).
+func kvReadSetup(b *testing.B, c *api.Client) string {
+	b.Helper()
 	if err := c.Sys().PutPolicy("kv-read", kvReadPolicy); err != nil {
 		b.Fatal(err)
 	}
@@ -386,7 +381,19 @@ func benchKVRead(b *testing.B, audit bool) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	runBoth(b, v.Addr, tok.Auth.ClientToken, func(c *api.Client) error {
+	return tok.Auth.ClientToken
+}
+
+func benchKVRead(b *testing.B, audit bool) {
+	v := testhelpers.RunT(b)
+	c := v.Client
+	if audit {
+		opts := &api.EnableAuditOptions{Type: "file", Options: map[string]string{"file_path": b.TempDir() + "/audit.log"}}
+		if err := c.Sys().EnableAuditWithOptions("file", opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+	runBoth(b, v.Addr, kvReadSetup(b, c), func(c *api.Client) error {
 		s, err := c.KVv2("secret").Get(context.Background(), "bench/app")
 		if err == nil && s.Data["user"] != "app" {
 			err = fmt.Errorf("kv read: %+v", s.Data)

@@ -2,7 +2,6 @@ package mockvault_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -32,16 +31,7 @@ func BenchmarkServe(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := c.Sys().PutPolicy("kv-read", kvReadPolicy); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := c.KVv2("secret").Put(context.Background(), "bench/app", map[string]any{"user": "app", "password": "s3cr3t"}); err != nil {
-		b.Fatal(err)
-	}
-	kvTok, err := c.Auth().Token().Create(&api.TokenCreateRequest{Policies: []string{"kv-read"}, TTL: "1h"})
-	if err != nil {
-		b.Fatal(err)
-	}
+	kvTok := kvReadSetup(b, c)
 	if err := c.Sys().EnableAuthWithOptions("approle", &api.EnableAuthOptions{Type: "approle"}); err != nil {
 		b.Fatal(err)
 	}
@@ -75,7 +65,7 @@ func BenchmarkServe(b *testing.B) {
 		{"token-create-service", "POST", "auth/token/create", root, map[string]any{"policies": []string{"default"}, "ttl": "1h"}},
 		{"token-create-batch", "POST", "auth/token/create", root, map[string]any{"type": "batch", "policies": []string{"default"}, "ttl": "1h"}},
 		{"token-renew", "PUT", "auth/token/renew", root, map[string]any{"token": periodic.Auth.ClientToken}},
-		{"kv-read-policy", "GET", "secret/data/bench/app", kvTok.Auth.ClientToken, nil},
+		{"kv-read-policy", "GET", "secret/data/bench/app", kvTok, nil},
 		{"approle-login", "PUT", "auth/approle/login", "", map[string]any{"role_id": rid.Data["role_id"], "secret_id": sid.Data["secret_id"]}},
 		{"transit-encrypt", "PUT", "transit/encrypt/bench", root, map[string]any{"plaintext": transitBenchInput}},
 		{"transit-decrypt", "PUT", "transit/decrypt/bench", root, map[string]any{"ciphertext": ct.Data["ciphertext"]}},
