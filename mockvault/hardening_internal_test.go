@@ -506,3 +506,28 @@ func TestExpiryQueueInvariants(t *testing.T) {
 		check()
 	}
 }
+
+// The request log stays bounded and in order across its chunks: past
+// maxLogged the oldest half goes, the newest entry is always kept.
+func TestRequestLogBoundedAndOrdered(t *testing.T) {
+	s := New(Options{})
+	defer s.Close()
+	total := maxLogged + 3*logChunk + 7
+	for i := 0; i < total; i++ {
+		s.logRequest(LoggedRequest{Method: "GET", Path: fmt.Sprintf("p/%d", i), Status: 200})
+	}
+	log := s.Requests()
+	if len(log) > maxLogged || len(log) < maxLogged/2 {
+		t.Fatalf("%d entries kept, bound %d", len(log), maxLogged)
+	}
+	first := total - len(log)
+	for i, r := range log {
+		if want := fmt.Sprintf("p/%d", first+i); r.Path != want {
+			t.Fatalf("entry %d is %q, want %q", i, r.Path, want)
+		}
+	}
+	s.ClearRequests()
+	if n := len(s.Requests()); n != 0 {
+		t.Fatalf("%d entries after ClearRequests", n)
+	}
+}
