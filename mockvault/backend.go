@@ -89,8 +89,7 @@ var routers sync.Map // string -> *routeTable
 // paths that are all different, KV keys, say, cost one map reset).
 type routeTable struct {
 	router *mux.Router
-	mu     sync.RWMutex
-	memo   map[string]routeMatch
+	memo   *boundedMemo[string, routeMatch]
 }
 
 const maxRouteMemo = 4096
@@ -107,9 +106,7 @@ type routeMatch struct {
 // vars returned are the caller's own.
 func (t *routeTable) match(method, p string) routeMatch {
 	key := method + " " + p
-	t.mu.RLock()
-	rm, hit := t.memo[key]
-	t.mu.RUnlock()
+	rm, hit := t.memo.get(key)
 	if !hit {
 		var m mux.RouteMatch
 		rm.ok = t.router.Match(&http.Request{Method: method, URL: &url.URL{Path: p}}, &m)
@@ -120,12 +117,7 @@ func (t *routeTable) match(method, p string) routeMatch {
 		} else {
 			rm.methodMismatch = errors.Is(m.MatchErr, mux.ErrMethodMismatch)
 		}
-		t.mu.Lock()
-		if len(t.memo) >= maxRouteMemo || t.memo == nil {
-			t.memo = make(map[string]routeMatch)
-		}
-		t.memo[key] = rm
-		t.mu.Unlock()
+		t.memo.put(key, rm)
 	}
 	if rm.vars != nil {
 		rm.vars = maps.Clone(rm.vars)
@@ -187,7 +179,7 @@ func newBackend(paths []*path) *backend {
 		}
 		r.Path(pattern).Methods(maskMethods(opMask(p))...).Handler(matchedPath{i: i})
 	}
-	t := &routeTable{router: r}
+	t := &routeTable{router: r, memo: newBoundedMemo[string, routeMatch](maxRouteMemo)}
 	routers.Store(string(key), t)
 	return &backend{router: t, paths: paths}
 }

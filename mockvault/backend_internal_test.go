@@ -33,10 +33,7 @@ func TestRouteMemo(t *testing.T) {
 			t.Fatalf("read roles/r%d: %v %v", i, vars, err)
 		}
 	}
-	b.router.mu.RLock()
-	n := len(b.router.memo)
-	b.router.mu.RUnlock()
-	if n > maxRouteMemo {
+	if n := b.router.memo.len(); n > maxRouteMemo {
 		t.Fatalf("%d answers kept, bound %d", n, maxRouteMemo)
 	}
 }

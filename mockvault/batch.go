@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
@@ -212,27 +214,37 @@ func openBatch(key []byte, id string) (*tokenEntry, error) {
 }
 
 func newAEAD(key []byte) (cipher.AEAD, error) {
-	if e := lastAEAD.Load(); e != nil && string(e.key) == string(key) {
-		return e.aead, nil
-	}
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, err
-	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, err
-	}
-	lastAEAD.Store(&aeadMemo{key: bytes.Clone(key), aead: aead})
-	return aead, nil
+	k := batchKeysOf(key)
+	return k.aead, k.aeadErr
 }
 
-// lastAEAD is the AEAD of the last key asked for: every batch token a
-// server makes or reads uses its one key, and setting up AES-GCM each
-// time was a good part of the cost. An AEAD is safe for concurrent use.
-var lastAEAD atomic.Pointer[aeadMemo]
+// batchKeys is what a server's batch key gives: the AEAD of its batch
+// tokens and the HMAC key of its signed service tokens (sscKey).
+type batchKeys struct {
+	key     []byte
+	aead    cipher.AEAD // safe for concurrent use
+	aeadErr error
+	ssc     []byte
+}
 
-type aeadMemo struct {
-	key  []byte
-	aead cipher.AEAD
+// lastBatchKeys is what the last key asked about gives: every token a
+// server makes or reads uses its one key, and setting up AES-GCM and the
+// HMAC key each time was a good part of the cost.
+var lastBatchKeys atomic.Pointer[batchKeys]
+
+func batchKeysOf(key []byte) *batchKeys {
+	if k := lastBatchKeys.Load(); k != nil && string(k.key) == string(key) {
+		return k
+	}
+	k := &batchKeys{key: bytes.Clone(key)}
+	block, err := aes.NewCipher(key)
+	if err == nil {
+		k.aead, err = cipher.NewGCM(block)
+	}
+	k.aeadErr = err
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte("mockvault-ssc-token-hmac"))
+	k.ssc = mac.Sum(nil)
+	lastBatchKeys.Store(k)
+	return k
 }

@@ -274,7 +274,13 @@ func checkTokenCount(b *testing.B, srv *mockvault.Server, want int) {
 // (AppRole enabled at approle/, a role with the default policy).
 func BenchmarkAppRoleLogin(b *testing.B) {
 	v := testhelpers.RunT(b)
-	c := v.Client
+	runBoth(b, v.Addr, "", loginOp("auth/approle/login", approleSetup(b, v.Client)))
+}
+
+// approleSetup enables AppRole with the role "bench" (default policy) and
+// returns login credentials: its role ID and an unlimited secret ID.
+func approleSetup(b *testing.B, c *api.Client) map[string]any {
+	b.Helper()
 	if err := c.Sys().EnableAuthWithOptions("approle", &api.EnableAuthOptions{Type: "approle"}); err != nil {
 		b.Fatal(err)
 	}
@@ -291,8 +297,7 @@ func BenchmarkAppRoleLogin(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	creds := map[string]any{"role_id": rid.Data["role_id"], "secret_id": sid.Data["secret_id"]}
-	runBoth(b, v.Addr, "", loginOp("auth/approle/login", creds))
+	return map[string]any{"role_id": rid.Data["role_id"], "secret_id": sid.Data["secret_id"]}
 }
 
 // BenchmarkUserpassLogin logs in with userpass (a user with the default
@@ -493,13 +498,19 @@ func heap() uint64 {
 func transitBench(b *testing.B, name, typ string) *testhelpers.Vault {
 	b.Helper()
 	v := testhelpers.RunT(b)
-	if err := v.Client.Sys().Mount("transit", &api.MountInput{Type: "transit"}); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := v.Client.Logical().Write("transit/keys/"+name, map[string]any{"type": typ}); err != nil {
-		b.Fatal(err)
-	}
+	transitKeySetup(b, v.Client, name, typ)
 	return v
+}
+
+// transitKeySetup mounts transit at transit/ and makes the key name of type typ.
+func transitKeySetup(b *testing.B, c *api.Client, name, typ string) {
+	b.Helper()
+	if err := c.Sys().Mount("transit", &api.MountInput{Type: "transit"}); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := c.Logical().Write("transit/keys/"+name, map[string]any{"type": typ}); err != nil {
+		b.Fatal(err)
+	}
 }
 
 // transitBenchInput is a 1 KiB plaintext, base64.

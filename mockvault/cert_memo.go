@@ -1,9 +1,7 @@
 package mockvault
 
 import (
-	"crypto/sha256"
 	"crypto/x509"
-	"sync"
 	"time"
 )
 
@@ -19,32 +17,27 @@ import (
 const certMemoMax = 256
 
 type verifyMemoEntry struct {
-	chains     [][]*x509.Certificate
-	err        error
-	from, till time.Time // the window every certificate involved is valid in
+	chains [][]*x509.Certificate
+	err    error
 }
 
 var (
-	certMemoMu sync.Mutex
-	verifyMemo = map[[32]byte]verifyMemoEntry{}
-	pemMemo    = map[string][]*x509.Certificate{}
+	verifyMemo = newBoundedMemo[[32]byte, verifyMemoEntry](certMemoMax)
+	pemMemo    = newBoundedMemo[string, []*x509.Certificate](certMemoMax)
 )
 
 // verifyChains is client.Verify(opts) with opts' roots and intermediates
 // given as lists (a CertPool cannot be listed), memoised.
 func verifyChains(client *x509.Certificate, roots, inters []*x509.Certificate, usages []x509.ExtKeyUsage, now time.Time) ([][]*x509.Certificate, error) {
-	h := sha256.New()
+	parts := [][]byte{client.Raw}
 	from, till := client.NotBefore, client.NotAfter
-	add := func(tag byte, cs []*x509.Certificate) {
-		for _, c := range cs {
-			var n [9]byte
-			n[0] = tag
-			l := len(c.Raw)
-			for i := 1; i < 9; i++ {
-				n[i] = byte(l >> (8 * (i - 1)))
-			}
-			h.Write(n[:])
-			h.Write(c.Raw)
+	for _, g := range []struct {
+		tag   string
+		certs []*x509.Certificate
+	}{{"roots", roots}, {"intermediates", inters}} {
+		parts = append(parts, []byte(g.tag))
+		for _, c := range g.certs {
+			parts = append(parts, c.Raw)
 			if c.NotBefore.After(from) {
 				from = c.NotBefore
 			}
@@ -53,22 +46,14 @@ func verifyChains(client *x509.Certificate, roots, inters []*x509.Certificate, u
 			}
 		}
 	}
-	add('c', []*x509.Certificate{client})
-	add('r', roots)
-	add('i', inters)
+	parts = append(parts, []byte("usages"))
 	for _, u := range usages {
-		h.Write([]byte{'u', byte(u)})
+		parts = append(parts, []byte{byte(u)})
 	}
-	var key [32]byte
-	h.Sum(key[:0])
+	key := contentKey(parts...)
 	inWindow := !now.Before(from) && !now.After(till)
-	if inWindow {
-		certMemoMu.Lock()
-		e, ok := verifyMemo[key]
-		certMemoMu.Unlock()
-		if ok {
-			return e.chains, e.err
-		}
+	if e, ok := verifyMemo.get(key); ok && inWindow {
+		return e.chains, e.err
 	}
 	opts := x509.VerifyOptions{Roots: x509.NewCertPool(), Intermediates: x509.NewCertPool(), KeyUsages: usages, CurrentTime: now}
 	for _, c := range roots {
@@ -79,12 +64,7 @@ func verifyChains(client *x509.Certificate, roots, inters []*x509.Certificate, u
 	}
 	chains, err := client.Verify(opts)
 	if inWindow {
-		certMemoMu.Lock()
-		if len(verifyMemo) >= certMemoMax {
-			clear(verifyMemo)
-		}
-		verifyMemo[key] = verifyMemoEntry{chains: chains, err: err, from: from, till: till}
-		certMemoMu.Unlock()
+		verifyMemo.put(key, verifyMemoEntry{chains: chains, err: err})
 	}
 	return chains, err
 }
@@ -92,18 +72,10 @@ func verifyChains(client *x509.Certificate, roots, inters []*x509.Certificate, u
 // parseCertsPEMMemo is parseCertsPEM, memoised by the text. The
 // certificates returned are shared: callers only read them.
 func parseCertsPEMMemo(text string) []*x509.Certificate {
-	certMemoMu.Lock()
-	cs, ok := pemMemo[text]
-	certMemoMu.Unlock()
-	if ok {
+	if cs, ok := pemMemo.get(text); ok {
 		return cs
 	}
-	cs = parseCertsPEM([]byte(text))
-	certMemoMu.Lock()
-	if len(pemMemo) >= certMemoMax {
-		clear(pemMemo)
-	}
-	pemMemo[text] = cs
-	certMemoMu.Unlock()
+	cs := parseCertsPEM([]byte(text))
+	pemMemo.put(text, cs)
 	return cs
 }

@@ -96,76 +96,65 @@ func (d *fastDecoder) literal(lit string) bool {
 }
 
 func (d *fastDecoder) object() (any, bool) {
-	d.i++ // '{'
 	m := map[string]any{}
-	d.space()
-	if d.i < len(d.b) && d.b[d.i] == '}' {
-		d.i++
-		return m, true
-	}
-	for {
+	ok := d.members('}', func() bool {
 		if d.i >= len(d.b) || d.b[d.i] != '"' {
-			return nil, false
+			return false
 		}
 		k, ok := d.str()
 		if !ok {
-			return nil, false
+			return false
 		}
 		d.space()
 		if d.i >= len(d.b) || d.b[d.i] != ':' {
-			return nil, false
+			return false
 		}
 		d.i++
 		d.space()
 		v, ok := d.value()
-		if !ok {
-			return nil, false
-		}
 		m[k.(string)] = v // a repeated key: the last wins, as in encoding/json
-		d.space()
-		if d.i >= len(d.b) {
-			return nil, false
-		}
-		switch d.b[d.i] {
-		case ',':
-			d.i++
-			d.space()
-		case '}':
-			d.i++
-			return m, true
-		default:
-			return nil, false
-		}
-	}
+		return ok
+	})
+	return m, ok
 }
 
 func (d *fastDecoder) array() (any, bool) {
-	d.i++ // '['
 	a := []any{}
+	ok := d.members(']', func() bool {
+		v, ok := d.value()
+		a = append(a, v)
+		return ok
+	})
+	return a, ok
+}
+
+// members walks the container opened at d.i up to its closing byte
+// close: each decodes one member where it starts (whitespace skipped);
+// members are separated by commas.
+func (d *fastDecoder) members(close byte, each func() bool) bool {
+	d.i++ // the opening byte
 	d.space()
-	if d.i < len(d.b) && d.b[d.i] == ']' {
+	if d.i < len(d.b) && d.b[d.i] == close {
 		d.i++
-		return a, true
+		return true
 	}
 	for {
-		v, ok := d.value()
-		if !ok {
-			return nil, false
+		if !each() {
+			return false
 		}
-		a = append(a, v)
 		d.space()
 		if d.i >= len(d.b) {
-			return nil, false
+			return false
 		}
 		switch d.b[d.i] {
 		case ',':
 			d.i++
 			d.space()
-		case ']':
+		case close:
 			d.i++
-			return a, true
+			return true
 		default:
-			return nil, false
+			return false
 		}
 	}
 }

@@ -7,10 +7,8 @@ import (
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -18,7 +16,6 @@ import (
 	"maps"
 	"math/big"
 	"strings"
-	"sync"
 )
 
 // The JWT method's token handling, pure (no HTTP, no state): compact JWS
@@ -94,35 +91,16 @@ func verifyJWSSignature(alg string, key crypto.PublicKey, signed, sig []byte) bo
 	if err != nil {
 		return checkJWSSignature(alg, key, signed, sig)
 	}
-	h := sha256.New()
-	for _, part := range [][]byte{[]byte(alg), der, signed, sig} {
-		var n [8]byte
-		binary.BigEndian.PutUint64(n[:], uint64(len(part)))
-		h.Write(n[:])
-		h.Write(part)
-	}
-	var k [32]byte
-	h.Sum(k[:0])
-	jwsMemoMu.Lock()
-	ok, hit := jwsMemo[k]
-	jwsMemoMu.Unlock()
-	if hit {
+	k := contentKey([]byte(alg), der, signed, sig)
+	if ok, hit := jwsMemo.get(k); hit {
 		return ok
 	}
-	ok = checkJWSSignature(alg, key, signed, sig)
-	jwsMemoMu.Lock()
-	if len(jwsMemo) >= 1024 {
-		clear(jwsMemo)
-	}
-	jwsMemo[k] = ok
-	jwsMemoMu.Unlock()
+	ok := checkJWSSignature(alg, key, signed, sig)
+	jwsMemo.put(k, ok)
 	return ok
 }
 
-var (
-	jwsMemoMu sync.Mutex
-	jwsMemo   = map[[32]byte]bool{}
-)
+var jwsMemo = newBoundedMemo[[32]byte, bool](1024)
 
 // checkJWSSignature is verifyJWSSignature without the memo.
 func checkJWSSignature(alg string, key crypto.PublicKey, signed, sig []byte) bool {

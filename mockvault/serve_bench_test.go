@@ -32,26 +32,8 @@ func BenchmarkServe(b *testing.B) {
 		b.Fatal(err)
 	}
 	kvTok := kvReadSetup(b, c)
-	if err := c.Sys().EnableAuthWithOptions("approle", &api.EnableAuthOptions{Type: "approle"}); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := c.Logical().Write("auth/approle/role/bench", map[string]any{"token_policies": "default", "token_ttl": "1h"}); err != nil {
-		b.Fatal(err)
-	}
-	rid, err := c.Logical().Read("auth/approle/role/bench/role-id")
-	if err != nil {
-		b.Fatal(err)
-	}
-	sid, err := c.Logical().Write("auth/approle/role/bench/secret-id", nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := c.Sys().Mount("transit", &api.MountInput{Type: "transit"}); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := c.Logical().Write("transit/keys/bench", map[string]any{"type": "aes256-gcm96"}); err != nil {
-		b.Fatal(err)
-	}
+	creds := approleSetup(b, c)
+	transitKeySetup(b, c, "bench", "aes256-gcm96")
 	ct, err := c.Logical().Write("transit/encrypt/bench", map[string]any{"plaintext": transitBenchInput})
 	if err != nil {
 		b.Fatal(err)
@@ -66,7 +48,7 @@ func BenchmarkServe(b *testing.B) {
 		{"token-create-batch", "POST", "auth/token/create", root, map[string]any{"type": "batch", "policies": []string{"default"}, "ttl": "1h"}},
 		{"token-renew", "PUT", "auth/token/renew", root, map[string]any{"token": periodic.Auth.ClientToken}},
 		{"kv-read-policy", "GET", "secret/data/bench/app", kvTok, nil},
-		{"approle-login", "PUT", "auth/approle/login", "", map[string]any{"role_id": rid.Data["role_id"], "secret_id": sid.Data["secret_id"]}},
+		{"approle-login", "PUT", "auth/approle/login", "", creds},
 		{"transit-encrypt", "PUT", "transit/encrypt/bench", root, map[string]any{"plaintext": transitBenchInput}},
 		{"transit-decrypt", "PUT", "transit/decrypt/bench", root, map[string]any{"ciphertext": ct.Data["ciphertext"]}},
 	}

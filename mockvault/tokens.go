@@ -1,13 +1,11 @@
 package mockvault
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"sort"
 	"strings"
-	"sync/atomic"
 	"time"
 )
 
@@ -113,20 +111,7 @@ const (
 
 // sscKey is the key service tokens are signed with, derived from the
 // server's batch key (so it lives as long as the batch tokens do).
-func sscKey(batchKey []byte) []byte {
-	if m := lastSSCKey.Load(); m != nil && string(m[0]) == string(batchKey) {
-		return m[1]
-	}
-	mac := hmac.New(sha256.New, batchKey)
-	mac.Write([]byte("mockvault-ssc-token-hmac"))
-	k := mac.Sum(nil)
-	lastSSCKey.Store(&[2][]byte{bytes.Clone(batchKey), k})
-	return k
-}
-
-// lastSSCKey is the last batch key sscKey was asked about and its
-// answer: a server asks about its own key on every token it makes.
-var lastSSCKey atomic.Pointer[[2][]byte]
+func sscKey(batchKey []byte) []byte { return batchKeysOf(batchKey).ssc }
 
 // newServiceTokenID draws a stored service token id.
 func newServiceTokenID() string { return serviceTokenPrefix + randomBase62(tokenRandomLength) }
