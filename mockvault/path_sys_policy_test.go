@@ -100,6 +100,12 @@ func TestPolicyParseErrors(t *testing.T) {
 		{`path "a/{{x" { capabilities = ["read"] }`, "failed to parse policy: failed to validate policy templating: unbalanced templating characters"},
 		{`path "a" { capabilities = ["read"] min_wrapping_ttl = "2h" max_wrapping_ttl = "1h" }`, "failed to parse policy: max_wrapping_ttl cannot be less than min_wrapping_ttl"},
 		{"path \"a\" {\n capabilities = [\"read\"]\n capabilities = [\"list\"]\n}", "Each argument can only be defined once"},
+		// JSON text ending inside a string escape: hcl's JSON scanner
+		// panics there (so does Vault's request); the mock answers as for
+		// any string the end of text cuts off.
+		{`{"\u0`, "failed to parse policy: 1:6: literal not terminated"},
+		{"{\"path\": {\n\"a\": \"\\x", "failed to parse policy: 2:9: literal not terminated"},
+		{"{" + strings.Repeat(`"a":{},`, 1000) + `"\u0`, "failed to parse policy: 1:7006: literal not terminated"}, // >1000 braces: the nesting check's scan
 	} {
 		err := v.Client.Sys().PutPolicy("bad", tc.text)
 		mvWantErr(t, err, 400, tc.msg)

@@ -108,7 +108,7 @@ type SeedWrite struct {
 
 // ParseSeed reads a seed in HCL or JSON. Errors name the line.
 func ParseSeed(src []byte) (*Seed, error) {
-	root, err := hcl.ParseBytes(src)
+	root, err := parseHCL(src)
 	if err != nil {
 		return nil, fmt.Errorf("seed: %w", err)
 	}

@@ -70,6 +70,12 @@ func TestSeedErrorsNameTheLineAndLeaveNoHalfState(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "2:") && !strings.Contains(err.Error(), "3:") {
 		t.Fatalf("syntax: %v", err)
 	}
+	// A JSON seed cut off inside a string escape is an error, not a
+	// panic of hcl's JSON scanner.
+	_, err = mockvault.ParseSeed([]byte("{\"policy\": {\"a\": {\"rules\": \"\\u00"))
+	if err == nil || err.Error() != "seed: 1:33: literal not terminated" {
+		t.Fatalf("cut escape: %v", err)
+	}
 	v := testhelpers.RunT(t)
 	sd, err := mockvault.ParseSeed([]byte(`
 token "good" { policies = ["default"] }

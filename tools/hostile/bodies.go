@@ -64,7 +64,7 @@ func bigJSON(n int) func() []byte {
 
 func policyJSON(policy string) func() []byte {
 	return func() []byte {
-		return []byte(`{"policy":"` + strings.NewReplacer(`"`, `\"`, "\n", `\n`).Replace(policy) + `"}`)
+		return []byte(`{"policy":"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(policy) + `"}`)
 	}
 }
 
@@ -116,6 +116,7 @@ var bodyCases = []bodyCase{
 		}
 		return policyForm(b.String())()
 	}},
+	{name: "JSON policy ending inside a string escape", method: "PUT", path: "sys/policies/acl/esc", body: policyJSON(`{"path":{"a\u0`)},
 	{name: "HCL policy, unterminated heredoc of 20 MiB (form body)", method: "PUT", path: "sys/policies/acl/doc", ctype: form, body: policyForm("path \"a\" { capabilities = <<EOT\n" + rep("x\n", 10<<20))},
 	{name: "transit batch_input of 9,999 items", method: "POST", path: "transit/encrypt/k", body: func() []byte {
 		var b bytes.Buffer
