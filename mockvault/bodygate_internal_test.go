@@ -70,11 +70,15 @@ func TestLargeBodiesAreBounded(t *testing.T) {
 	if code != 503 || len(e.Errors) != 1 || e.Errors[0] != "Vault server temporarily overloaded" {
 		t.Fatalf("large body with every turn taken: %d %s", code, body)
 	}
-	if took < largeBodyWait || took > largeBodyWait+2*time.Second {
-		t.Fatalf("answered after %v, want about %v", took, largeBodyWait)
+	// It waited its whole turn (a lower bound holds on any machine; the
+	// 503 itself shows the wait ended).
+	if took < largeBodyWait {
+		t.Fatalf("answered after %v, before the %v wait", took, largeBodyWait)
 	}
-	if code, body, took := put(100); code != 200 || took > time.Second {
-		t.Fatalf("small body meanwhile: %d %s in %v", code, body, took)
+	// A small body takes no turn: with every turn held, waiting for one
+	// would have ended in the 503 above.
+	if code, body, _ := put(100); code != 200 {
+		t.Fatalf("small body meanwhile: %d %s", code, body)
 	}
 	for _, c := range stalled {
 		c.Close()

@@ -87,44 +87,38 @@ func bigPolicyText(n int) string {
 
 // A big policy used to be parsed under the server lock: every other
 // request waited for the parse (a second for 100,000 paths). It is parsed
-// before the lock now, so sys/health answers meanwhile.
+// before the lock now, so sys/health answers meanwhile. Checked on the
+// lock itself at every parse of the written text, not by timing requests
+// (BenchmarkPolicyWriteStall measures how long sys/health waits).
 func TestBigPolicyWriteLeavesOthersServed(t *testing.T) {
 	s := New(Options{})
 	defer s.Close()
 	text := bigPolicyText(12000) // 0.75 MB: a JSON string stops at 1 MiB
-	t0 := time.Now()
-	if _, err := parsePolicy("big", text); err != nil {
-		t.Fatal(err)
-	}
-	parse := time.Since(t0)
-
-	done := make(chan int)
-	go func() {
-		code, out := call(t, s, http.MethodPut, "sys/policies/acl/big", s.RootToken(), map[string]any{"policy": text})
-		if code != http.StatusNoContent {
-			t.Errorf("policy write: %d %s", code, out)
-		}
-		done <- code
-	}()
-	var worst time.Duration
-	for {
-		select {
-		case code := <-done:
-			if code != http.StatusNoContent {
-				t.Fatalf("policy write: %d", code)
-			}
-			t.Logf("parse %v, slowest sys/health during the write %v", parse, worst)
-			if worst > parse/2 {
-				t.Fatalf("sys/health waited %v during a policy write whose parse takes %v: the parse holds the lock", worst, parse)
-			}
+	var parses, locked int
+	hook := func(rules string) {
+		if rules != text {
 			return
-		default:
 		}
-		t1 := time.Now()
-		if code, out := call(t, s, http.MethodGet, "sys/health", "", nil); code != http.StatusOK {
-			t.Fatalf("health: %d %s", code, out)
+		parses++
+		if !s.mu.TryLock() {
+			locked++ // held: by this very request, as nothing else runs
+			return
 		}
-		worst = max(worst, time.Since(t1))
+		s.mu.Unlock()
+	}
+	policyParseHook.Store(&hook)
+	defer policyParseHook.Store(nil)
+	for _, path := range []string{"sys/policies/acl/big", "sys/policy/big"} {
+		parses, locked = 0, 0
+		if code, out := call(t, s, http.MethodPut, path, s.RootToken(), map[string]any{"policy": text}); code != http.StatusNoContent {
+			t.Fatalf("%s: %d %s", path, code, out)
+		}
+		if parses == 0 || locked != 0 {
+			t.Fatalf("%s: %d parses of the policy, %d of them under the server lock", path, parses, locked)
+		}
+	}
+	if got := s.policies.byName["big"]; got == nil || len(got.paths) != 12000 {
+		t.Fatal("the policy was not stored whole")
 	}
 }
 
@@ -246,26 +240,30 @@ func mustParse(t *testing.T, name, text string) *policy {
 }
 
 // A lookup used to walk the token's whole parent chain (1.26 ms for
-// 10,000 ancestors). It costs the same at any depth now.
+// 10,000 ancestors), collecting it in a slice that grew with the depth.
+// Now a request checks the token and its parent only: expired ancestors
+// are revoked with their subtree when due. Counted in allocations, which
+// do not depend on the machine's speed (BenchmarkTokenChainLookupSelf
+// measures the time): before, the depth-10,000 lookup made 15 more.
 func TestTokenChainDepthCostsNothing(t *testing.T) {
 	s := New(Options{})
 	defer s.Close()
 	shallow, deep := s.FillChainForBench(1), s.FillChainForBench(10000)
-	timeLookups := func(tok string) time.Duration {
-		const n = 200
-		t0 := time.Now()
-		for i := 0; i < n; i++ {
+	allocs := func(tok string) float64 {
+		return testing.AllocsPerRun(100, func() {
 			if code, out := call(t, s, http.MethodGet, "auth/token/lookup-self", tok, nil); code != http.StatusOK {
 				t.Fatalf("lookup-self: %d %s", code, out)
 			}
-		}
-		return time.Since(t0) / n
+		})
 	}
-	timeLookups(shallow) // warm up
-	a, b := timeLookups(shallow), timeLookups(deep)
-	t.Logf("lookup-self at depth 1: %v, at depth 10,000: %v", a, b)
-	if b > 3*a {
-		t.Fatalf("lookup-self at depth 10,000 takes %v, at depth 1 %v", b, a)
+	allocs(deep) // warm up: memos and pools
+	a, b := allocs(shallow), allocs(deep)
+	t.Logf("allocations per lookup-self at depth 1: %v, at depth 10,000: %v", a, b)
+	// Pools and the request log's chunks make a few allocations land on
+	// different requests (under -race sync.Pool drops items at random:
+	// up to 2 apart in 15 runs); the walk cost 14 more (17-19 under -race).
+	if b > a+6 {
+		t.Fatalf("lookup-self at depth 10,000 makes %v allocations, at depth 1 %v", b, a)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -340,9 +341,17 @@ var validPathKeys = []string{
 	"control_group", "subscribe_event_types",
 }
 
+// policyParseHook, when set (tests only), is called with the text of
+// every policy parse: TestBigPolicyWriteLeavesOthersServed checks there
+// whether the server lock is held while a policy parses.
+var policyParseHook atomic.Pointer[func(rules string)]
+
 // parsePolicy parses HCL or JSON policy text as Vault does, with Vault's
 // error texts ("failed to parse policy: ...").
 func parsePolicy(name, rules string) (*policy, error) {
+	if h := policyParseHook.Load(); h != nil {
+		(*h)(rules)
+	}
 	text, err := boundNesting(rules)
 	if err != nil {
 		return nil, fmt.Errorf("failed to parse policy: %w", err)
