@@ -124,6 +124,12 @@ func (s *Server) revokeOne(te *tokenEntry) {
 // onTokenRevoked drops what lives and dies with a token.
 func (s *Server) onTokenRevoked(te *tokenEntry) {
 	delete(s.cubbyholes(), te.ID)
+	if s.tokens.rebuilt {
+		// The token maps were rebuilt as most tokens are gone: so are
+		// most cubbyholes, whose map Go would never shrink either.
+		s.tokens.rebuilt = false
+		s.engines["cubbyhole/"] = cubbyholes(rebuildMap(s.cubbyholes()))
+	}
 }
 
 // authenticate resolves the request's token.

@@ -257,16 +257,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		http.NotFound(w, hr)
 		return
 	}
-	rec := &statusRecorder{ResponseWriter: w}
+	// The request is logged as its answer is committed, before a byte of
+	// it (or a dropped connection) reaches the client: a test that reads
+	// Requests() right after its call finds the call there.
+	rec := &statusRecorder{ResponseWriter: w, srv: s}
+	rec.entry = LoggedRequest{Method: hr.Method, Path: strings.TrimPrefix(hr.URL.Path, "/v1/"), Time: s.now()}
 	var capt *capture
 	if s.rec != nil {
 		capt = s.beginRecord(hr)
 		rec.body = &capt.answer
 	}
-	entry := LoggedRequest{Method: hr.Method, Path: strings.TrimPrefix(hr.URL.Path, "/v1/"), Time: s.now()}
 	defer func() {
-		entry.Status = rec.status
-		s.logRequest(entry)
+		rec.committed() // nothing was written: a panic
 		if capt != nil {
 			s.endRecord(capt, rec.status)
 		}
@@ -278,7 +280,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		if capt != nil {
 			capt.fault = f.String() // before a Drop aborts the handler
 		}
-		if s.applyFault(rec, hr, f, &entry) {
+		if s.applyFault(rec, hr, f, &rec.entry) {
 			return
 		}
 		if capt != nil {
@@ -294,9 +296,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	s.preparsePolicy(req)   // a big policy parses outside the lock
 	s.precheckPassword(req) // so does a userpass login's bcrypt
 	resp, err := s.handleSafe(req)
-	entry.Operation = string(req.op)
+	rec.entry.Operation = string(req.op)
 	if req.te != nil {
-		entry.Accessor, entry.TokenType, entry.Root = req.te.Accessor, req.te.Type, req.te.isRoot()
+		rec.entry.Accessor, rec.entry.TokenType, rec.entry.Root = req.te.Accessor, req.te.Type, req.te.isRoot()
 	}
 	s.write(rec, req, resp, err)
 }
@@ -480,6 +482,11 @@ func cleanURLPath(p string) string {
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
+	// entry is the request's log entry, logged by srv once, when the
+	// answer (or a dropped connection) is about to go out.
+	srv    *Server
+	entry  LoggedRequest
+	logged bool
 	// release gives back the request's large-body turn, if it took one.
 	release func()
 	// body receives a copy of the answer when the server records.
@@ -489,13 +496,23 @@ type statusRecorder struct {
 func (r *statusRecorder) WriteHeader(code int) {
 	if r.status == 0 {
 		r.status = code
+		r.committed()
 	}
 	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) committed() {
+	if !r.logged {
+		r.logged = true
+		r.entry.Status = r.status
+		r.srv.logRequest(r.entry)
+	}
 }
 
 func (r *statusRecorder) Write(b []byte) (int, error) {
 	if r.status == 0 {
 		r.status = http.StatusOK
+		r.committed()
 	}
 	if r.body != nil {
 		r.body.Write(b)
@@ -509,6 +526,7 @@ func (r *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if !ok {
 		return nil, nil, errors.New("hijacking not supported")
 	}
+	r.committed() // status 0: no answer
 	return hj.Hijack()
 }
 

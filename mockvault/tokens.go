@@ -194,7 +194,15 @@ type tokenStore struct {
 	// server revokes what is due as requests come (Server.expireTokens),
 	// so an expired token is freed whether or not anyone touches it.
 	exp []*tokenEntry
+	// peak is the most tokens held since the maps were last built;
+	// rebuilt tells the server that shrink rebuilt them (it then rebuilds
+	// the cubbyholes too).
+	peak    int
+	rebuilt bool
 }
+
+// shrinkMin: stores that never held this many tokens are not rebuilt.
+const shrinkMin = 4096
 
 func newTokenStore() *tokenStore {
 	return &tokenStore{
@@ -210,6 +218,7 @@ func (ts *tokenStore) insert(te *tokenEntry) {
 		ts.unqueue(old)
 	}
 	ts.byID[k] = te
+	ts.peak = max(ts.peak, len(ts.byID))
 	te.expIdx = 0 // a copy of another store's entry is not in this queue
 	ts.queue(te)
 	if te.Accessor != "" {
@@ -245,6 +254,32 @@ func (ts *tokenStore) remove(te *tokenEntry) {
 			delete(ts.children, pk)
 		}
 	}
+	ts.shrink()
+}
+
+// shrink rebuilds the maps once seven eighths of the most they held are
+// gone. Go never gives back a map's table, so 50,000 expired wrapping
+// tokens left 7 MB behind, and each further wave a little more. The copy
+// costs at most a seventh of the removals since the last one.
+func (ts *tokenStore) shrink() {
+	n := len(ts.byID)
+	if ts.peak < shrinkMin || n > ts.peak/8 {
+		return
+	}
+	ts.byID = rebuildMap(ts.byID)
+	ts.byAccessor = rebuildMap(ts.byAccessor)
+	ts.children = rebuildMap(ts.children)
+	ts.peak, ts.rebuilt = n, true
+}
+
+// rebuildMap copies m into a map sized for what it holds now (maps.Clone
+// would keep m's table size).
+func rebuildMap[K comparable, V any](m map[K]V) map[K]V {
+	out := make(map[K]V, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
 }
 
 // revokeTree removes a token and all its descendants and returns the
