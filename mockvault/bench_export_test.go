@@ -66,3 +66,11 @@ func benchToken(now time.Time, idKind, accKind, parent string) *tokenEntry {
 		Renewable: true, Type: tokenTypeService, authMount: "auth/token/",
 	}
 }
+
+// FaultsLeftForTest is how many injected faults no request has taken yet.
+// Test-only: a test waits on it to know its request reached the fault.
+func (s *Server) FaultsLeftForTest() int {
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	return len(s.faults)
+}

@@ -64,7 +64,13 @@ func TestCloseEndsPendingLatency(t *testing.T) {
 		}
 		close(done)
 	}()
-	time.Sleep(20 * time.Millisecond)
+	// Close once the request is waiting in the fault's latency (a sleep
+	// would close first on a slow machine, and test nothing).
+	for deadline := time.Now().Add(10 * time.Second); v.Server.FaultsLeftForTest() > 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the request never reached the fault")
+		}
+	}
 	v.Server.Close()
 	select {
 	case <-done:
