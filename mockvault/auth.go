@@ -128,7 +128,7 @@ func (s *Server) onTokenRevoked(te *tokenEntry) {
 		// The token maps were rebuilt as most tokens are gone: so are
 		// most cubbyholes, whose map Go would never shrink either.
 		s.tokens.rebuilt = false
-		s.engines["cubbyhole/"] = cubbyholes(rebuildMap(s.cubbyholes()))
+		s.engines[s.mounts["cubbyhole/"].path] = cubbyholes(rebuildMap(s.cubbyholes())) // where stateOf keeps it
 	}
 }
 

@@ -2,7 +2,11 @@ package mockvault
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"sync/atomic"
+	"testing"
 	"time"
 )
 
@@ -73,4 +77,18 @@ func (s *Server) FaultsLeftForTest() int {
 	s.faultMu.Lock()
 	defer s.faultMu.Unlock()
 	return len(s.faults)
+}
+
+// WrapForTest wraps body with the root token for 60 s, in process, as
+// the expiry tests and BenchmarkWrapTokensExpire fill a server. Test-only.
+func (s *Server) WrapForTest(tb testing.TB, body string) {
+	tb.Helper()
+	hr := httptest.NewRequest(http.MethodPost, "/v1/sys/wrapping/wrap", strings.NewReader(body))
+	hr.Header.Set("X-Vault-Token", s.RootToken())
+	hr.Header.Set("X-Vault-Wrap-TTL", "60s")
+	w := httptest.NewRecorder()
+	s.ServeHTTP(w, hr)
+	if w.Code != http.StatusOK {
+		tb.Fatalf("wrap: %d %s", w.Code, w.Body)
+	}
 }

@@ -710,14 +710,7 @@ func BenchmarkWrapTokensExpire(b *testing.B) {
 		srv := mockvault.New(mockvault.Options{})
 		base := heap()
 		for j := 0; j < n; j++ {
-			hr := httptest.NewRequest(http.MethodPost, "/v1/sys/wrapping/wrap", strings.NewReader(blob))
-			hr.Header.Set("X-Vault-Token", srv.RootToken())
-			hr.Header.Set("X-Vault-Wrap-TTL", "60s")
-			w := httptest.NewRecorder()
-			srv.ServeHTTP(w, hr)
-			if w.Code != http.StatusOK {
-				b.Fatalf("wrap: %d %s", w.Code, w.Body)
-			}
+			srv.WrapForTest(b, blob)
 		}
 		srv.ClearRequests()
 		h := heap()

@@ -72,19 +72,6 @@ func createToken(t testing.TB, s *Server, body map[string]any) (id, accessor str
 	return r.Auth.ClientToken, r.Auth.Accessor
 }
 
-// wrapFor60s wraps body with the root token for 60 s, in process.
-func wrapFor60s(t testing.TB, s *Server, body string) {
-	t.Helper()
-	hr := httptest.NewRequest(http.MethodPost, "/v1/sys/wrapping/wrap", strings.NewReader(body))
-	hr.Header.Set("X-Vault-Token", s.RootToken())
-	hr.Header.Set("X-Vault-Wrap-TTL", "60s")
-	w := httptest.NewRecorder()
-	s.ServeHTTP(w, hr)
-	if w.Code != http.StatusOK {
-		t.Fatalf("wrap: %d %s", w.Code, w.Body)
-	}
-}
-
 // bigPolicyText is a policy of n paths, exact and prefix in turn.
 func bigPolicyText(n int) string {
 	var b strings.Builder
@@ -351,7 +338,7 @@ func TestExpiredTokensFreedWithoutTouch(t *testing.T) {
 	payload := map[string]any{"blob": strings.Repeat("x", 1024)}
 	before := liveHeap()
 	for i := 0; i < n; i++ {
-		wrapFor60s(t, s, `{"blob":"`+payload["blob"].(string)+`"}`)
+		s.WrapForTest(t, `{"blob":"`+payload["blob"].(string)+`"}`)
 		if i%10 == 0 {
 			createToken(t, s, map[string]any{"ttl": "90s"})
 		}
@@ -402,7 +389,7 @@ func TestDrainedTokenMapsRebuilt(t *testing.T) {
 	}
 	const n = 2 * shrinkMin
 	for i := 0; i < n; i++ {
-		wrapFor60s(t, s, `{"blob":"x"}`)
+		s.WrapForTest(t, `{"blob":"x"}`)
 	}
 	s.mu.Lock()
 	peak := s.tokens.peak
